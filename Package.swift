@@ -1,0 +1,63 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every Tributary target shares: Swift 6 mode with strict concurrency,
+/// `any` spelled out, imports visible only where declared, and no warnings tolerated.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Tributary",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tributaryctl", targets: ["tributaryctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C seams: each imported only by its own Swift layer.
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        // Swift layers.
+        .target(name: "Storage", dependencies: ["CLMDB"], swiftSettings: strictSettings),
+        .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
+        .target(name: "Confluence", dependencies: ["HTTP"], swiftSettings: strictSettings),
+        .target(name: "Content", swiftSettings: strictSettings),
+        .target(name: "Search", dependencies: ["Storage", "Content"], swiftSettings: strictSettings),
+        .target(name: "Systemd", dependencies: ["CSystemd"], swiftSettings: strictSettings),
+
+        // Executables.
+        .executableTarget(
+            name: "tributaryctl",
+            dependencies: ["Content", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "StorageCrashWriter",
+            dependencies: ["Storage", "StorageTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(name: "TributaryBench", dependencies: ["Storage"], swiftSettings: strictSettings),
+
+        // Tests, one target per module.
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "StorageTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strictSettings),
+        .testTarget(name: "ConfluenceTests", dependencies: ["Confluence", "HTTP"], swiftSettings: strictSettings),
+        .testTarget(name: "ContentTests", dependencies: ["Content"], swiftSettings: strictSettings),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Storage", "Content"], swiftSettings: strictSettings),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd"], swiftSettings: strictSettings),
+    ]
+)

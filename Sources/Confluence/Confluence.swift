@@ -1,0 +1,1 @@
+// The Confluence module; see README.md for its job.

@@ -1,0 +1,27 @@
+// A child process for the storage crash test: it commits transactions of the
+// CrashWorkload in a loop and prints each committed number, until it is killed.
+import Foundation
+import Storage
+import StorageTestSupport
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2 else {
+    FileHandle.standardError.write(Data("usage: StorageCrashWriter DIRECTORY [MAX_TRANSACTIONS]\n".utf8))
+    exit(64)
+}
+let limit = arguments.count >= 3 ? UInt64(arguments[2]) ?? .max : .max
+
+do {
+    // A small map so that growth happens while the test is killing us.
+    let store = try Store(configuration: StoreConfiguration(directory: arguments[1], initialMapSize: 256 * 1024))
+    let tables = try CrashWorkload.Tables(store)
+    var committed: UInt64 = 0
+    while committed < limit {
+        committed = try CrashWorkload.commitNext(store, tables)
+        // One write(2) per line, unbuffered: the parent must see every acknowledged commit.
+        FileHandle.standardOutput.write(Data("\(committed)\n".utf8))
+    }
+} catch {
+    FileHandle.standardError.write(Data("StorageCrashWriter: \(error)\n".utf8))
+    exit(1)
+}

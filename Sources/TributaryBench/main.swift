@@ -1,0 +1,22 @@
+// `scripts/bench` runs this in release mode. Each suite prints its figures, with a baseline
+// measured in the same run where one makes sense, so results compare across noisy machines.
+import Foundation
+
+let suites: [String: () throws -> Void] = [
+    "storage": StorageBench.run,
+]
+
+let requested = Array(CommandLine.arguments.dropFirst())
+let names = requested.isEmpty || requested == ["all"] ? suites.keys.sorted() : requested
+for name in names {
+    guard let suite = suites[name] else {
+        FileHandle.standardError.write(Data("unknown bench '\(name)'; available: \(suites.keys.sorted().joined(separator: ", "))\n".utf8))
+        exit(64)
+    }
+    do {
+        try suite()
+    } catch {
+        FileHandle.standardError.write(Data("bench \(name) failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
