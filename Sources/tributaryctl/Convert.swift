@@ -53,11 +53,24 @@ struct Convert: AsyncParsableCommand {
     private func readInput() throws -> [UInt8] {
         if file == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
         guard FileManager.default.fileExists(atPath: file) else {
-            throw ValidationError("No such file: \(file)")
+            throw ConvertError.noSuchFile(file)
         }
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("Cannot read file: \(file)")
+            throw ConvertError.unreadable(file)
         }
         return [UInt8](data)
+    }
+}
+
+/// Why `convert` could not read its input; ArgumentParser prints the description and exits 1.
+enum ConvertError: Error, CustomStringConvertible {
+    case noSuchFile(String)
+    case unreadable(String)
+
+    var description: String {
+        switch self {
+        case .noSuchFile(let path): "no such file: \(path)"
+        case .unreadable(let path): "cannot read file: \(path)"
+        }
     }
 }

@@ -11,6 +11,9 @@ import gzip, json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
+import signal
+# The test runner blocks signals and children inherit the mask: unblock, or SIGTERM is ignored.
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
 parent = os.getppid()
 def watchdog():
     start = time.time()
@@ -108,10 +111,13 @@ server.serve_forever()
         throw CocoaError(.fileReadNoSuchFile)
     }
 
+    /// SIGTERM, then SIGKILL if the server has not exited within two seconds.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(2)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 }

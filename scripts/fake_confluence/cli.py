@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--context-path", default="", metavar="PATH", help="DC context path, e.g. /confluence (default none)")
     g.add_argument("--max-seconds", type=_nonneg(float), default=3600.0, help="exit after this many seconds (default 3600)")
     g.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    g.add_argument("--no-prewarm", action="store_true",
+                   help="Cloud: skip pre-rendering v2 list JSON in the background after startup")
 
     g = p.add_argument_group("auth")
     g.add_argument("--email", help="Cloud: basic-auth email. DC: basic-auth username")
@@ -166,6 +168,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     timer.start()
     sys.stdout.write("listening on http://127.0.0.1:%d\n" % port)
     sys.stdout.flush()
+    if args.mode == "cloud" and not args.no_prewarm:
+        threading.Thread(target=app.prewarm, name="prewarm", daemon=True).start()
     app.serve_forever()
     timer.cancel()
     return 0

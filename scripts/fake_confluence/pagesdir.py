@@ -202,19 +202,18 @@ def export_space(store: Store, space: Space, root: str) -> int:
     """Write ``space`` in the on-disk format (flat, explicit ids). Returns the page count."""
     pages_root = os.path.join(root, "pages")
     os.makedirs(pages_root, exist_ok=True)
+    slugs = {pid: "%d-%s" % (pid, _slugify(store.pages[pid].title)) for pid in space.page_ids}
+    meta_space = {"key": space.key, "name": space.name, "id": str(space.id), "description": space.description,
+                  "public": space.public, "createdAt": iso_ms(space.created_ms)}
+    home = store.homepage_id(space)
+    if home is not None:
+        meta_space["homepage"] = slugs[home]
     with open(os.path.join(root, "space.json"), "w", encoding="utf-8") as fh:
-        json.dump(
-            {"key": space.key, "name": space.name, "id": str(space.id), "description": space.description,
-             "public": space.public, "createdAt": iso_ms(space.created_ms),
-             **({"homepage": slugs_hint(store, space)} if store.homepage_id(space) else {})},
-            fh, indent=2,
-        )
+        json.dump(meta_space, fh, indent=2)
         fh.write("\n")
-    slugs: Dict[int, str] = {}
     for pid in space.page_ids:
         page = store.pages[pid]
-        slug = "%d-%s" % (page.id, _slugify(page.title))
-        slugs[pid] = slug
+        slug = slugs[pid]
         meta = {
             "id": str(page.id),
             "title": page.title,
@@ -241,4 +240,3 @@ def export_space(store: Store, space: Space, root: str) -> int:
                 with open(os.path.join(adir, att.filename), "wb") as fh:
                     fh.write(att.data)
     return len(space.page_ids)
-

@@ -13,6 +13,7 @@ import binascii
 import itertools
 import json
 import re
+import socket
 import sys
 import threading
 import time
@@ -159,6 +160,25 @@ class FakeConfluence:
             self.httpd.serve_forever(poll_interval=0.2)
         finally:
             self.httpd.server_close()
+
+    def prewarm(self) -> None:
+        """Render the cached v2 list fragments of every page (run in a background thread).
+
+        Makes the first full listing as fast as later ones. Pages changed
+        meanwhile simply re-render on demand.
+        """
+        for pid in list(self.store.all_page_ids):
+            if self._stopping.is_set():
+                return
+            with self.store.lock:
+                page = self.store.pages.get(pid)
+                if page is None:
+                    continue
+                space = self.store.spaces[page.space_id]
+                render.v2_page_bulk(page, space, True)
+                render.v2_page_bulk(page, space, False)
+            if pid % 64 == 0:
+                time.sleep(0)  # let request threads in
 
     def shutdown(self) -> None:
         """Stop ``serve_forever`` (safe to call from any thread, more than once)."""
@@ -1019,6 +1039,10 @@ class Handler(BaseHTTPRequestHandler):
     server_app: FakeConfluence  # set by FakeConfluence.start on a subclass
     timeout = 120  # idle keep-alive connections are closed after this
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def version_string(self) -> str:
         return "AtlassianProxy" if self.server_app.config.mode == "cloud" else "Apache-Coyote/1.1"
 
@@ -1047,9 +1071,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Atl-Traceid", "%016x" % next(self.server_app._trace))
         for k, v in resp.headers:
             self.send_header(k, v)
-        self.end_headers()
+        # One write for head + body: avoids Nagle/delayed-ACK stalls on keep-alive.
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(resp.body)
+            self._headers_buffer.append(resp.body)
+        self.wfile.write(b"".join(self._headers_buffer))
+        self._headers_buffer = []
 
     def handle_one_request(self) -> None:
         try:

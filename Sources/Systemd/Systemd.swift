@@ -1,1 +1,0 @@
-// Systemd layer
