@@ -27,14 +27,19 @@ let package = Package(
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // libstemmer ships no pkg-config file; the module map links it by name.
+        .systemLibrary(name: "CStemmer", providers: [.apt(["libstemmer-dev"])]),
+        // SQLite FTS5: the search bench's baseline only.
+        .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Swift layers.
         .target(name: "Storage", dependencies: ["CLMDB"], swiftSettings: strictSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
         .target(name: "Confluence", dependencies: ["HTTP"], swiftSettings: strictSettings),
         .target(name: "Content", swiftSettings: strictSettings),
-        .target(name: "Search", dependencies: ["Storage", "Content"], swiftSettings: strictSettings),
+        .target(name: "Search", dependencies: ["Storage", "Content", "CStemmer"], swiftSettings: strictSettings),
         .target(name: "Systemd", dependencies: ["CSystemd"], swiftSettings: strictSettings),
+        .target(name: "Engine", dependencies: ["Storage"], swiftSettings: strictSettings),
 
         // Executables.
         .executableTarget(
@@ -48,7 +53,11 @@ let package = Package(
             dependencies: ["Storage", "StorageTestSupport"],
             swiftSettings: strictSettings
         ),
-        .executableTarget(name: "TributaryBench", dependencies: ["Storage"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "TributaryBench",
+            dependencies: ["Storage", "Search", "Content", "CSQLite3"],
+            swiftSettings: strictSettings
+        ),
 
         // Tests, one target per module.
         .testTarget(
@@ -60,6 +69,7 @@ let package = Package(
         .testTarget(name: "ConfluenceTests", dependencies: ["Confluence", "HTTP"], swiftSettings: strictSettings),
         .testTarget(name: "ContentTests", dependencies: ["Content"], swiftSettings: strictSettings),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Storage", "Content"], swiftSettings: strictSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Storage"], swiftSettings: strictSettings),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"], swiftSettings: strictSettings),
     ]
 )

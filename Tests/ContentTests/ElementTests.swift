@@ -67,6 +67,12 @@ struct ElementTests {
         ])
     }
 
+    @Test func layoutCellsSeparateBareText() {
+        let storage = "<ac:layout><ac:layout-section ac:type=\"two_equal\"><ac:layout-cell>left</ac:layout-cell>"
+            + "<ac:layout-cell>right</ac:layout-cell></ac:layout-section></ac:layout>"
+        #expect(allBlocks(storage) == [.paragraph("left"), .paragraph("right")])
+    }
+
     @Test func emoticonsBecomeFallbackNamedOrShortname() {
         #expect(allBlocks(Fixtures.emoticons) == [.paragraph("A🙂 B🚀 C:party:")])
     }

@@ -174,7 +174,7 @@ enum Fixtures {
     """
 
     static let splitCDATA = """
-    <ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[if a[b[0]]]]><![CDATA[> 1 { }]]></ac:plain-text-body></ac:structured-macro>
+    <ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[end = "]]]]><![CDATA[>"]]></ac:plain-text-body></ac:structured-macro>
     """
 
     static let selfClosingAndQuotes = """

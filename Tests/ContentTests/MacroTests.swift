@@ -18,7 +18,7 @@ struct MacroTests {
 
     @Test func splitCDATARestoresTheClosingSequence() {
         #expect(allBlocks(Fixtures.splitCDATA) == [
-            .code(CodeBlock(language: nil, title: nil, text: "if a[b[0]]]> 1 { }")),
+            .code(CodeBlock(language: nil, title: nil, text: #"end = "]]>""#)),
         ])
     }
 

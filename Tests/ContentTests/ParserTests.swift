@@ -81,6 +81,12 @@ struct ParserTests {
         #expect(document.warnings.last?.message.contains("not closed at end of input") == true)
     }
 
+    @Test func endTagWithoutNameIsSkippedLikeHTML() {
+        let document = convert("<p>a</ b>c</</p>d</p>")
+        #expect(document.sections.flatMap(\.blocks) == [.paragraph("acd")])
+        #expect(document.warnings.filter { $0.message == "malformed end tag skipped" }.count == 2)
+    }
+
     @Test func brokenTagEndsAtNextLessThan() {
         let document = convert("<p class=\"x\" <strong>bold</strong></p>")
         #expect(document.sections.flatMap(\.blocks) == [.paragraph("bold")])

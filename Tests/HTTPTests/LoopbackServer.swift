@@ -78,6 +78,7 @@ class Handler(BaseHTTPRequestHandler):
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+server.handle_error = lambda *args: None  # clients reset connections on purpose (cancel, caps)
 with open(sys.argv[1] + ".tmp", "w") as f: f.write(str(server.server_address[1]))
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 server.serve_forever()

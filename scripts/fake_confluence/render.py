@@ -86,14 +86,21 @@ def _v2_page_dict(page: Page, space: Space, with_body: bool, version: Optional[V
 
 
 def v2_page_bulk(page: Page, space: Space, with_body: bool) -> str:
-    """``PageBulk`` JSON text, cached."""
-    key = ("v2bulk", with_body)
-    hit = page.cache.get(key)
-    if hit is None:
-        d = _v2_page_dict(page, space, with_body)
-        hit = splice_body(d, page.body_json) if with_body else dumps(d)
-        page.cache[key] = hit
-    return hit
+    """``PageBulk`` JSON text.
+
+    The page is encoded once (cached) as the text before and after the body
+    value; the storage body is spliced in per request, so bodies are never
+    held twice in memory.
+    """
+    parts = page.cache.get("v2bulk")
+    if parts is None:
+        d = _v2_page_dict(page, space, False)
+        d["body"] = _BODY
+        prefix, suffix = dumps(d).split(_BODY_JSON, 1)
+        parts = page.cache["v2bulk"] = (prefix, suffix)
+    if with_body:
+        return parts[0] + '{"storage":{"representation":"storage","value":' + page.body_json + "}}" + parts[1]
+    return parts[0] + "{}" + parts[1]
 
 
 def v2_page_single(

@@ -175,7 +175,6 @@ class FakeConfluence:
                 if page is None:
                     continue
                 space = self.store.spaces[page.space_id]
-                render.v2_page_bulk(page, space, True)
                 render.v2_page_bulk(page, space, False)
             if pid % 64 == 0:
                 time.sleep(0)  # let request threads in
@@ -230,6 +229,11 @@ class FakeConfluence:
         req = Request(method, path, split.query, pairs, headers, body)
         if path == "/_fake" or path.startswith("/_fake/"):
             return self.admin(req)
+        resp = self._dispatch_api(req, method, path)
+        self.stats.status(resp.status)
+        return resp
+
+    def _dispatch_api(self, req: Request, method: str, path: str) -> Response:
         for r_method, rx, kind, fn in self.routes:
             m = rx.match(path)
             if m:
@@ -768,7 +772,6 @@ class FakeConfluence:
                 cur = decode_cursor(raw, sig)
             except BadCursor as exc:
                 raise self._v1_400("Invalid cursor: %s" % exc)
-        t0 = time.perf_counter()
         with self.store.lock:
             try:
                 start, chunk = page_slice(entries, limit, cur)
@@ -786,9 +789,8 @@ class FakeConfluence:
             links["next"] = self._next_url(req, path, encode_cursor(sig, chunk[-1]), (("next", "true"),))
         if chunk and start > 0:
             links["prev"] = self._next_url(req, path, encode_cursor(sig, chunk[0], "p"), (("prev", "true"),))
-        head = render.dumps({"start": start, "limit": limit, "size": len(results)})[1:-1]
-        tail = render.dumps({"cqlQuery": cql, "searchDuration": int((time.perf_counter() - t0) * 1000), "_links": links})[1:-1]
-        return _json(200, '{"results":[' + ",".join(results) + "]," + head + "," + tail + "}")
+        tail = render.dumps({"start": start, "limit": limit, "size": len(results), "_links": links})[1:-1]
+        return _json(200, '{"results":[' + ",".join(results) + "]," + tail + "}")
 
     def v1_content(self, req: Request, raw_id: str) -> Response:
         if not raw_id.isdigit():
@@ -1060,7 +1062,6 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug in the fake: report it loudly, keep serving
             traceback.print_exc(file=sys.stderr)
             resp = Response(500, b"fake-confluence internal error\n", "text/plain")
-        app.stats.status(resp.status)
         self._send(resp)
 
     def _send(self, resp: Response) -> None:

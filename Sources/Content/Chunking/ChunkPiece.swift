@@ -5,7 +5,8 @@ struct ChunkPiece {
     var words: Int
     /// True when this piece continues the previous piece's line (a sentence of a long paragraph).
     var continuesLine: Bool
-    /// On a code block's opening fence: the words of the whole block, so packing can keep it whole.
+    /// On the first line of a code block or table: the words of the whole block, so packing can
+    /// keep it whole.
     var groupWords: Int?
 
     /// Splits rendered lines into pieces: prose lines longer than `maxProseWords` at sentence
@@ -14,7 +15,17 @@ struct ChunkPiece {
         var pieces: [ChunkPiece] = []
         pieces.reserveCapacity(lines.count)
         var openFence: Int?
+        var tableStart: Int?
         for line in lines {
+            if case .tableRow(let header) = line.role {
+                // A table's header and separator lines precede its first body row.
+                if tableStart == nil, pieces.count >= 2, pieces[pieces.count - 2].text == header.first {
+                    tableStart = pieces.count - 2
+                }
+            } else if let start = tableStart {
+                pieces[start].groupWords = pieces[start...].reduce(0) { $0 + $1.words }
+                tableStart = nil
+            }
             let words = wordCount(line.text)
             let limit: Int = switch line.role {
             case .text: maxProseWords
@@ -41,6 +52,7 @@ struct ChunkPiece {
                 break
             }
         }
+        if let start = tableStart { pieces[start].groupWords = pieces[start...].reduce(0) { $0 + $1.words } }
         return pieces
     }
 

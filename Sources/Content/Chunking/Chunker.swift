@@ -2,8 +2,8 @@
 ///
 /// - Chunks never span two sections; each carries its section's heading path and anchor.
 /// - A section's Markdown lines are packed greedily up to ``ChunkingOptions/targetWords``.
-///   Cuts fall between lines; a code block that fits in one chunk is moved whole to the next
-///   chunk rather than cut; a code block that does not fit is cut between lines and its fences
+///   Cuts fall between lines; a code block or table that fits in one chunk is moved whole to
+///   the next chunk rather than cut; a code block that does not fit is cut between lines and its fences
 ///   are closed and re-opened; a table cut across chunks repeats its header. Paragraphs longer
 ///   than a quarter of the target are cut at sentence ends (or between words) so that overlap
 ///   and packing have fine-grained pieces.

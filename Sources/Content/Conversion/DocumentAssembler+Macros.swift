@@ -79,7 +79,11 @@ extension DocumentAssembler {
         case "gliffy", "drawio", "drawio-sketch", "inc-drawio", "lucidchart":
             let diagram = parameter("diagramdisplayname", of: node) ?? parameter("diagramname", of: node)
                 ?? parameter("name", of: node)
-            if let diagram { flow.inline.append("[Diagram: \(diagram)]") }
+            if let diagram {
+                flow.inline.appendSpace()
+                flow.inline.append("[Diagram: \(diagram)]")
+                flow.inline.appendSpace()
+            }
         default:
             for child in tree.children(of: node) where tree.nodes[child].tag == .parameter {
                 if let (target, text) = firstResource(under: child) {

@@ -3,25 +3,34 @@ extension DocumentAssembler {
     func table(_ node: Int) -> [Block] {
         var builder = TableBuilder()
         var caption: String?
-        collectRows(of: node, inHead: false, into: &builder, caption: &caption)
+        // Content misplaced between rows (or left there by the nesting limit) is kept after the
+        // table, as browsers "foster-parent" it before.
+        var fostered = Flow()
+        collectRows(of: node, inHead: false, into: &builder, caption: &caption, fostered: &fostered)
+        fostered.flush()
         var blocks: [Block] = []
         if let caption, !caption.isEmpty { blocks.append(.paragraph(caption)) }
         if let table = builder.finish() { blocks.append(.table(table)) }
-        return blocks
+        return blocks + fostered.blocks
     }
 
-    private func collectRows(of node: Int, inHead: Bool, into builder: inout TableBuilder, caption: inout String?) {
+    private func collectRows(
+        of node: Int, inHead: Bool, into builder: inout TableBuilder, caption: inout String?, fostered: inout Flow
+    ) {
         for child in tree.children(of: node) {
             switch tree.nodes[child].tag {
             case .thead:
-                collectRows(of: child, inHead: true, into: &builder, caption: &caption)
+                collectRows(of: child, inHead: true, into: &builder, caption: &caption, fostered: &fostered)
             case .tbody, .tfoot:
-                collectRows(of: child, inHead: inHead, into: &builder, caption: &caption)
+                collectRows(of: child, inHead: inHead, into: &builder, caption: &caption, fostered: &fostered)
             case .tr:
                 builder.startRow(inHead: inHead)
                 for cell in tree.children(of: child) {
                     let tag = tree.nodes[cell].tag
-                    guard tag == .td || tag == .th else { continue }
+                    guard tag == .td || tag == .th else {
+                        walk(cell, into: &fostered)
+                        continue
+                    }
                     builder.addCell(
                         text: flattenedText(ofChildrenOf: cell, separator: " <br> "),
                         isHeader: tag == .th,
@@ -32,8 +41,10 @@ extension DocumentAssembler {
                 builder.endRow()
             case .caption:
                 caption = flattenedText(ofChildrenOf: child)
-            default:
+            case .colgroup, .col:
                 continue
+            default:
+                walk(child, into: &fostered)
             }
         }
     }

@@ -96,8 +96,11 @@ struct ElementTreeBuilder {
     private mutating func scanMarkup(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int {
         let next = start + 1 < bytes.count ? bytes[start + 1] : 0
         if Byte.isNameStart(next) { return scanStartTag(bytes, at: start) }
-        if next == Byte.slash, start + 2 < bytes.count, Byte.isNameStart(bytes[start + 2]) {
-            return scanEndTag(bytes, at: start)
+        if next == Byte.slash {
+            if start + 2 < bytes.count, Byte.isNameStart(bytes[start + 2]) { return scanEndTag(bytes, at: start) }
+            // HTML's rule for `</` not followed by a name: a bogus comment up to the next `>`.
+            warn(at: start, "malformed end tag skipped")
+            return skipDeclaration(bytes, at: start)
         }
         if next == Byte.bang {
             if Byte.hasPrefix(bytes, at: start, "<!--") {
@@ -196,10 +199,16 @@ struct ElementTreeBuilder {
                 let quote = bytes[index]
                 index += 1
                 valueStart = index
-                while index < bytes.count, bytes[index] != quote { index += 1 }
+                // Storage format is XML, where a raw `<` cannot occur in a value: meeting one
+                // means the closing quote is missing, so the value (and the tag) end there.
+                while index < bytes.count, bytes[index] != quote, bytes[index] != Byte.lessThan { index += 1 }
                 guard index < bytes.count else { return nil }
                 valueEnd = index
-                index += 1
+                if bytes[index] == Byte.lessThan {
+                    warn(at: start, "attribute value missing its closing quote")
+                } else {
+                    index += 1
+                }
             } else {
                 valueStart = index
                 while index < bytes.count, !Byte.isSpace(bytes[index]),
@@ -299,7 +308,8 @@ struct ElementTreeBuilder {
         while position > 0 {
             let node = tree.nodes[openElements[position]]
             if node.tag == tag, tag != .other || sameName(node, nameStart: nameStart, nameEnd: nameEnd) {
-                if position != openElements.count - 1 {
+                let skipped = openElements[(position + 1)...].map { tree.nodes[$0].tag }
+                if !skipped.allSatisfy(\.hasOptionalEndTag) {
                     let innermost = tree.name(of: openElements[openElements.count - 1])
                     warn(at: offset, "</\(tree.name(of: openElements[position]))> closed unfinished <\(innermost)>")
                 }

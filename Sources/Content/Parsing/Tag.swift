@@ -24,6 +24,14 @@ enum Tag: UInt8, Sendable {
         }
     }
 
+    /// Elements whose end tag HTML lets authors omit: closing their parent closes them quietly.
+    var hasOptionalEndTag: Bool {
+        switch self {
+        case .p, .li, .dt, .dd, .tr, .td, .th, .thead, .tbody, .tfoot: true
+        default: false
+        }
+    }
+
     /// `h1`…`h6` → 1…6, else nil.
     var headingLevel: Int? {
         switch self {
@@ -43,6 +51,10 @@ enum Tag: UInt8, Sendable {
         "p": .p, "h1": .h1, "h2": .h2, "h3": .h3, "h4": .h4, "h5": .h5, "h6": .h6,
         "pre": .pre, "blockquote": .blockquote, "ul": .ul, "ol": .ol, "li": .li,
         "dl": .dl, "dt": .dt, "dd": .dd, "hr": .hr, "div": .div,
+        // Containers that only group blocks: each starts and ends a paragraph, like `div`.
+        "ac:layout": .div, "ac:layout-section": .div, "ac:layout-cell": .div, "section": .div,
+        "article": .div, "header": .div, "footer": .div, "main": .div, "aside": .div, "nav": .div,
+        "figure": .div, "figcaption": .div, "center": .div, "details": .div, "summary": .div,
         "table": .table, "thead": .thead, "tbody": .tbody, "tfoot": .tfoot, "tr": .tr,
         "th": .th, "td": .td, "caption": .caption, "colgroup": .colgroup, "col": .col,
         "br": .br, "a": .a, "code": .code, "tt": .code, "kbd": .code, "samp": .code,

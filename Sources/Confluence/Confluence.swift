@@ -1,1 +1,0 @@
-// The Confluence module; see README.md for its job.

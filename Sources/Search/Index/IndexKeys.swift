@@ -1,0 +1,72 @@
+import Storage
+
+/// Key of the postings table: the datastore, then the term's UTF-8 bytes to the end.
+struct TermKey: StorageRecord, Equatable {
+    var datastore: UInt64
+    var term: String
+
+    func encode(to writer: inout ByteWriter) {
+        writer.append(datastore)
+        writer.appendRemainder(term.utf8)
+    }
+
+    init(datastore: UInt64, term: String) {
+        self.datastore = datastore
+        self.term = term
+    }
+
+    init(from reader: inout ByteReader) throws(StorageError) {
+        datastore = try reader.read()
+        term = reader.readRemainderString()
+    }
+}
+
+/// Key of the chunks and chunk-terms tables.
+struct ChunkKey: StorageRecord, Equatable {
+    var datastore: UInt64
+    var chunkID: UInt64
+
+    func encode(to writer: inout ByteWriter) {
+        writer.append(datastore)
+        writer.append(chunkID)
+    }
+
+    init(datastore: UInt64, chunkID: UInt64) {
+        self.datastore = datastore
+        self.chunkID = chunkID
+    }
+
+    init(from reader: inout ByteReader) throws(StorageError) {
+        datastore = try reader.read()
+        chunkID = try reader.read()
+    }
+}
+
+/// Key of the pages table: the datastore, then the page id's UTF-8 bytes to the end.
+struct PageKey: StorageRecord, Equatable {
+    /// Page ids are key material; LMDB's limit is 511 bytes in all.
+    static let maxPageIDBytes = 400
+
+    var datastore: UInt64
+    var pageID: String
+
+    func encode(to writer: inout ByteWriter) {
+        writer.append(datastore)
+        writer.appendRemainder(pageID.utf8)
+    }
+
+    init(datastore: UInt64, pageID: String) {
+        self.datastore = datastore
+        self.pageID = pageID
+    }
+
+    init(from reader: inout ByteReader) throws(StorageError) {
+        datastore = try reader.read()
+        pageID = reader.readRemainderString()
+    }
+}
+
+/// The 8 key bytes every record of a datastore starts with, for prefix scans and deletes.
+func datastorePrefix(_ datastore: UInt64) -> [UInt8] {
+    withUnsafeBytes(of: datastore.bigEndian) { Array($0) }
+}

@@ -1,0 +1,57 @@
+import Storage
+
+/// Per-datastore counters: what BM25 needs (chunk count, average field lengths) and the
+/// chunk-id allocator.
+public struct IndexStatistics: Sendable, Equatable, StorageRecord {
+    /// The next chunk id to hand out; ids are never reused within a datastore.
+    public var nextChunkID: UInt64
+    /// Indexed chunks (BM25's N).
+    public var chunkCount: Int
+    /// Pages with at least one indexed chunk.
+    public var pageCount: Int
+    /// Sums of the field lengths over all chunks, in tokens.
+    public var totalTitleLength: Int
+    public var totalHeadingLength: Int
+    public var totalBodyLength: Int
+
+    public init(
+        nextChunkID: UInt64 = 1, chunkCount: Int = 0, pageCount: Int = 0, totalTitleLength: Int = 0,
+        totalHeadingLength: Int = 0, totalBodyLength: Int = 0
+    ) {
+        self.nextChunkID = nextChunkID
+        self.chunkCount = chunkCount
+        self.pageCount = pageCount
+        self.totalTitleLength = totalTitleLength
+        self.totalHeadingLength = totalHeadingLength
+        self.totalBodyLength = totalBodyLength
+    }
+
+    /// Mean body length in tokens (1 when empty, to keep the arithmetic finite).
+    public var averageBodyLength: Double {
+        chunkCount == 0 ? 1 : max(1, Double(totalBodyLength) / Double(chunkCount))
+    }
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.append(nextChunkID)
+        writer.append(UInt64(chunkCount))
+        writer.append(UInt64(pageCount))
+        writer.append(UInt64(totalTitleLength))
+        writer.append(UInt64(totalHeadingLength))
+        writer.append(UInt64(totalBodyLength))
+    }
+
+    public init(from reader: inout ByteReader) throws(StorageError) {
+        nextChunkID = try reader.read()
+        chunkCount = Int(try reader.read(UInt64.self))
+        pageCount = Int(try reader.read(UInt64.self))
+        totalTitleLength = Int(try reader.read(UInt64.self))
+        totalHeadingLength = Int(try reader.read(UInt64.self))
+        totalBodyLength = Int(try reader.read(UInt64.self))
+    }
+
+    /// The same counts with the allocator ignored: what a clean rebuild would produce.
+    func sameContent(as other: IndexStatistics) -> Bool {
+        chunkCount == other.chunkCount && pageCount == other.pageCount && totalTitleLength == other.totalTitleLength
+            && totalHeadingLength == other.totalHeadingLength && totalBodyLength == other.totalBodyLength
+    }
+}

@@ -1,0 +1,53 @@
+/// One posting, packed into the 8-byte value of the DUPSORT|DUPFIXED postings table.
+///
+/// ```
+/// bits 63…24  chunk id (40 bits: 1.1 × 10^12 chunks per datastore)
+/// bits 23…16  body length code (see ``LengthCode``)
+/// bits 15…14  term frequency in the page title     (0…3, saturating)
+/// bits 13…11  term frequency in the heading path   (0…7, saturating)
+/// bits 10…0   term frequency in the chunk body     (0…2047, saturating)
+/// ```
+/// Stored big-endian, so LMDB's duplicate order is chunk-id order and a term's postings can be
+/// merged with other terms' in one pass. Everything BM25F needs per (term, chunk) is in the
+/// value itself: ranking reads no other record until the top results are known. A value is
+/// never changed in place (LMDB 0.9.24's DUPSORT caveat): a changed chunk gets a new id.
+struct PostingEntry: Equatable {
+    static let maxChunkID: UInt64 = (1 << 40) - 1
+
+    var raw: UInt64
+
+    init(raw: UInt64) {
+        self.raw = raw
+    }
+
+    init(chunkID: UInt64, lengthCode: UInt8, frequencies: FieldFrequencies) {
+        raw = chunkID << 24 | UInt64(lengthCode) << 16 | UInt64(frequencies.packed)
+    }
+
+    var chunkID: UInt64 { raw >> 24 }
+    var lengthCode: UInt8 { UInt8(truncatingIfNeeded: raw >> 16) }
+    var frequencies: FieldFrequencies { FieldFrequencies(packed: UInt16(truncatingIfNeeded: raw)) }
+}
+
+/// How often a term occurs in each field of one chunk, saturating at what the posting holds.
+struct FieldFrequencies: Equatable {
+    var title: Int
+    var heading: Int
+    var body: Int
+
+    init(title: Int = 0, heading: Int = 0, body: Int = 0) {
+        self.title = title
+        self.heading = heading
+        self.body = body
+    }
+
+    init(packed: UInt16) {
+        title = Int(packed >> 14)
+        heading = Int(packed >> 11 & 0x7)
+        body = Int(packed & 0x7FF)
+    }
+
+    var packed: UInt16 {
+        UInt16(min(title, 3)) << 14 | UInt16(min(heading, 7)) << 11 | UInt16(min(body, 2047))
+    }
+}

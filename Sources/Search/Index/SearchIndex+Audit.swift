@@ -1,0 +1,90 @@
+import Storage
+
+/// What ``SearchIndex/audit(datastore:in:)`` found.
+public struct IndexAudit: Sendable, Equatable {
+    /// Records counted in each table for the datastore.
+    public var chunks = 0
+    public var postings = 0
+    public var pageEntries = 0
+    /// Statistics as stored, and as recomputed from the chunks.
+    public var storedStatistics: IndexStatistics
+    public var recomputedStatistics: IndexStatistics
+    /// Contradictions, in words; empty when the index is consistent.
+    public var problems: [String] = []
+
+    /// True when nothing contradicts anything else.
+    public var isConsistent: Bool { problems.isEmpty }
+}
+
+extension SearchIndex {
+    /// Scans every record of a datastore and checks that postings are exactly those the chunks
+    /// declare, that pages and chunks point at each other, and that the statistics match.
+    /// Linear in the index size: for tests, crash checks and `tributaryctl` diagnostics.
+    public func audit(datastore: UInt64, in transaction: ReadTransaction) throws(SearchError) -> IndexAudit {
+        let prefix = datastorePrefix(datastore)
+        let stored = try statistics(datastore: datastore, in: transaction)
+        var recomputed = IndexStatistics(nextChunkID: stored.nextChunkID)
+        var audit = IndexAudit(storedStatistics: stored, recomputedStatistics: recomputed)
+        var expected: Set<PostingRecord> = []
+        var chunkPages: [UInt64: String] = [:]
+        var pages: Set<String> = []
+        try storageCall {
+            try transaction.forEach(in: tables.chunks, .prefix(prefix)) { key, chunk in
+                audit.chunks += 1
+                chunkPages[key.chunkID] = chunk.pageID
+                pages.insert(chunk.pageID)
+                recomputed.chunkCount += 1
+                recomputed.totalTitleLength += chunk.titleLength
+                recomputed.totalHeadingLength += chunk.headingLength
+                recomputed.totalBodyLength += chunk.bodyLength
+                if key.chunkID >= stored.nextChunkID {
+                    audit.problems.append("chunk \(key.chunkID) is beyond the id counter \(stored.nextChunkID)")
+                }
+                return .continue
+            }
+            var termRecords = 0
+            try transaction.forEach(in: tables.chunkTerms, .prefix(prefix)) { key, terms in
+                termRecords += 1
+                if chunkPages[key.chunkID] == nil { audit.problems.append("terms of missing chunk \(key.chunkID)") }
+                for (term, entry) in terms.postings(chunkID: key.chunkID) {
+                    expected.insert(PostingRecord(term: term, raw: entry.raw))
+                }
+                return .continue
+            }
+            if termRecords != audit.chunks {
+                audit.problems.append("\(audit.chunks) chunks but \(termRecords) term lists")
+            }
+            try transaction.forEach(in: tables.postings, .prefix(prefix)) { key, raw in
+                audit.postings += 1
+                if expected.remove(PostingRecord(term: key.term, raw: raw)) == nil {
+                    audit.problems.append("stale posting '\(key.term)' → chunk \(raw >> 24)")
+                }
+                return .continue
+            }
+            try transaction.forEach(in: tables.pages, .prefix(prefix)) { key, chunkID in
+                audit.pageEntries += 1
+                if chunkPages[chunkID] != key.pageID {
+                    audit.problems.append("page '\(key.pageID)' lists chunk \(chunkID) it does not own")
+                }
+                return .continue
+            }
+        }
+        for missing in expected.prefix(10) {
+            audit.problems.append("missing posting '\(missing.term)' → chunk \(missing.raw >> 24)")
+        }
+        if audit.pageEntries != audit.chunks {
+            audit.problems.append("\(audit.chunks) chunks but \(audit.pageEntries) page entries")
+        }
+        recomputed.pageCount = pages.count
+        audit.recomputedStatistics = recomputed
+        if !stored.sameContent(as: recomputed) {
+            audit.problems.append("statistics \(stored) differ from recomputed \(recomputed)")
+        }
+        return audit
+    }
+}
+
+private struct PostingRecord: Hashable {
+    var term: String
+    var raw: UInt64
+}

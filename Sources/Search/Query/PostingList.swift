@@ -1,0 +1,87 @@
+import Foundation
+import Storage
+
+/// One query term's postings, read in a single pass of `MDB_GET_MULTIPLE` batches.
+struct PostingList {
+    let term: String
+    /// Raw ``PostingEntry`` values in chunk-id order.
+    var entries: [UInt64] = []
+    var idf: Double = 0
+
+    init(term: String, datastore: UInt64, table: Table<TermKey, UInt64>, in transaction: ReadTransaction) throws(SearchError) {
+        self.term = term
+        var entries: [UInt64] = []
+        try storageCall {
+            try transaction.forEachValueBatch(in: table, forKey: TermKey(datastore: datastore, term: term)) { run, size in
+                guard size == 8 else {
+                    throw SearchError.corruptedIndex(datastore: datastore, detail: "posting of \(size) bytes for '\(term)'")
+                }
+                let count = run.count / 8
+                entries.reserveCapacity(entries.count + count)
+                for index in 0..<count {
+                    entries.append(UInt64(bigEndian: run.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)))
+                }
+                return .continue
+            }
+        }
+        self.entries = entries
+    }
+}
+
+/// BM25F over the postings of the query terms, merged in chunk-id order (every list is sorted
+/// by id, so one pass with a cursor per term visits each candidate once without hashing).
+struct BM25FScorer {
+    let parameters: RankingParameters
+    /// `1 − b + b · len / avg` for each length code.
+    private let norms: [Double]
+
+    init(parameters: RankingParameters, averageBodyLength: Double) {
+        self.parameters = parameters
+        let b = parameters.b
+        norms = LengthCode.lengths.map { 1 - b + b * $0 / averageBodyLength }
+    }
+
+    /// The inverse document frequency of a term in `df` of `count` chunks (never negative).
+    static func idf(documentFrequency df: Int, chunkCount count: Int) -> Double {
+        log(1 + (Double(count) - Double(df) + 0.5) / (Double(df) + 0.5))
+    }
+
+    /// One term's contribution for one posting.
+    @inline(__always)
+    func score(_ raw: UInt64, idf: Double) -> Double {
+        let entry = PostingEntry(raw: raw)
+        let frequencies = entry.frequencies
+        let tf = parameters.titleWeight * Double(frequencies.title)
+            + parameters.headingWeight * Double(frequencies.heading)
+            + parameters.bodyWeight * Double(frequencies.body) / norms[Int(entry.lengthCode)]
+        return idf * tf * (parameters.k1 + 1) / (parameters.k1 + tf)
+    }
+
+    /// Scores every chunk in any list and keeps the best `capacity`.
+    func topChunks(_ lists: [PostingList], capacity: Int) -> TopK {
+        var top = TopK(capacity: capacity)
+        if lists.count == 1 {
+            let list = lists[0]
+            for raw in list.entries { top.offer(score: score(raw, idf: list.idf), id: raw >> 24) }
+            return top
+        }
+        var cursors = [Int](repeating: 0, count: lists.count)
+        while true {
+            var current = UInt64.max
+            for index in lists.indices where cursors[index] < lists[index].entries.count {
+                current = min(current, lists[index].entries[cursors[index]] >> 24)
+            }
+            guard current != .max else { break }
+            var total = 0.0
+            for index in lists.indices where cursors[index] < lists[index].entries.count {
+                let raw = lists[index].entries[cursors[index]]
+                if raw >> 24 == current {
+                    total += score(raw, idf: lists[index].idf)
+                    cursors[index] += 1
+                }
+            }
+            top.offer(score: total, id: current)
+        }
+        return top
+    }
+}

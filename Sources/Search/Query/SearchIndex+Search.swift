@@ -1,0 +1,137 @@
+import Storage
+
+extension SearchIndex {
+    /// Searches one datastore inside the caller's read (or write) transaction.
+    public func search(
+        _ text: String,
+        datastore: UInt64,
+        options: SearchOptions = SearchOptions(),
+        in transaction: ReadTransaction,
+        tokenizer: Tokenizer
+    ) throws(SearchError) -> [SearchResult] {
+        let query = SearchQuery(parsing: text, tokenizer: tokenizer, maxTerms: options.maxQueryTerms)
+        return try search(query, datastore: datastore, options: options, in: transaction, tokenizer: tokenizer)
+    }
+
+    /// Searches one datastore in a read transaction of its own, with a tokenizer of its own.
+    public func search(
+        _ text: String,
+        datastore: UInt64,
+        options: SearchOptions = SearchOptions()
+    ) throws(SearchError) -> [SearchResult] {
+        let tokenizer = try Tokenizer()
+        return try storageCall {
+            try store.read { transaction in
+                try search(text, datastore: datastore, options: options, in: transaction, tokenizer: tokenizer)
+            }
+        }
+    }
+
+    /// Runs a parsed query.
+    public func search(
+        _ query: SearchQuery,
+        datastore: UInt64,
+        options: SearchOptions = SearchOptions(),
+        in transaction: ReadTransaction,
+        tokenizer: Tokenizer
+    ) throws(SearchError) -> [SearchResult] {
+        guard options.limit > 0, !query.terms.isEmpty else { return [] }
+        let stats = try statistics(datastore: datastore, in: transaction)
+        guard stats.chunkCount > 0 else { return [] }
+
+        var lists: [PostingList] = []
+        var weights: [String: Double] = [:]
+        for term in query.terms {
+            var list = try PostingList(term: term, datastore: datastore, table: tables.postings, in: transaction)
+            guard !list.entries.isEmpty else { continue }
+            list.idf = BM25FScorer.idf(documentFrequency: list.entries.count, chunkCount: stats.chunkCount)
+            weights[term] = list.idf
+            lists.append(list)
+        }
+        guard !lists.isEmpty else { return [] }
+
+        // Phrases and per-page caps re-rank, so fetch a wider pool than asked for.
+        let rerank = !query.phrases.isEmpty || options.maxResultsPerPage != nil
+        let pool = rerank ? max(options.limit * 4, options.limit + 20) : options.limit
+        let scorer = BM25FScorer(parameters: options.ranking, averageBodyLength: stats.averageBodyLength)
+        let top = scorer.topChunks(lists, capacity: pool).sorted()
+
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(top.count)
+        for entry in top {
+            guard let chunk = try chunk(entry.id, datastore: datastore, in: transaction) else {
+                throw .corruptedIndex(datastore: datastore, detail: "posting for missing chunk \(entry.id)")
+            }
+            var candidate = Candidate(id: entry.id, chunk: chunk, score: entry.score)
+            if !query.phrases.isEmpty {
+                candidate.tokens = tokenizer.tokens(in: chunk.text)
+                candidate.score += phraseBonus(query.phrases, candidate: candidate, weights: weights,
+                                               boost: options.ranking.phraseBoost, tokenizer: tokenizer)
+            }
+            candidates.append(candidate)
+        }
+        if rerank {
+            candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
+        }
+
+        var results: [SearchResult] = []
+        var perPage: [String: Int] = [:]
+        for var candidate in candidates {
+            if let cap = options.maxResultsPerPage {
+                guard perPage[candidate.chunk.pageID, default: 0] < cap else { continue }
+                perPage[candidate.chunk.pageID, default: 0] += 1
+            }
+            if candidate.tokens == nil { candidate.tokens = tokenizer.tokens(in: candidate.chunk.text) }
+            results.append(result(for: candidate, weights: weights, options: options))
+            if results.count == options.limit { break }
+        }
+        return results
+    }
+
+    // MARK: Internals
+
+    private struct Candidate {
+        var id: UInt64
+        var chunk: StoredChunk
+        var score: Double
+        var tokens: [Token]?
+    }
+
+    /// `boost × Σ idf` for each phrase found verbatim in the body, title or headings.
+    private func phraseBonus(
+        _ phrases: [[String]], candidate: Candidate, weights: [String: Double], boost: Double, tokenizer: Tokenizer
+    ) -> Double {
+        let body = candidate.tokens?.map(\.term) ?? []
+        var fields: [[String]]?
+        var bonus = 0.0
+        for phrase in phrases {
+            var found = Self.contains(body, phrase)
+            if !found {
+                fields = fields ?? ([candidate.chunk.title] + candidate.chunk.headingPath).map { tokenizer.terms(in: $0) }
+                found = fields?.contains { Self.contains($0, phrase) } ?? false
+            }
+            if found { bonus += boost * phrase.reduce(0) { $0 + (weights[$1] ?? 0) } }
+        }
+        return bonus
+    }
+
+    /// Whether `phrase` occurs as consecutive terms in `terms`.
+    static func contains(_ terms: [String], _ phrase: [String]) -> Bool {
+        guard !phrase.isEmpty, terms.count >= phrase.count else { return false }
+        for start in 0...(terms.count - phrase.count) where terms[start] == phrase[0] {
+            if terms[start..<(start + phrase.count)].elementsEqual(phrase) { return true }
+        }
+        return false
+    }
+
+    private func result(for candidate: Candidate, weights: [String: Double], options: SearchOptions) -> SearchResult {
+        let chunk = candidate.chunk
+        let snippet = Snippet.make(
+            text: chunk.text, tokens: candidate.tokens ?? [], weights: weights, words: options.snippetWords,
+            open: options.highlightOpen, close: options.highlightClose)
+        return SearchResult(
+            pageID: chunk.pageID, chunkID: candidate.id, ordinal: chunk.ordinal, title: chunk.title,
+            headingPath: chunk.headingPath, anchor: chunk.anchor, urlHint: chunk.urlHint, score: candidate.score,
+            snippet: snippet)
+    }
+}

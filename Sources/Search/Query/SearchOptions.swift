@@ -1,0 +1,82 @@
+/// BM25F parameters.
+///
+/// A term's pseudo-frequency in a chunk is `title·tf_title + heading·tf_heading +
+/// body·tf_body / (1 − b + b·len_body / avg_len_body)`; its score is
+/// `idf · tf̃ · (k1 + 1) / (k1 + tf̃)` with `idf = ln(1 + (N − df + 0.5) / (df + 0.5))`, N the
+/// datastore's chunk count and df the chunks containing the term in any field. Title and heading
+/// path are short and not length-normalised. The title belongs to every chunk of its page, so
+/// it lifts all of them and the body decides between them.
+public struct RankingParameters: Sendable, Equatable {
+    /// Term-frequency saturation.
+    public var k1: Double
+    /// Body length normalisation, 0…1.
+    public var b: Double
+    /// Field weights.
+    public var titleWeight: Double
+    public var headingWeight: Double
+    public var bodyWeight: Double
+    /// A verbatim quoted phrase adds `phraseBoost × Σ idf` of its terms.
+    public var phraseBoost: Double
+
+    public init(
+        k1: Double = 1.2, b: Double = 0.75, titleWeight: Double = 3, headingWeight: Double = 2,
+        bodyWeight: Double = 1, phraseBoost: Double = 1
+    ) {
+        self.k1 = k1
+        self.b = min(max(b, 0), 1)
+        self.titleWeight = titleWeight
+        self.headingWeight = headingWeight
+        self.bodyWeight = bodyWeight
+        self.phraseBoost = phraseBoost
+    }
+}
+
+/// How many results a search returns and how they look.
+public struct SearchOptions: Sendable, Equatable {
+    /// Results wanted.
+    public var limit: Int
+    /// At most this many chunks of one page (nil: no limit).
+    public var maxResultsPerPage: Int?
+    /// Words in a snippet.
+    public var snippetWords: Int
+    /// Marks around matched words in snippets. The defaults, `«` and `»`, are not Markdown
+    /// syntax, so they cannot clash with the `**bold**` of chunk text.
+    public var highlightOpen: String
+    public var highlightClose: String
+    /// Query terms beyond this many are ignored.
+    public var maxQueryTerms: Int
+    /// Scoring parameters.
+    public var ranking: RankingParameters
+
+    public init(
+        limit: Int = 10, maxResultsPerPage: Int? = nil, snippetWords: Int = 32, highlightOpen: String = "«",
+        highlightClose: String = "»", maxQueryTerms: Int = 32, ranking: RankingParameters = RankingParameters()
+    ) {
+        self.limit = max(0, limit)
+        self.maxResultsPerPage = maxResultsPerPage.map { max(1, $0) }
+        self.snippetWords = max(4, snippetWords)
+        self.highlightOpen = highlightOpen
+        self.highlightClose = highlightClose
+        self.maxQueryTerms = max(1, maxQueryTerms)
+        self.ranking = ranking
+    }
+}
+
+/// One ranked chunk.
+public struct SearchResult: Sendable, Equatable {
+    /// The page and chunk.
+    public var pageID: String
+    public var chunkID: UInt64
+    /// Position of the chunk in its page.
+    public var ordinal: Int
+    /// Page title, heading path and heading anchor: cite as `urlHint#anchor`.
+    public var title: String
+    public var headingPath: [String]
+    public var anchor: String
+    public var urlHint: String
+    /// BM25F score plus any phrase bonus; comparable only within one query.
+    public var score: Double
+    /// The best-matching window of the chunk text, whitespace collapsed, matched words between
+    /// ``SearchOptions/highlightOpen`` and ``SearchOptions/highlightClose``, `…` where cut.
+    public var snippet: String
+}

@@ -1,1 +1,0 @@
-// The Search module; see README.md for its job.

@@ -1,0 +1,16 @@
+import Foundation
+import Storage
+
+/// A store in a fresh temporary directory, removed afterwards.
+final class TemporaryEngineStore {
+    let directory = NSTemporaryDirectory() + "tributary-engine-\(UUID().uuidString)"
+    let store: Store
+
+    init() throws {
+        store = try Store(configuration: StoreConfiguration(directory: directory, initialMapSize: 1 << 24))
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
