@@ -53,6 +53,7 @@ let package = Package(
             dependencies: ["Storage", "StorageTestSupport"],
             swiftSettings: strictSettings
         ),
+        .executableTarget(name: "ConfluenceBench", dependencies: ["Confluence", "HTTP"], swiftSettings: strictSettings),
         .executableTarget(
             name: "TributaryBench",
             dependencies: ["Storage", "Search", "Content", "CSQLite3"],

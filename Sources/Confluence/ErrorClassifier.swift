@@ -139,7 +139,11 @@ struct ErrorClassifier: Sendable {
     }
 
     private func notFound(_ subject: Subject, response: HTTPResponse) -> ConfluenceError {
-        switch subject {
+        // A 404 that is not Confluence's JSON error (or is Jersey's "null for uri") means the
+        // endpoint itself is missing: wrong base URL or context path, not a missing space.
+        let isJSON = response.headers["Content-Type"]?.lowercased().contains("json") ?? false
+        let subjectToBlame = isJSON && !response.text.contains("null for uri") ? subject : .probe
+        switch subjectToBlame {
         case .space(let key):
             return spaceNotFound(key: key)
         case .spaceId(let id):

@@ -3,8 +3,10 @@ import HTTP
 
 /// Turns the `next` links Confluence returns into absolute URLs, following each API's rule:
 /// v2 links already start with `/wiki/api/v2` and join the site origin; v1 links start with
-/// `/rest/api` and join `_links.base`. Links are used exactly as given, except that they are
-/// always sent to the configured origin: credentials never follow a link to another host.
+/// `/rest/api` and join the base (origin plus context path, which `_links.base` names too).
+/// Links are used exactly as given, except that they always go to the configured origin and
+/// path prefix: credentials never follow a link to another host, and the api.atlassian.com
+/// gateway prefix (`/ex/confluence/<cloud id>`) or a path-rewriting proxy keeps working.
 enum NextLink {
     /// The `rel="next"` target of a `Link` header, if any.
     static func fromLinkHeader(_ headers: HTTPHeaders) -> String? {
@@ -22,18 +24,18 @@ enum NextLink {
         return nil
     }
 
-    /// A v2 `next` joined to the site origin.
+    /// A v2 `next` (which starts with `/wiki`) joined to the origin, plus any gateway prefix.
     static func v2(_ next: String, site: ConfluenceSite) throws(ConfluenceError) -> String {
-        try join(next, prefix: "", site: site)
+        var prefix = site.contextPath
+        if next.hasPrefix("/wiki/"), prefix.hasSuffix("/wiki") { prefix.removeLast("/wiki".count) }
+        return try join(next, prefix: prefix, site: site)
     }
 
-    /// A v1 `next` joined to the path of `_links.base` (or the site's base when absent).
+    /// A v1 `next` (which starts with `/rest/api`) joined to the site's base. `_links.base`
+    /// carries the same context path; only its host could differ, and that is never followed.
     static func v1(_ next: String, base: String?, site: ConfluenceSite) throws(ConfluenceError) -> String {
-        var prefix = site.contextPath
-        if let base, let components = URLComponents(string: base) {
-            prefix = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
-        }
-        return try join(next, prefix: prefix, site: site)
+        _ = base
+        return try join(next, prefix: site.contextPath, site: site)
     }
 
     private static func join(_ next: String, prefix: String, site: ConfluenceSite) throws(ConfluenceError) -> String {

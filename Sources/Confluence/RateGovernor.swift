@@ -93,6 +93,7 @@ public actor RateGovernor {
     private var theoreticalArrival: ContinuousClock.Instant
     private var backoffInstant: ContinuousClock.Instant?
     private var lastDecrease: ContinuousClock.Instant?
+    private var lastNearLimitSlowdown: ContinuousClock.Instant?
     private var lastRateUpdate: ContinuousClock.Instant
     private var successStreak = 0
     private var consecutiveThrottles = 0
@@ -313,8 +314,10 @@ public actor RateGovernor {
 
     private func slowDown(factor: Double, now: ContinuousClock.Instant, force: Bool = false) {
         guard configuration.requestsPerSecond > 0 else { return }
-        if !force, let last = lastDecrease, now - last < .seconds(1) { return }
-        if !force { lastDecrease = now }
+        if !force {
+            if let last = lastNearLimitSlowdown, now - last < .seconds(1) { return }
+            lastNearLimitSlowdown = now
+        }
         effectiveRate = max(configuration.requestsPerSecond * 0.1, effectiveRate * factor)
         lastRateUpdate = now
     }

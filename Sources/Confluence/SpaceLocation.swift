@@ -54,14 +54,15 @@ public struct SpaceLocation: Sendable, Equatable {
             query.first { $0.name.lowercased() == name.lowercased() }?.value.flatMap { $0.isEmpty ? nil : $0 }
         }
 
-        // Cloud lives under /wiki; anything before a known marker is a Data Center context path.
-        let flavor: ConfluenceFlavor = segments.first == "wiki" ? .cloud : .dataCenter
+        // Everything before a known marker is the context path. Cloud's ends in /wiki (just
+        // "/wiki" on the site, "/ex/confluence/<cloud id>/wiki" through the API gateway).
         let markers: Set<String> = ["display", "spaces", "pages", "x", "rest"]
         guard let markerIndex = segments.firstIndex(where: { markers.contains($0) }) else {
-            throw invalid(segments.isEmpty || segments == ["wiki"]
+            throw invalid(segments.isEmpty || segments.last == "wiki"
                 ? "points at the whole site, not at a space" : "does not look like a Confluence space or page address")
         }
         let contextPath = segments[..<markerIndex].map { "/" + $0 }.joined()
+        let flavor: ConfluenceFlavor = contextPath.hasSuffix("/wiki") ? .cloud : .dataCenter
         let rest = Array(segments[markerIndex...])
         let site = ConfluenceSite(flavor: flavor, scheme: scheme, host: host, port: components.port, contextPath: contextPath)
 

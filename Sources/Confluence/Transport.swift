@@ -41,7 +41,7 @@ struct Transport: Sendable {
                 throw ConfluenceError(.cancelled, "The request to Confluence was cancelled.")
             }
             let response: HTTPResponse
-            do {
+            do throws(HTTPError) {
                 response = try await http.send(request)
             } catch {
                 let retry = error.isTransient && request.isIdempotent && failures < config.maxRetries

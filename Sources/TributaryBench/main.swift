@@ -4,6 +4,7 @@ import Foundation
 
 let suites: [String: () throws -> Void] = [
     "storage": StorageBench.run,
+    "search": SearchBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -184,4 +184,28 @@ struct HTTPClientTests {
             #expect(response.status == 503)
         }
     }
+    @Test func tlsFailureIsReportedAsTLS() async throws {
+        try await LoopbackServer.with { base in
+            // The server speaks plain HTTP, so the TLS handshake cannot succeed.
+            let url = base.replacingOccurrences(of: "http://", with: "https://") + "/hello"
+            let error = await #expect(throws: HTTPError.self) { try await client.send(HTTPRequest(url: url)) }
+            #expect(error?.kind == .tls)
+        }
+    }
+
+    @Test func authorizationIsNotForwardedToAnotherHost() async throws {
+        try await LoopbackServer.with { base in
+            let port = base.split(separator: ":").last.map(String.init) ?? ""
+            let headers: HTTPHeaders = ["Authorization": "Bearer secret-token"]
+            // Same host: the header is kept.
+            let same = try await client.send(HTTPRequest(url: base + "/redirect?to=/echo", headers: headers))
+            #expect(same.text.contains("secret-token"))
+            // "localhost" is another host name than 127.0.0.1: libcurl drops the header.
+            let other = "http://localhost:\(port)/echo"
+            let moved = try await client.send(HTTPRequest(url: base + "/redirect?to=" + other, headers: headers))
+            #expect(moved.status == 200)
+            #expect(moved.finalURL == other)
+            #expect(!moved.text.contains("secret-token"))
+        }
+    }
 }

@@ -86,12 +86,19 @@ server.serve_forever()
 
     /// Starts the server, runs `body` with its base URL, and always stops it.
     static func with<T>(_ body: (String) async throws -> T) async throws -> T {
-        let server = try start()
-        defer { server.stop() }
-        return try await body(server.base)
+        let server = try await start()
+        do {
+            let result = try await body(server.base)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 
-    static func start() throws -> LoopbackServer {
+    /// Waits without blocking a cooperative thread (the pool has only as many as cores).
+    static func start() async throws -> LoopbackServer {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tributary-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let scriptURL = dir.appendingPathComponent("server.py")
@@ -106,19 +113,18 @@ server.serve_forever()
             if let text = try? String(contentsOf: portURL, encoding: .utf8), let port = Int(text) {
                 return LoopbackServer(process: process, base: "http://127.0.0.1:\(port)")
             }
-            Thread.sleep(forTimeInterval: 0.02)
+            try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
         throw CocoaError(.fileReadNoSuchFile)
     }
 
     /// SIGTERM, then SIGKILL if the server has not exited within two seconds.
-    func stop() {
+    func stop() async {
         guard process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
     }
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -49,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fake-confluence",
         description="Fake Confluence (Cloud v2/v1 or Data Center v1) for tests, benches and demos. "
         "Binds 127.0.0.1 only. Admin API under /_fake/ (see scripts/fake_confluence/README.md).",
+        epilog="On startup prints 'listening on http://127.0.0.1:PORT'. Admin (no auth): GET /_fake/health, "
+        "GET /_fake/stats, POST /_fake/stats/reset, GET|POST /_fake/faults, GET|POST /_fake/spaces, "
+        "POST /_fake/spaces/{key}, POST /_fake/pages, GET|DELETE /_fake/pages/{id}, "
+        "POST /_fake/pages/{id}/{edit|move|archive|status|labels|restrict|delete}, POST /_fake/shutdown.",
     )
     g = p.add_argument_group("content (at least one of --pages/--generate/--sample)")
     g.add_argument("--pages", metavar="DIR", action="append", default=[], help="serve a space directory (repeatable)")
@@ -66,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--port-file", metavar="F", help="write the bound port number to F (atomically)")
     g.add_argument("--mode", choices=("cloud", "dc"), default="cloud", help="API flavour (default cloud)")
     g.add_argument("--context-path", default="", metavar="PATH", help="DC context path, e.g. /confluence (default none)")
-    g.add_argument("--max-seconds", type=_nonneg(float), default=3600.0, help="exit after this many seconds (default 3600)")
+    g.add_argument("--max-seconds", metavar="S", type=_nonneg(float), default=3600.0, help="exit after this many seconds (default 3600)")
     g.add_argument("--verbose", action="store_true", help="log every request to stderr")
     g.add_argument("--no-prewarm", action="store_true",
                    help="Cloud: skip pre-rendering v2 list JSON in the background after startup")
@@ -130,6 +135,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error("--pat is for --mode dc (Cloud uses --email/--token)")
     if (args.email is None) != (args.token is None):
         parser.error("--email and --token go together")
+
+    started: List[FakeConfluence] = []
+
+    def stop(*_):
+        if not started:
+            raise SystemExit(0)  # still loading: just leave
+        started[0].shutdown()  # also fine before serve_forever: it then returns at once
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    # Test runners may start us with these signals blocked (the mask is inherited).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     try:
         store = build_store(args)
     except (FormatError, ValueError, OSError) as exc:
@@ -155,14 +172,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     except OSError as exc:
         print("fake-confluence: cannot bind 127.0.0.1:%d: %s" % (args.port, exc), file=sys.stderr)
         return 2
+    started.append(app)
+    # The store is long-lived: keep the cyclic GC from rescanning it on every collection.
+    gc.collect()
+    gc.freeze()
     if args.port_file:
         _write_port_file(args.port_file, port)
-
-    def stop(*_):
-        app.shutdown()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     timer = threading.Timer(args.max_seconds, lambda: (print("fake-confluence: --max-seconds reached, exiting", file=sys.stderr), app.shutdown()))
     timer.daemon = True
     timer.start()

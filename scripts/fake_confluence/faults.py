@@ -39,7 +39,7 @@ class FaultSettings:
     def update(self, data: dict) -> None:
         """Apply a JSON object (camelCase keys). Raises ValueError on bad input."""
         names = {_camel(k): k for k in asdict(self)}
-        for key, val in data.items():
+        for key in data:
             if key not in names:
                 raise ValueError("unknown fault setting %r (known: %s)" % (key, ", ".join(sorted(names))))
         new = FaultSettings(**asdict(self))
@@ -146,7 +146,7 @@ class Stats:
         self.reset()
 
     def reset(self) -> None:
-        with getattr(self, "lock", threading.Lock()):
+        with self.lock:
             self.requests = 0
             self.by_kind: Counter = Counter()
             self.by_status: Counter = Counter()

@@ -413,15 +413,6 @@ class V1Renderer:
         page.cache[key] = text
         return text
 
-    def v1_attachment(self, att: Attachment, page: Page) -> dict:
-        return {
-            "id": att.att_id, "type": "attachment", "status": "current", "title": att.filename,
-            "metadata": {"mediaType": att.media_type, "comment": att.comment},
-            "extensions": {"mediaType": att.media_type, "fileSize": len(att.data), "comment": att.comment},
-            "_links": {"download": "/download/attachments/%d/%s?version=1&api=v2" % (page.id, urllib.parse.quote(att.filename)),
-                       "self": self.base + "/rest/api/content/" + att.att_id},
-        }
-
 
 def v1_error(status: int, message: str, *, valid: bool = True) -> str:
     """The v1 error envelope (``statusCode``/``data``/``message``)."""

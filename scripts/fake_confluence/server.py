@@ -141,8 +141,7 @@ class FakeConfluence:
         class _Handler(Handler):
             server_app = app
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", port), _Handler)
         self.port = self.httpd.server_address[1]
         self.origin = "http://127.0.0.1:%d" % self.port
         if self.config.mode == "cloud":
@@ -167,7 +166,7 @@ class FakeConfluence:
         Makes the first full listing as fast as later ones. Pages changed
         meanwhile simply re-render on demand.
         """
-        for pid in list(self.store.all_page_ids):
+        for n, pid in enumerate(list(self.store.all_page_ids)):
             if self._stopping.is_set():
                 return
             with self.store.lock:
@@ -176,7 +175,7 @@ class FakeConfluence:
                     continue
                 space = self.store.spaces[page.space_id]
                 render.v2_page_bulk(page, space, False)
-            if pid % 64 == 0:
+            if n % 64 == 0:
                 time.sleep(0)  # let request threads in
 
     def shutdown(self) -> None:
@@ -1032,6 +1031,13 @@ class FakeConfluence:
                     raise NotFound("unknown admin action %r" % action)
                 return _admin_json(200, self._admin_page(page))
         return _admin_json(404, {"error": "unknown admin endpoint %s %s (see README.md)" % (m, req.path)})
+
+
+class _Server(ThreadingHTTPServer):
+    """Thread per connection; daemon threads so shutdown never waits for idle keep-alives."""
+
+    daemon_threads = True
+    request_queue_size = 128  # the default backlog of 5 drops bursts of concurrent connects
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -36,7 +36,7 @@ struct ChunkAnalysis {
             }
         }
         var bodyLength = 0
-        tokenizer.scan(chunk.text, stem: true) { term, _, _ in
+        tokenizer.scan(Self.body(of: chunk), stem: true) { term, _, _ in
             frequencies[String(decoding: term, as: UTF8.self), default: FieldFrequencies()].body += 1
             bodyLength += 1
         }
@@ -44,5 +44,15 @@ struct ChunkAnalysis {
         self.titleLength = title.length
         self.headingLength = headingLength
         self.bodyLength = bodyLength
+    }
+
+    /// The chunk text without the `## Heading` line the chunker puts at the start of a
+    /// section's first chunk: the heading is its own field, and counting it twice would let a
+    /// heading match outweigh a title match.
+    static func body(of chunk: Chunk) -> String {
+        guard let heading = chunk.headingPath.last, chunk.text.utf8.first == UInt8(ascii: "#") else { return chunk.text }
+        let firstLine = chunk.text.prefix { $0 != "\n" }
+        guard firstLine.drop(while: { $0 == "#" }).dropFirst() == heading[...] else { return chunk.text }
+        return String(chunk.text[firstLine.endIndex...])
     }
 }

@@ -57,12 +57,20 @@ struct BM25FScorer {
         return idf * tf * (parameters.k1 + 1) / (parameters.k1 + tf)
     }
 
-    /// Scores every chunk in any list and keeps the best `capacity`.
-    func topChunks(_ lists: [PostingList], capacity: Int) -> TopK {
+    /// A provisional phrase bonus: chunks holding every term of a phrase (`mask`: bits of the
+    /// lists of its terms) get `bonus` while ranking, so they fill the pool that is re-ranked;
+    /// the re-ranking keeps it only where the phrase is really there.
+    struct PhraseHint {
+        var mask: UInt64
+        var bonus: Double
+    }
+
+    /// Scores every chunk in any list (at most 64 lists) and keeps the best `capacity`.
+    func topChunks(_ lists: [PostingList], capacity: Int, phrases: [PhraseHint] = []) -> TopK {
         var top = TopK(capacity: capacity)
         if lists.count == 1 {
             let list = lists[0]
-            for raw in list.entries { top.offer(score: score(raw, idf: list.idf), id: raw >> 24) }
+            for raw in list.entries { top.offer(score: score(raw, idf: list.idf), id: raw >> 24, matched: 1) }
             return top
         }
         var cursors = [Int](repeating: 0, count: lists.count)
@@ -73,14 +81,19 @@ struct BM25FScorer {
             }
             guard current != .max else { break }
             var total = 0.0
+            var matched: UInt64 = 0
             for index in lists.indices where cursors[index] < lists[index].entries.count {
                 let raw = lists[index].entries[cursors[index]]
                 if raw >> 24 == current {
                     total += score(raw, idf: lists[index].idf)
+                    matched |= 1 << UInt64(index)
                     cursors[index] += 1
                 }
             }
-            top.offer(score: total, id: current)
+            for phrase in phrases where phrase.mask & matched == phrase.mask {
+                total += phrase.bonus
+            }
+            top.offer(score: total, id: current, matched: matched)
         }
         return top
     }

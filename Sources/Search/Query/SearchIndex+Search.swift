@@ -50,11 +50,15 @@ extension SearchIndex {
         }
         guard !lists.isEmpty else { return [] }
 
-        // Phrases and per-page caps re-rank, so fetch a wider pool than asked for.
+        // Phrases and per-page caps re-rank, so fetch a wider pool than asked for. Phrases are
+        // verified on chunk text (positions are not stored), so their pool is the widest: chunks
+        // holding all of a phrase's terms rank first in it thanks to the provisional bonus.
         let rerank = !query.phrases.isEmpty || options.maxResultsPerPage != nil
-        let pool = rerank ? max(options.limit * 4, options.limit + 20) : options.limit
+        let pool = !query.phrases.isEmpty ? max(options.limit * 20, 200)
+            : rerank ? max(options.limit * 4, options.limit + 20) : options.limit
         let scorer = BM25FScorer(parameters: options.ranking, averageBodyLength: stats.averageBodyLength)
-        let top = scorer.topChunks(lists, capacity: pool).sorted()
+        let hints = phraseHints(query, lists: lists, weights: weights, boost: options.ranking.phraseBoost)
+        let top = scorer.topChunks(lists, capacity: pool, phrases: hints).sorted()
 
         var candidates: [Candidate] = []
         candidates.reserveCapacity(top.count)
@@ -63,8 +67,11 @@ extension SearchIndex {
                 throw .corruptedIndex(datastore: datastore, detail: "posting for missing chunk \(entry.id)")
             }
             var candidate = Candidate(id: entry.id, chunk: chunk, score: entry.score)
-            if !query.phrases.isEmpty {
+            let provisional = hints.reduce(0) { $0 + ($1.mask & entry.matched == $1.mask ? $1.bonus : 0) }
+            if provisional > 0 {
+                // Swap the provisional bonus for the verified one.
                 candidate.tokens = tokenizer.tokens(in: chunk.text)
+                candidate.score -= provisional
                 candidate.score += phraseBonus(query.phrases, candidate: candidate, weights: weights,
                                                boost: options.ranking.phraseBoost, tokenizer: tokenizer)
             }
@@ -95,6 +102,24 @@ extension SearchIndex {
         var chunk: StoredChunk
         var score: Double
         var tokens: [Token]?
+    }
+
+    /// Provisional bonuses for phrases whose every indexed term has postings.
+    /// Phrase words that are not query terms (dropped stop words) are not in the mask.
+    private func phraseHints(
+        _ query: SearchQuery, lists: [PostingList], weights: [String: Double], boost: Double
+    ) -> [BM25FScorer.PhraseHint] {
+        query.phrases.compactMap { phrase in
+            var mask: UInt64 = 0
+            for term in phrase {
+                if let index = lists.firstIndex(where: { $0.term == term }) {
+                    mask |= 1 << UInt64(index)
+                } else if query.terms.contains(term) {
+                    return nil  // a term with no postings: the phrase occurs nowhere
+                }
+            }
+            return BM25FScorer.PhraseHint(mask: mask, bonus: boost * phrase.reduce(0) { $0 + (weights[$1] ?? 0) })
+        }
     }
 
     /// `boost × Σ idf` for each phrase found verbatim in the body, title or headings.

@@ -43,7 +43,7 @@ public struct SearchOptions: Sendable, Equatable {
     /// syntax, so they cannot clash with the `**bold**` of chunk text.
     public var highlightOpen: String
     public var highlightClose: String
-    /// Query terms beyond this many are ignored.
+    /// Query terms beyond this many (at most 64) are ignored.
     public var maxQueryTerms: Int
     /// Scoring parameters.
     public var ranking: RankingParameters
@@ -57,7 +57,7 @@ public struct SearchOptions: Sendable, Equatable {
         self.snippetWords = max(4, snippetWords)
         self.highlightOpen = highlightOpen
         self.highlightClose = highlightClose
-        self.maxQueryTerms = max(1, maxQueryTerms)
+        self.maxQueryTerms = min(max(1, maxQueryTerms), 64)
         self.ranking = ranking
     }
 }

@@ -4,6 +4,8 @@ struct TopK {
     struct Entry {
         var score: Double
         var id: UInt64
+        /// Which posting lists (bit i for list i) the chunk appeared in.
+        var matched: UInt64
     }
 
     let capacity: Int
@@ -21,8 +23,8 @@ struct TopK {
     }
 
     @inline(__always)
-    mutating func offer(score: Double, id: UInt64) {
-        let entry = Entry(score: score, id: id)
+    mutating func offer(score: Double, id: UInt64, matched: UInt64 = 0) {
+        let entry = Entry(score: score, id: id, matched: matched)
         if heap.count < capacity {
             heap.append(entry)
             siftUp(heap.count - 1)

@@ -9,21 +9,14 @@ enum ScalarKind: UInt8 {
     /// A combining diacritic (U+0300–036F and friends): dropped, so `e` + U+0301 folds to `e`.
     case diacritic
 
-    /// ASCII answers from a table; only the rest consults Unicode properties.
+    /// ASCII is decided by two comparisons; only the rest consults Unicode properties.
     @inline(__always)
     static func of(_ value: UInt32) -> ScalarKind {
-        if value < 0x80 { return asciiKinds[Int(value)] }
-        return nonASCII(value)
-    }
-
-    private static let asciiKinds: [ScalarKind] = (0..<128).map { byte in
-        switch UInt8(byte) {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "A")...UInt8(ascii: "Z"):
-            return .word
-        default:
-            return .separator
+        if value < 0x80 {
+            let lowered = value | 0x20
+            return (value &- 0x30 < 10) || (lowered &- 0x61 < 26) ? .word : .separator
         }
+        return nonASCII(value)
     }
 
     private static func nonASCII(_ value: UInt32) -> ScalarKind {

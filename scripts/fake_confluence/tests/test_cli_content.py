@@ -30,12 +30,17 @@ WRAP = ('<!DOCTYPE root [<!ENTITY nbsp "&#160;">]><root xmlns:ac="http://atlassi
         'xmlns:ri="http://atlassian.com/resource/identifier">%s</root>')
 
 
-def start(*args, timeout=15):
-    """Start the launcher; return (process, port) once it reports listening."""
+def _block_signals():
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+
+
+def start(*args, blocked=False):
+    """Start the launcher (optionally with SIGTERM/SIGINT blocked, as some test runners do); return (process, port)."""
     tmp = tempfile.mkdtemp()
     port_file = os.path.join(tmp, "port")
     proc = subprocess.Popen([LAUNCHER, "--port", "0", "--port-file", port_file, *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_block_signals if blocked else None)
     line = proc.stdout.readline()
     m = re.fullmatch(r"listening on http://127\.0\.0\.1:(\d+)\n", line)
     if not m:
@@ -69,8 +74,8 @@ class LauncherTest(unittest.TestCase):
             proc.stderr.close()
 
     def test_sigterm_and_sigint_stop_it(self):
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            proc, port = start("--sample", "--mode", "dc", "--context-path", "/confluence", "--pat", "p")
+        for sig, blocked in ((signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGTERM, True)):
+            proc, port = start("--sample", "--mode", "dc", "--context-path", "/confluence", "--pat", "p", blocked=blocked)
             try:
                 client = Client(port, {"Authorization": "Bearer p"})
                 r = client.get("/confluence/rest/api/space/HB")
@@ -203,6 +208,18 @@ class PagesDirTest(unittest.TestCase):
         again = Store()
         load_space_dir(again, root)
         self.assertEqual(set(again.pages), set(store.pages))
+
+    def test_bundled_sample(self):
+        store = Store()
+        space = load_space_dir(store, SAMPLE_DIR)
+        self.assertEqual((space.key, space.id, store.homepage_id(space)), ("HB", 131073, 300001))
+        by_title = {p.title: p for p in store.pages.values()}
+        self.assertEqual(by_title["Holidays 2023"].status, "archived")
+        self.assertTrue(by_title["Salary bands"].restricted)
+        self.assertEqual(by_title["On-call Runbook"].parent_id, by_title["Engineering"].id)
+        self.assertEqual([x.name for x in by_title["Meeting notes template"].labels], ["template"])
+        for p in store.pages.values():
+            ET.fromstring(WRAP % p.body)
 
     def test_format_errors(self):
         cases = [

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import threading
 import time
 import unittest
 import urllib.parse
@@ -9,7 +10,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from support import PAT, RunningServer, ServerTestCase, basic, follow_v2, parse_qs  # noqa: E402
+from support import PAT, Client, RunningServer, ServerTestCase, basic, follow_v2, parse_qs  # noqa: E402
 
 V2 = "/wiki/api/v2"
 GEN = 65538
@@ -46,6 +47,35 @@ class V2CursorTest(ServerTestCase):
             self.assertEqual(got, expected_ids(store, GEN, statuses), statuses)
         roots = {int(p["id"]) for p in follow_v2(self.c, V2 + "/spaces/%d/pages?depth=root&limit=250" % GEN)}
         self.assertEqual(roots, {p.id for p in store.pages.values() if p.parent_id is None and p.status in ("current", "archived")})
+
+
+class ConcurrentClientsTest(ServerTestCase):
+    server_args = {"generate": 900, "sample": False}
+
+    def test_parallel_listings_each_complete(self):
+        want = expected_ids(self.srv.store, GEN)
+        results, errors = {}, []
+
+        def worker(n):
+            client = Client(self.srv.port, basic())
+            try:
+                limit = 25 + 40 * n
+                results[n] = [int(p["id"]) for p in follow_v2(client, V2 + "/spaces/%d/pages?limit=%d&body-format=storage" % (GEN, limit))]
+            except Exception as exc:  # reported below
+                errors.append(exc)
+            finally:
+                client.close()
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(sorted(results), list(range(6)))
+        for n, ids in results.items():
+            self.assertEqual(sorted(ids), sorted(want), n)
+            self.assertEqual(len(ids), len(want), n)
 
 
 class V2CursorUnderEditsTest(ServerTestCase):

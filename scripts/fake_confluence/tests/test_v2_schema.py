@@ -28,6 +28,22 @@ class V2SchemaTest(ServerTestCase):
         with self.assertRaises(Exception):
             validate({"id": 123, "status": "nonsense"}, schema)
 
+    def test_missing_validator_fails_loudly(self):
+        import support
+
+        saved = {m: sys.modules.get(m) for m in ("openapi_schema_validator", "jsonschema")}
+        try:
+            for m in saved:
+                sys.modules[m] = None  # makes "import m" raise ImportError
+            with self.assertRaisesRegex(AssertionError, "pip install openapi-schema-validator"):
+                support.validate({}, {"type": "object"})
+        finally:
+            for m, mod in saved.items():
+                if mod is None:
+                    sys.modules.pop(m, None)
+                else:
+                    sys.modules[m] = mod
+
     def test_spaces(self):
         doc = self.get_ok(V2 + "/spaces?keys=HB,GEN&description-format=plain&include-icon=true")
         self.assertEqual(sorted(s["key"] for s in doc["results"]), ["GEN", "HB"])
