@@ -35,7 +35,11 @@ let package = Package(
         // Swift layers.
         .target(name: "Storage", dependencies: ["CLMDB"], swiftSettings: strictSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
-        .target(name: "Confluence", dependencies: ["HTTP"], swiftSettings: strictSettings),
+        .target(
+            name: "Confluence",
+            dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .target(name: "Content", swiftSettings: strictSettings),
         .target(name: "Search", dependencies: ["Storage", "Content", "CStemmer"], swiftSettings: strictSettings),
         .target(name: "Systemd", dependencies: ["CSystemd"], swiftSettings: strictSettings),
@@ -53,7 +57,11 @@ let package = Package(
             dependencies: ["Storage", "StorageTestSupport"],
             swiftSettings: strictSettings
         ),
-        .executableTarget(name: "ConfluenceBench", dependencies: ["Confluence", "HTTP"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "ConfluenceBench",
+            dependencies: ["Confluence", "HTTP", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "TributaryBench",
             dependencies: ["Storage", "Search", "Content", "CSQLite3"],
@@ -67,7 +75,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strictSettings),
-        .testTarget(name: "ConfluenceTests", dependencies: ["Confluence", "HTTP"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ConfluenceTests",
+            dependencies: ["Confluence", "HTTP", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "ContentTests", dependencies: ["Content"], swiftSettings: strictSettings),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Storage", "Content"], swiftSettings: strictSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Storage"], swiftSettings: strictSettings),

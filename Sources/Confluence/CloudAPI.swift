@@ -47,27 +47,14 @@ struct CloudAPI: Sendable {
             Array(ids[$0..<min($0 + transport.options.idsPerRequest, ids.count)])
         }
         // Chunks go out together; the governor decides how many actually run at once.
-        let results = await withTaskGroup(of: Result<[Page], ConfluenceError>.self) { group in
-            for chunk in chunks {
-                let url = site.restV2 + "/pages?id=" + chunk.map(queryEscape).joined(separator: ",")
-                    + "&body-format=storage&limit=\(max(chunk.count, 1))" + statusQuery
-                group.addTask {
-                    let pager = v2Pager(first: url, subject: .search) { (item: V2Page) in item.model() }
-                    do throws(ConfluenceError) {
-                        return .success(try await pager.collect())
-                    } catch {
-                        return .failure(error)
-                    }
-                }
-            }
-            var all: [Result<[Page], ConfluenceError>] = []
-            for await result in group { all.append(result) }
-            return all
+        let site = self.site
+        let perChunk = try await gather(chunks) { chunk throws(ConfluenceError) in
+            let url = site.restV2 + "/pages?id=" + chunk.map(queryEscape).joined(separator: ",")
+                + "&body-format=storage&limit=\(max(chunk.count, 1))" + statusQuery
+            return try await v2Pager(first: url, subject: .search) { (item: V2Page) in item.model() }.collect()
         }
-        var pages: [Page] = []
-        for result in results { pages += try result.get() }
         let order = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        return pages.sorted { (order[$0.id] ?? .max) < (order[$1.id] ?? .max) }
+        return perChunk.flatMap { $0 }.sorted { (order[$0.id] ?? .max) < (order[$1.id] ?? .max) }
     }
 
     func labels(pageId: String) async throws(ConfluenceError) -> [Label] {

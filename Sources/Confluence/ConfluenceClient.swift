@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Logging
 
 /// Reads one Confluence site: Cloud through REST v2 (and v1 for CQL search), Data Center
 /// through REST v1. Every request is paced by the site's ``RateGovernor``.
@@ -13,16 +14,20 @@ public final class ConfluenceClient: Sendable {
         public var connectTimeout: Duration
         public var requestTimeout: Duration
         public var maxResponseBytes: Int
+        /// Receives retries and throttling (URLs redacted, never credentials).
+        public var logger: Logger
 
         public init(
             pageLimit: Int = 250, idsPerRequest: Int = 250, connectTimeout: Duration = .seconds(15),
-            requestTimeout: Duration = .seconds(120), maxResponseBytes: Int = 256 << 20
+            requestTimeout: Duration = .seconds(120), maxResponseBytes: Int = 256 << 20,
+            logger: Logger = Logger(label: "tributary.confluence")
         ) {
             self.pageLimit = min(max(1, pageLimit), 250)
             self.idsPerRequest = min(max(1, idsPerRequest), 250)
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
             self.maxResponseBytes = maxResponseBytes
+            self.logger = logger
         }
     }
 

@@ -33,25 +33,29 @@ struct DataCenterAPI: Sendable {
     }
 
     /// Bodies by id through CQL `id in (…)`; ids the search index has not caught up with yet
-    /// are fetched one by one.
+    /// (or archived pages, which search skips) are fetched one by one.
     func pages(ids: [String]) async throws(ConfluenceError) -> [Page] {
         let expand = Self.listExpand + ",space,body.storage"
-        var found: [String: Page] = [:]
-        for start in stride(from: 0, to: ids.count, by: 100) {  // 100 ids keep the URL short
-            let chunk = ids[start..<min(start + 100, ids.count)]
+        let chunks = stride(from: 0, to: ids.count, by: 100).map { Array(ids[$0..<min($0 + 100, ids.count)]) }
+        let site = self.site
+        let api = self
+        // 100 ids keep the URL short; chunks run concurrently under the governor.
+        let searched = try await gather(chunks) { chunk throws(ConfluenceError) in
             let cql = "id in (" + chunk.joined(separator: ",") + ")"
             let url = site.restV1 + "/content/search?cql=" + queryEscape(cql) + "&limit=\(chunk.count)&start=0&expand=" + expand
-            for page in try await offsetPager(first: url, subject: .search, spaceId: nil, includeLabels: false).collect() {
-                found[page.id] = page
-            }
+            return try await api.offsetPager(first: url, subject: .search, spaceId: nil, includeLabels: false).collect()
         }
-        for id in ids where found[id] == nil {
+        var found: [String: Page] = [:]
+        for page in searched.joined() { found[page.id] = page }
+        let missing = ids.filter { found[$0] == nil }
+        let fetched = try await gather(missing) { id throws(ConfluenceError) -> Page? in
             do throws(ConfluenceError) {
-                found[id] = try await content(id, expand: expand).model(spaceId: nil, includeLabels: false)
+                return try await api.content(id, expand: expand).model(spaceId: nil, includeLabels: false)
             } catch where error.kind == .pageNotFound {
-                continue  // deleted or restricted since it was listed
+                return nil  // deleted or restricted since it was listed
             }
         }
+        for page in fetched.compactMap({ $0 }) { found[page.id] = page }
         return ids.compactMap { found[$0] }
     }
 

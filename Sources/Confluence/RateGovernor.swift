@@ -154,7 +154,8 @@ public actor RateGovernor {
     /// Returns the slot and learns from the outcome.
     public func release(_ permit: Permit, _ outcome: Outcome) {
         _ = permit
-        releaseSlot()
+        // Learn first, so a throttle shrinks the limit before the freed slot is handed on.
+        defer { releaseSlot() }
         let now = clock.now
         switch outcome {
         case .success(let headers):

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Logging
 
 /// Sends authenticated GETs through the site's ``RateGovernor`` with bounded retries, and
 /// turns failures into ``ConfluenceError``s.
@@ -48,7 +49,11 @@ struct Transport: Sendable {
                 await governor.release(permit, error.isTransient ? .transportError : .neutral)
                 guard retry else { throw classifier.classify(error) }
                 failures += 1
-                try await pause(await governor.retryDelay(attempt: failures))
+                let delay = await governor.retryDelay(attempt: failures)
+                log(.warning, "Network failure talking to Confluence; retrying", url, [
+                    "error": "\(error.kind)", "attempt": "\(failures)", "delay": "\(delay)",
+                ])
+                try await pause(delay)
                 continue
             }
 
@@ -60,12 +65,18 @@ struct Transport: Sendable {
                 }
                 throttles += 1
                 await governor.noteRetry()  // the next acquire waits for the shared deadline
+                log(.notice, "Confluence is rate-limiting; pausing as asked", url, [
+                    "retryAfter": "\(response.headers["Retry-After"] ?? "none")", "attempt": "\(throttles)",
+                ])
             case 500, 502, 503, 504:
                 await governor.release(permit, .serverError(status: response.status, response.headers))
                 guard request.isIdempotent, failures < config.maxRetries else {
                     throw classifier.classify(response, subject: subject)
                 }
                 failures += 1
+                log(.warning, "Confluence answered with a server error; retrying", url, [
+                    "status": "\(response.status)", "attempt": "\(failures)",
+                ])
                 if response.status == 503, response.retryAfter() != nil {
                     await governor.noteRetry()  // the governor set a site-wide pause
                 } else {
@@ -79,6 +90,12 @@ struct Transport: Sendable {
                 return response
             }
         }
+    }
+
+    private func log(_ level: Logger.Level, _ message: Logger.Message, _ url: String, _ metadata: [String: String]) {
+        var fields: Logger.Metadata = ["url": .string(URLRedaction.redact(url))]
+        for (key, value) in metadata { fields[key] = .string(value) }
+        options.logger.log(level: level, message, metadata: fields)
     }
 
     private func pause(_ delay: Duration) async throws(ConfluenceError) {

@@ -7,6 +7,7 @@
 import Confluence
 import Foundation
 import HTTP
+import Logging
 
 struct Options {
     var pages = 5000
@@ -45,7 +46,10 @@ func repositoryRoot() -> URL {
 
 func connect(_ fake: FakeServer, governor: RateGovernor) async throws -> (ConfluenceClient, Space) {
     let location = try SpaceLocation.parse(fake.origin + "/wiki/spaces/GEN/overview")
-    return try await ConfluenceClient.connect(to: location, credentials: .apiToken(email: email, token: token), governor: governor)
+    var logger = Logger(label: "tributary.bench")
+    logger.logLevel = .error  // retries are expected here; keep stdout for the figures
+    return try await ConfluenceClient.connect(
+        to: location, credentials: .apiToken(email: email, token: token), governor: governor, options: .init(logger: logger))
 }
 
 /// Lists the space and fetches all bodies; returns the figures of the sync phase.

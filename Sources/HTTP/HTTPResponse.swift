@@ -16,10 +16,12 @@ public struct HTTPResponse: Sendable {
     public var redirectCount: Int
     /// Wall time of the whole transfer.
     public var totalTime: Duration
+    /// Connections this transfer had to open; 0 means it reused a kept-alive or HTTP/2 one.
+    public var newConnections: Int
 
     public init(
         status: Int, headers: HTTPHeaders, body: Data, finalURL: String,
-        httpVersion: String = "HTTP/1.1", redirectCount: Int = 0, totalTime: Duration = .zero
+        httpVersion: String = "HTTP/1.1", redirectCount: Int = 0, totalTime: Duration = .zero, newConnections: Int = 0
     ) {
         self.status = status
         self.headers = headers
@@ -28,6 +30,7 @@ public struct HTTPResponse: Sendable {
         self.httpVersion = httpVersion
         self.redirectCount = redirectCount
         self.totalTime = totalTime
+        self.newConnections = newConnections
     }
 
     /// The delay asked for by `Retry-After` (delta-seconds or HTTP-date), measured from `now`.

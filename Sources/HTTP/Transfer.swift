@@ -36,7 +36,8 @@ final class Transfer: @unchecked Sendable {
 
     /// Creates a configured easy handle for `request`.
     static func make(_ request: HTTPRequest, configuration: HTTPClient.Configuration) throws(HTTPError) -> Transfer {
-        guard request.url.hasPrefix("http://") || request.url.hasPrefix("https://") else {
+        let scheme = request.url.prefix { $0 != ":" }.lowercased()
+        guard scheme == "http" || scheme == "https" else {
             throw HTTPError(.invalidRequest, url: request.url, detail: "only http and https URLs are supported")
         }
         guard let easy = curl_easy_init() else {
@@ -80,7 +81,7 @@ final class Transfer: @unchecked Sendable {
                 return size * count
             },
         ]
-        if request.url.hasPrefix("https://") {
+        if request.url.prefix(6).lowercased() == "https:" {
             // Wait for an HTTP/2 connection to multiplex on rather than opening another one.
             codes.append(tr_curl_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1))
         }
@@ -168,6 +169,8 @@ final class Transfer: @unchecked Sendable {
         _ = tr_curl_easy_getinfo_long(easy, CURLINFO_REDIRECT_COUNT, &redirects)
         var micros: curl_off_t = 0
         _ = tr_curl_easy_getinfo_off_t(easy, CURLINFO_TOTAL_TIME_T, &micros)
+        var connects = 0
+        _ = tr_curl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
         return .success(HTTPResponse(
             status: status,
             headers: headers,
@@ -175,7 +178,8 @@ final class Transfer: @unchecked Sendable {
             finalURL: effective.map { String(cString: $0) } ?? url,
             httpVersion: Self.versionName(version),
             redirectCount: redirects,
-            totalTime: .microseconds(micros)
+            totalTime: .microseconds(micros),
+            newConnections: connects
         ))
     }
 

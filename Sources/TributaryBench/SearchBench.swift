@@ -13,7 +13,7 @@ import Storage
 /// same size with synced commits; FTS5 uses `porter unicode61 remove_diacritics 2` and the same
 /// field weights.
 enum SearchBench {
-    static let batchPages = 50
+    static let batchPages = 250
     static let rounds = 20
 
     static func run() throws {
@@ -25,13 +25,28 @@ enum SearchBench {
                     "\(String(format: "%.1f", Double(corpus.htmlBytes) / 1e6)) MB of HTML; "
                     + String(format: "%.1f MB/s with chunking", corpus.chunkingMBps))
 
-        let ours = try OurIndex(corpus: corpus)
-        let fts = try FTS5Index(corpus: corpus)
-        Measure.row("build: Tributary index (LMDB)", String(format: "%.2f s", ours.buildSeconds),
-                    Measure.rate(corpus.chunkCount, ours.buildSeconds) + " chunks, "
-                    + String(format: "%.2f× FTS5's speed", fts.buildSeconds / ours.buildSeconds))
+        // Best of three builds each, interleaved: commits are synced and the disk is shared.
+        var sequential = try OurIndex(corpus: corpus, pipelined: false)
+        var ours = try OurIndex(corpus: corpus, pipelined: true)
+        var fts = try FTS5Index(corpus: corpus)
+        for _ in 0..<2 {
+            let nextSequential = try OurIndex(corpus: corpus, pipelined: false)
+            if nextSequential.buildSeconds < sequential.buildSeconds { sequential = nextSequential }
+            let nextOurs = try OurIndex(corpus: corpus, pipelined: true)
+            if nextOurs.buildSeconds < ours.buildSeconds { ours = nextOurs }
+            let nextFTS = try FTS5Index(corpus: corpus)
+            if nextFTS.buildSeconds < fts.buildSeconds { fts = nextFTS }
+        }
+        let batching = "\(batchPages) pages per synced transaction"
         Measure.row("build: SQLite FTS5", String(format: "%.2f s", fts.buildSeconds),
-                    Measure.rate(corpus.chunkCount, fts.buildSeconds) + " chunks")
+                    Measure.rate(corpus.chunkCount, fts.buildSeconds) + " chunks, " + batching)
+        Measure.row("build: Tributary, one thread", String(format: "%.2f s", sequential.buildSeconds),
+                    Measure.rate(corpus.chunkCount, sequential.buildSeconds) + " chunks, "
+                    + String(format: "%.2f× FTS5's speed", fts.buildSeconds / sequential.buildSeconds))
+        Measure.row("build: Tributary, prepare ‖ apply", String(format: "%.2f s", ours.buildSeconds),
+                    Measure.rate(corpus.chunkCount, ours.buildSeconds) + " chunks, "
+                    + String(format: "%.2f× FTS5's speed", fts.buildSeconds / ours.buildSeconds)
+                    + " (tokenising on a 2nd thread)")
         Measure.row("size: Tributary index (LMDB)", megabytes(ours.usedBytes),
                     "file high-water mark; \(megabytes(ours.compactBytes)) compacted copy")
         Measure.row("size: SQLite FTS5", megabytes(fts.sizeBytes), "database file, text included as in LMDB")
@@ -43,8 +58,12 @@ enum SearchBench {
                     "\(queries.count) queries × \(rounds), top 10 with snippets")
         Measure.row("query p50 / p99: SQLite FTS5", "\(micros(percentile(ftsTimes, 0.5))) / \(micros(percentile(ftsTimes, 0.99)))",
                     "same queries as OR of terms, bm25(3,2,1) + snippet()")
+        Measure.row("slowest query: Tributary", micros(ourTimes.max() ?? 0), slowest(queries, ourTimes))
+        Measure.row("slowest query: SQLite FTS5", micros(ftsTimes.max() ?? 0), slowest(queries, ftsTimes))
         let p50 = percentile(ourTimes, 0.5)
-        print("  targets: indexing ≥ FTS5 speed: \(ours.buildSeconds <= fts.buildSeconds ? "met" : "NOT met"); "
+        let verdict = sequential.buildSeconds <= fts.buildSeconds ? "met"
+            : ours.buildSeconds <= fts.buildSeconds ? "met only with prepare ‖ apply" : "NOT met"
+        print("  targets: indexing ≥ FTS5 speed: \(verdict); "
             + "query p50 ≤ 1 ms: \(p50 <= 0.001 ? "met" : "NOT met")")
         try ours.printExamples(["apt pinning", "\"unattended upgrades\"", "fstab mount options"], fts: fts)
     }
@@ -53,6 +72,15 @@ enum SearchBench {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
         return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+    }
+
+    /// The query with the highest median time (times are rounds of the whole query list).
+    static func slowest(_ queries: [String], _ times: [Double]) -> String {
+        let medians = queries.indices.map { index in
+            percentile(stride(from: index, to: times.count, by: queries.count).map { times[$0] }, 0.5)
+        }
+        guard let worst = medians.indices.max(by: { medians[$0] < medians[$1] }) else { return "" }
+        return "median of \(queries[worst]): \(micros(medians[worst]))"
     }
 
     static func micros(_ seconds: Double) -> String {
@@ -218,21 +246,24 @@ extension SearchBench {
         var compactBytes = 0
         static let datastore: UInt64 = 1
 
-        init(corpus: Corpus) throws {
+        init(corpus: Corpus, pipelined: Bool) throws {
             store = try Store(configuration: StoreConfiguration(directory: directory))
             index = try SearchIndex(store: store)
             tokenizer = try Tokenizer()
+            let batches = stride(from: 0, to: corpus.pages.count, by: batchPages).map { start in
+                corpus.pages[start..<min(start + batchPages, corpus.pages.count)].map {
+                    PageUpdate(page: $0.page, chunks: $0.chunks)
+                }
+            }
             buildSeconds = try Measure.seconds {
-                var next = 0
-                while next < corpus.pages.count {
-                    let batch = corpus.pages[next..<min(next + batchPages, corpus.pages.count)]
-                    try store.write { txn in
-                        for page in batch {
-                            try index.replacePage(page.page, chunks: page.chunks, datastore: Self.datastore, in: txn,
-                                                  tokenizer: tokenizer)
+                if pipelined {
+                    try buildPipelined(batches)
+                } else {
+                    for batch in batches {
+                        try store.write { txn in
+                            try index.replacePages(batch, datastore: Self.datastore, in: txn, tokenizer: tokenizer)
                         }
                     }
-                    next += batch.count
                 }
             }
             usedBytes = store.info().usedBytes
@@ -249,6 +280,28 @@ extension SearchBench {
 
         deinit {
             try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        /// A second thread prepares batch n + 1 while this one applies and commits batch n, as
+        /// the engine's processing task and single writer do.
+        private func buildPipelined(_ batches: [[PageUpdate]]) throws {
+            let queue = Handoff<PreparedPages>(capacity: 2)
+            let index = self.index
+            let producer = Thread {
+                do {
+                    let tokenizer = try Tokenizer()
+                    for batch in batches { queue.put(.success(try index.prepare(batch, tokenizer: tokenizer))) }
+                } catch let error as SearchError {
+                    queue.put(.failure(error))
+                } catch {
+                    queue.put(.failure(.stemmerUnavailable(algorithm: "\(error)")))
+                }
+            }
+            producer.start()
+            for _ in batches {
+                let prepared = try queue.take().get()
+                try store.write { txn in try index.apply(prepared, datastore: Self.datastore, in: txn) }
+            }
         }
 
         /// Seconds per query, each in a read transaction of its own, as the daemon serves them.
@@ -422,6 +475,35 @@ extension SearchBench {
             "environment variables", "\"unattended upgrades\"", "\"network manager\"", "\"security updates\"",
             "ipv6 address",
         ]
+    }
+
+    /// A bounded hand-off between two threads.
+    final class Handoff<Value: Sendable>: @unchecked Sendable {
+        // Safety: `items` is only touched under `condition`.
+        private let condition = NSCondition()
+        private var items: [Result<Value, SearchError>] = []
+        private let capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = capacity
+        }
+
+        func put(_ item: Result<Value, SearchError>) {
+            condition.lock()
+            while items.count >= capacity { condition.wait() }
+            items.append(item)
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func take() -> Result<Value, SearchError> {
+            condition.lock()
+            while items.isEmpty { condition.wait() }
+            let item = items.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+            return item
+        }
     }
 
     struct BenchError: Error, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Logging
 import Testing
 @testable import Confluence
 
@@ -83,5 +84,50 @@ struct ResponseErrorTests {
             #expect(!found.message.contains(Self.token))
             #expect(!found.message.contains(blob))
         }
+    }
+}
+
+@Suite("Logs")
+struct LogTests {
+    @Test func retriesAreLoggedWithoutCredentials() async throws {
+        let token = "ATATT-log-secret-42"
+        let sink = LogSink()
+        let logger = Logger(label: "test") { _ in CapturingHandler(sink: sink) }
+        try await CannedServer.with(status: 503, contentType: "text/plain", body: "down") { server in
+            let port = Int(server.origin.split(separator: ":").last ?? "1")
+            let site = ConfluenceSite(flavor: .cloud, scheme: "http", host: "127.0.0.1", port: port, contextPath: "/wiki")
+            let client = ConfluenceClient(
+                site: site, credentials: .apiToken(email: "e@x.io", token: token),
+                governor: RateGovernor(configuration: .fast(maxRetries: 2)), options: .init(logger: logger))
+            await #expect(throws: ConfluenceError.self) { try await client.space(key: "ENG") }
+        }
+        let lines = sink.lines
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.contains("status=503") && $0.contains("/wiki/api/v2/spaces") })
+        #expect(!lines.contains { $0.contains(token) || $0.contains(basicBlob("e@x.io", token)) })
+    }
+}
+
+/// Collects formatted log lines.
+final class LogSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    var lines: [String] { lock.withLock { stored } }
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+}
+
+struct CapturingHandler: LogHandler {
+    let sink: LogSink
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        sink.append("\(event.level) \(event.message) \(fields)")
     }
 }

@@ -39,12 +39,15 @@ struct HTTPClientTests {
     @Test func keepAliveReusesTheConnection() async throws {
         try await LoopbackServer.with { base in
             var ports = Set<Int>()
+            var connections: [Int] = []
             for _ in 0..<3 {
                 let response = try await client.send(HTTPRequest(url: base + "/echo"))
                 let json = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
                 ports.insert(try #require(json?["port"] as? Int))
+                connections.append(response.newConnections)
             }
             #expect(ports.count == 1)
+            #expect(connections == [1, 0, 0])
         }
     }
 

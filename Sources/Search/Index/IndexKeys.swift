@@ -5,6 +5,11 @@ struct TermKey: StorageRecord, Equatable {
     var datastore: UInt64
     var term: String
 
+    /// Encodes on the stack: this key is built once per posting written or read.
+    func withStorageBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try prefixedKey(datastore, term, body)
+    }
+
     func encode(to writer: inout ByteWriter) {
         writer.append(datastore)
         writer.appendRemainder(term.utf8)
@@ -25,6 +30,10 @@ struct TermKey: StorageRecord, Equatable {
 struct ChunkKey: StorageRecord, Equatable {
     var datastore: UInt64
     var chunkID: UInt64
+
+    func withStorageBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: (datastore.bigEndian, chunkID.bigEndian), body)
+    }
 
     func encode(to writer: inout ByteWriter) {
         writer.append(datastore)
@@ -50,6 +59,10 @@ struct PageKey: StorageRecord, Equatable {
     var datastore: UInt64
     var pageID: String
 
+    func withStorageBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try prefixedKey(datastore, pageID, body)
+    }
+
     func encode(to writer: inout ByteWriter) {
         writer.append(datastore)
         writer.appendRemainder(pageID.utf8)
@@ -69,4 +82,19 @@ struct PageKey: StorageRecord, Equatable {
 /// The 8 key bytes every record of a datastore starts with, for prefix scans and deletes.
 func datastorePrefix(_ datastore: UInt64) -> [UInt8] {
     withUnsafeBytes(of: datastore.bigEndian) { Array($0) }
+}
+
+/// The bytes of a datastore id followed by a string, built in a stack buffer.
+@inline(__always)
+private func prefixedKey<R>(_ datastore: UInt64, _ text: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    var text = text
+    return try text.withUTF8 { utf8 in
+        try withUnsafeTemporaryAllocation(byteCount: 8 + utf8.count, alignment: 8) { buffer in
+            buffer.storeBytes(of: datastore.bigEndian, toByteOffset: 0, as: UInt64.self)
+            if let base = utf8.baseAddress {
+                (buffer.baseAddress! + 8).copyMemory(from: base, byteCount: utf8.count)
+            }
+            return try body(UnsafeRawBufferPointer(buffer))
+        }
+    }
 }

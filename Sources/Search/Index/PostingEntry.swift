@@ -47,6 +47,8 @@ struct FieldFrequencies: Equatable {
         body = Int(packed & 0x7FF)
     }
 
+    var isZero: Bool { title == 0 && heading == 0 && body == 0 }
+
     var packed: UInt16 {
         UInt16(min(title, 3)) << 14 | UInt16(min(heading, 7)) << 11 | UInt16(min(body, 2047))
     }

@@ -1,30 +1,6 @@
 import Content
 import Storage
 
-/// A page as the index needs it besides its chunks.
-public struct IndexedPage: Sendable, Equatable {
-    /// The Confluence page id; at most 400 UTF-8 bytes.
-    public var pageID: String
-    /// The page title: indexed as its own, heavier field and shown with results.
-    public var title: String
-    /// Where the page can be opened (its web URL), stored with each chunk for citations.
-    public var urlHint: String
-
-    public init(pageID: String, title: String, urlHint: String = "") {
-        self.pageID = pageID
-        self.title = title
-        self.urlHint = urlHint
-    }
-}
-
-/// What a write changed.
-public struct PageIndexChange: Sendable, Equatable {
-    /// Chunks of the previous version that were removed.
-    public var removedChunks: Int
-    /// Chunks added.
-    public var addedChunks: Int
-}
-
 extension SearchIndex {
     /// Indexes `chunks` as the new content of `page`, replacing whatever the page had, inside
     /// the caller's transaction. Chunk ids are fresh; postings of the old version are deleted
@@ -37,34 +13,56 @@ extension SearchIndex {
         in transaction: WriteTransaction,
         tokenizer: Tokenizer
     ) throws(SearchError) -> PageIndexChange {
-        guard page.pageID.utf8.count <= PageKey.maxPageIDBytes else {
-            throw .pageIDTooLong(pageID: page.pageID, limit: PageKey.maxPageIDBytes)
-        }
+        try replacePages([PageUpdate(page: page, chunks: chunks)], datastore: datastore, in: transaction,
+                         tokenizer: tokenizer)
+    }
+
+    /// Replaces several pages at once, inside the caller's transaction: ``prepare(_:tokenizer:)``
+    /// then ``apply(_:datastore:in:)``. A page listed twice keeps its last entry.
+    @discardableResult
+    public func replacePages(
+        _ updates: [PageUpdate],
+        datastore: UInt64,
+        in transaction: WriteTransaction,
+        tokenizer: Tokenizer
+    ) throws(SearchError) -> PageIndexChange {
+        try apply(prepare(updates, tokenizer: tokenizer), datastore: datastore, in: transaction)
+    }
+
+    /// Writes prepared pages inside the caller's transaction, replacing whatever those pages
+    /// had. Postings are grouped by term and written in key order, each term's new ids appended
+    /// after its existing ones, so the write transaction does little besides LMDB puts.
+    @discardableResult
+    public func apply(_ prepared: PreparedPages, datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) -> PageIndexChange {
         var stats = try statistics(datastore: datastore, in: transaction)
-        let removed = try removeChunks(of: page.pageID, datastore: datastore, stats: &stats, in: transaction)
-        guard !chunks.isEmpty else {
-            try saveStatistics(stats, datastore: datastore, in: transaction)
-            return PageIndexChange(removedChunks: removed, addedChunks: 0)
+        var change = PageIndexChange(removedChunks: 0, addedChunks: 0)
+        for page in prepared.pages {
+            change.removedChunks += try removeChunks(of: page.page.pageID, datastore: datastore, stats: &stats,
+                                                     in: transaction)
         }
-        guard stats.nextChunkID + UInt64(chunks.count) <= PostingEntry.maxChunkID else {
+        guard stats.nextChunkID + UInt64(prepared.chunkCount) <= PostingEntry.maxChunkID else {
             throw .chunkIDsExhausted(datastore: datastore)
         }
-        let title = ChunkAnalysis.TitleTerms(title: page.title, tokenizer: tokenizer)
-        let pageKey = PageKey(datastore: datastore, pageID: page.pageID)
-        for chunk in chunks {
-            let chunkID = stats.nextChunkID
-            stats.nextChunkID += 1
-            let analysis = ChunkAnalysis(chunk: chunk, title: title, tokenizer: tokenizer)
-            try addChunk(chunk, id: chunkID, page: page, analysis: analysis, datastore: datastore, in: transaction)
-            try storageCall { try transaction.put(tables.pages, pageKey, chunkID) }
-            stats.chunkCount += 1
-            stats.totalTitleLength += analysis.titleLength
-            stats.totalHeadingLength += analysis.headingLength
-            stats.totalBodyLength += analysis.bodyLength
+        var postings = PostingBuffer()
+        for page in prepared.pages where !page.chunks.isEmpty {
+            let pageKey = PageKey(datastore: datastore, pageID: page.page.pageID)
+            for chunk in page.chunks {
+                let chunkID = stats.nextChunkID
+                stats.nextChunkID += 1
+                try addChunk(chunk, id: chunkID, page: page.page, datastore: datastore, postings: &postings,
+                             vocabulary: prepared.terms, in: transaction)
+                try appendOrPut(tables.pages, pageKey, chunkID, in: transaction)
+                stats.chunkCount += 1
+                stats.totalTitleLength += chunk.analysis.titleLength
+                stats.totalHeadingLength += chunk.analysis.headingLength
+                stats.totalBodyLength += chunk.analysis.bodyLength
+            }
+            stats.pageCount += 1
+            change.addedChunks += page.chunks.count
         }
-        stats.pageCount += 1
+        try writePostings(postings, vocabulary: prepared.terms, datastore: datastore, in: transaction)
         try saveStatistics(stats, datastore: datastore, in: transaction)
-        return PageIndexChange(removedChunks: removed, addedChunks: chunks.count)
+        return change
     }
 
     /// Removes a page's chunks, postings and counts. Returns how many chunks went (0 if the
@@ -91,26 +89,54 @@ extension SearchIndex {
 
     // MARK: Internals
 
+    /// Stores the chunk and its term list, and collects its postings for ``writePostings``.
     private func addChunk(
-        _ chunk: Chunk, id chunkID: UInt64, page: IndexedPage, analysis: ChunkAnalysis, datastore: UInt64,
-        in transaction: WriteTransaction
+        _ prepared: PreparedPages.PreparedChunk, id chunkID: UInt64, page: IndexedPage, datastore: UInt64,
+        postings: inout PostingBuffer, vocabulary: [String], in transaction: WriteTransaction
     ) throws(SearchError) {
+        let chunk = prepared.chunk
+        let analysis = prepared.analysis
         let key = ChunkKey(datastore: datastore, chunkID: chunkID)
         let lengthCode = LengthCode.encode(analysis.bodyLength)
         var terms: [(term: String, frequencies: UInt16)] = []
-        terms.reserveCapacity(analysis.frequencies.count)
-        for (term, frequencies) in analysis.frequencies {
+        terms.reserveCapacity(analysis.terms.count)
+        for (id, frequencies) in analysis.terms {
             let entry = PostingEntry(chunkID: chunkID, lengthCode: lengthCode, frequencies: frequencies)
-            try storageCall { try transaction.put(tables.postings, TermKey(datastore: datastore, term: term), entry.raw) }
-            terms.append((term, entry.frequencies.packed))
+            postings.append(entry.raw, to: id)
+            terms.append((vocabulary[Int(id)], entry.frequencies.packed))
         }
         let stored = StoredChunk(
             pageID: page.pageID, ordinal: chunk.ordinal, title: page.title, headingPath: chunk.headingPath,
             anchor: chunk.anchor, urlHint: page.urlHint, text: chunk.text, titleLength: analysis.titleLength,
             headingLength: analysis.headingLength, bodyLength: analysis.bodyLength)
+        try appendOrPut(tables.chunks, key, stored, in: transaction)
+        try appendOrPut(tables.chunkTerms, key, ChunkTerms(lengthCode: lengthCode, terms: terms), in: transaction)
+    }
+
+    /// Writes collected postings in key order. Ids come from a counter that only grows, so
+    /// each is above every id already under its term and can be appended (`MDB_APPENDDUP`);
+    /// should LMDB refuse, the ordinary insert runs instead.
+    private func writePostings(
+        _ postings: PostingBuffer, vocabulary: [String], datastore: UInt64, in transaction: WriteTransaction
+    ) throws(SearchError) {
+        let order = postings.termIDs.sorted { vocabulary[Int($0)].utf8.lexicographicallyPrecedes(vocabulary[Int($1)].utf8) }
+        for id in order {
+            let key = TermKey(datastore: datastore, term: vocabulary[Int(id)]).withStorageBytes { Array($0) }
+            for raw in postings.entries(of: id) {
+                try appendOrPut(tables.postingsByKeyBytes, key, raw, in: transaction)
+            }
+        }
+    }
+
+    /// Appends (the fast path for keys, or duplicates, beyond the last) and falls back to an
+    /// ordinary insert when LMDB refuses because something sorts after it (another
+    /// datastore's records, say).
+    @inline(__always)
+    private func appendOrPut<K, V>(_ table: Storage.Table<K, V>, _ key: K, _ value: V, in transaction: WriteTransaction) throws(SearchError) {
         try storageCall {
-            try transaction.put(tables.chunks, key, stored)
-            try transaction.put(tables.chunkTerms, key, ChunkTerms(lengthCode: lengthCode, terms: terms))
+            if try !transaction.put(table, key, value, mode: .append) {
+                try transaction.put(table, key, value)
+            }
         }
     }
 
@@ -146,5 +172,24 @@ extension SearchIndex {
 
     private func saveStatistics(_ stats: IndexStatistics, datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) {
         try storageCall { try transaction.put(tables.stats, datastore, stats) }
+    }
+}
+
+/// Postings of a write, grouped by vocabulary id until they are written in term order.
+struct PostingBuffer {
+    private var lists: [[UInt64]] = []
+    private(set) var termIDs: [Int32] = []
+
+    mutating func append(_ raw: UInt64, to id: Int32) {
+        let index = Int(id)
+        if index >= lists.count {
+            lists.append(contentsOf: repeatElement([], count: max(index + 1 - lists.count, lists.count)))
+        }
+        if lists[index].isEmpty { termIDs.append(id) }
+        lists[index].append(raw)
+    }
+
+    func entries(of id: Int32) -> [UInt64] {
+        lists[Int(id)]
     }
 }

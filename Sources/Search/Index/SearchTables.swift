@@ -21,6 +21,8 @@ struct SearchTables: Sendable {
     let chunks: Table<ChunkKey, StoredChunk>
     let chunkTerms: Table<ChunkKey, ChunkTerms>
     let postings: Table<TermKey, UInt64>
+    /// The same table keyed by pre-encoded bytes, for bulk writes that reuse one key per term.
+    let postingsByKeyBytes: Table<[UInt8], UInt64>
     let pages: Table<PageKey, UInt64>
     let stats: Table<UInt64, IndexStatistics>
 
@@ -29,6 +31,7 @@ struct SearchTables: Sendable {
         chunks = try store.openTable(Self.chunksName)
         chunkTerms = try store.openTable(Self.chunkTermsName)
         postings = try store.openTable(Self.postingsName, options: [.duplicateSort, .duplicateFixed])
+        postingsByKeyBytes = try store.openTable(Self.postingsName, options: [.duplicateSort, .duplicateFixed])
         pages = try store.openTable(Self.pagesName, options: [.duplicateSort, .duplicateFixed])
         stats = try store.openTable(Self.statsName)
     }

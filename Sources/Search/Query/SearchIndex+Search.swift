@@ -40,12 +40,10 @@ extension SearchIndex {
         guard stats.chunkCount > 0 else { return [] }
 
         var lists: [PostingList] = []
-        var weights: [String: Double] = [:]
         for term in query.terms {
             var list = try PostingList(term: term, datastore: datastore, table: tables.postings, in: transaction)
             guard !list.entries.isEmpty else { continue }
             list.idf = BM25FScorer.idf(documentFrequency: list.entries.count, chunkCount: stats.chunkCount)
-            weights[term] = list.idf
             lists.append(list)
         }
         guard !lists.isEmpty else { return [] }
@@ -57,12 +55,30 @@ extension SearchIndex {
         let pool = !query.phrases.isEmpty ? max(options.limit * 20, 200)
             : rerank ? max(options.limit * 4, options.limit + 20) : options.limit
         let scorer = BM25FScorer(parameters: options.ranking, averageBodyLength: stats.averageBodyLength)
-        let hints = phraseHints(query, lists: lists, weights: weights, boost: options.ranking.phraseBoost)
+        let hints = phraseHints(query, lists: lists, boost: options.ranking.phraseBoost)
         let top = scorer.topChunks(lists, capacity: pool, phrases: hints).sorted()
+
+        // From here on terms are vocabulary ids of this tokenizer: text is matched without
+        // building strings or re-stemming known words.
+        tokenizer.clearVocabularyIfLarge()
+        var weights: [Int32: Double] = [:]
+        for list in lists { weights[tokenizer.termID(ofStem: list.term)] = list.idf }
+        let phrases = query.phrases.map { $0.map(tokenizer.termID(ofStem:)) }
+        let phraseWeights = query.phrases.map { phrase in
+            options.ranking.phraseBoost * phrase.reduce(0) { total, term in
+                total + (lists.first { $0.term == term }?.idf ?? 0)
+            }
+        }
 
         var candidates: [Candidate] = []
         candidates.reserveCapacity(top.count)
+        // Best final scores so far, descending, at most `limit` of them.
+        var best: [Double] = []
+        let canStopEarly = options.maxResultsPerPage == nil
         for entry in top {
+            // The pool is in provisional order and a final score never exceeds its provisional
+            // one, so once `limit` final scores beat this entry's, no later entry can enter.
+            if canStopEarly, best.count == options.limit, let last = best.last, last > entry.score { break }
             guard let chunk = try chunk(entry.id, datastore: datastore, in: transaction) else {
                 throw .corruptedIndex(datastore: datastore, detail: "posting for missing chunk \(entry.id)")
             }
@@ -70,12 +86,16 @@ extension SearchIndex {
             let provisional = hints.reduce(0) { $0 + ($1.mask & entry.matched == $1.mask ? $1.bonus : 0) }
             if provisional > 0 {
                 // Swap the provisional bonus for the verified one.
-                candidate.tokens = tokenizer.tokens(in: chunk.text)
-                candidate.score -= provisional
-                candidate.score += phraseBonus(query.phrases, candidate: candidate, weights: weights,
-                                               boost: options.ranking.phraseBoost, tokenizer: tokenizer)
+                candidate.occurrences = tokenizer.occurrences(in: chunk.text)
+                candidate.score += phraseBonus(phrases, weights: phraseWeights, candidate: candidate, tokenizer: tokenizer)
+                    - provisional
             }
             candidates.append(candidate)
+            let slot = best.firstIndex { $0 < candidate.score } ?? best.count
+            if slot < options.limit {
+                best.insert(candidate.score, at: slot)
+                if best.count > options.limit { best.removeLast() }
+            }
         }
         if rerank {
             candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
@@ -88,7 +108,7 @@ extension SearchIndex {
                 guard perPage[candidate.chunk.pageID, default: 0] < cap else { continue }
                 perPage[candidate.chunk.pageID, default: 0] += 1
             }
-            if candidate.tokens == nil { candidate.tokens = tokenizer.tokens(in: candidate.chunk.text) }
+            if candidate.occurrences == nil { candidate.occurrences = tokenizer.occurrences(in: candidate.chunk.text) }
             results.append(result(for: candidate, weights: weights, options: options))
             if results.count == options.limit { break }
         }
@@ -101,47 +121,49 @@ extension SearchIndex {
         var id: UInt64
         var chunk: StoredChunk
         var score: Double
-        var tokens: [Token]?
+        var occurrences: [TermOccurrence]?
     }
 
     /// Provisional bonuses for phrases whose every indexed term has postings.
     /// Phrase words that are not query terms (dropped stop words) are not in the mask.
-    private func phraseHints(
-        _ query: SearchQuery, lists: [PostingList], weights: [String: Double], boost: Double
-    ) -> [BM25FScorer.PhraseHint] {
+    private func phraseHints(_ query: SearchQuery, lists: [PostingList], boost: Double) -> [BM25FScorer.PhraseHint] {
         query.phrases.compactMap { phrase in
             var mask: UInt64 = 0
+            var bonus = 0.0
             for term in phrase {
                 if let index = lists.firstIndex(where: { $0.term == term }) {
                     mask |= 1 << UInt64(index)
+                    bonus += boost * lists[index].idf
                 } else if query.terms.contains(term) {
                     return nil  // a term with no postings: the phrase occurs nowhere
                 }
             }
-            return BM25FScorer.PhraseHint(mask: mask, bonus: boost * phrase.reduce(0) { $0 + (weights[$1] ?? 0) })
+            return BM25FScorer.PhraseHint(mask: mask, bonus: bonus)
         }
     }
 
-    /// `boost × Σ idf` for each phrase found verbatim in the body, title or headings.
+    /// The bonus of each phrase found verbatim in the body, title or headings.
     private func phraseBonus(
-        _ phrases: [[String]], candidate: Candidate, weights: [String: Double], boost: Double, tokenizer: Tokenizer
+        _ phrases: [[Int32]], weights: [Double], candidate: Candidate, tokenizer: Tokenizer
     ) -> Double {
-        let body = candidate.tokens?.map(\.term) ?? []
-        var fields: [[String]]?
+        let body = candidate.occurrences?.map(\.id) ?? []
+        var fields: [[Int32]]?
         var bonus = 0.0
-        for phrase in phrases {
+        for (phrase, weight) in zip(phrases, weights) {
             var found = Self.contains(body, phrase)
             if !found {
-                fields = fields ?? ([candidate.chunk.title] + candidate.chunk.headingPath).map { tokenizer.terms(in: $0) }
+                fields = fields ?? ([candidate.chunk.title] + candidate.chunk.headingPath).map {
+                    tokenizer.occurrences(in: $0).map(\.id)
+                }
                 found = fields?.contains { Self.contains($0, phrase) } ?? false
             }
-            if found { bonus += boost * phrase.reduce(0) { $0 + (weights[$1] ?? 0) } }
+            if found { bonus += weight }
         }
         return bonus
     }
 
     /// Whether `phrase` occurs as consecutive terms in `terms`.
-    static func contains(_ terms: [String], _ phrase: [String]) -> Bool {
+    static func contains(_ terms: [Int32], _ phrase: [Int32]) -> Bool {
         guard !phrase.isEmpty, terms.count >= phrase.count else { return false }
         for start in 0...(terms.count - phrase.count) where terms[start] == phrase[0] {
             if terms[start..<(start + phrase.count)].elementsEqual(phrase) { return true }
@@ -149,10 +171,10 @@ extension SearchIndex {
         return false
     }
 
-    private func result(for candidate: Candidate, weights: [String: Double], options: SearchOptions) -> SearchResult {
+    private func result(for candidate: Candidate, weights: [Int32: Double], options: SearchOptions) -> SearchResult {
         let chunk = candidate.chunk
         let snippet = Snippet.make(
-            text: chunk.text, tokens: candidate.tokens ?? [], weights: weights, words: options.snippetWords,
+            text: chunk.text, occurrences: candidate.occurrences ?? [], weights: weights, words: options.snippetWords,
             open: options.highlightOpen, close: options.highlightClose)
         return SearchResult(
             pageID: chunk.pageID, chunkID: candidate.id, ordinal: chunk.ordinal, title: chunk.title,

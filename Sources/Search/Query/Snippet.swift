@@ -1,14 +1,15 @@
 /// Picks and formats the best-matching window of a chunk's text.
 enum Snippet {
     /// - Parameters:
-    ///   - tokens: the tokens of `text` (from the same tokenizer as the query).
-    ///   - weights: query term → weight (idf); words whose term is absent are not marked.
+    ///   - occurrences: the terms of `text` in order (vocabulary ids of the query's tokenizer).
+    ///   - weights: query term id → weight (idf); words whose term is absent are not marked.
     ///   - words: window size in tokens.
     static func make(
-        text: String, tokens: [Token], weights: [String: Double], words: Int, open: String, close: String
+        text: String, occurrences tokens: [TermOccurrence], weights: [Int32: Double], words: Int, open: String,
+        close: String
     ) -> String {
         guard !tokens.isEmpty else { return collapse(Array(text.utf8.prefix(240))[...]) }
-        let matched = tokens.indices.filter { weights[tokens[$0].term] != nil }
+        let matched = tokens.indices.filter { weights[tokens[$0].id] != nil }
         let start = bestStart(tokens: tokens, matched: matched, weights: weights, words: words)
         let end = min(tokens.count, start + words)
         let bytes = Array(text.utf8)
@@ -18,7 +19,7 @@ enum Snippet {
             let range = tokens[index].byteRange
             output += collapse(bytes[cursor..<range.lowerBound])
             let word = String(decoding: bytes[range], as: UTF8.self)
-            output += weights[tokens[index].term] != nil ? open + word + close : word
+            output += weights[tokens[index].id] != nil ? open + word + close : word
             cursor = range.upperBound
         }
         // Keep closing punctuation right after the last word ("end." rather than "end").
@@ -33,17 +34,17 @@ enum Snippet {
     /// The window start that covers the most query weight: each distinct term counts its
     /// weight once, repeats add a tenth. The window begins a few words before its first match
     /// so the match is read in context.
-    private static func bestStart(tokens: [Token], matched: [Int], weights: [String: Double], words: Int) -> Int {
+    private static func bestStart(tokens: [TermOccurrence], matched: [Int], weights: [Int32: Double], words: Int) -> Int {
         guard !matched.isEmpty else { return 0 }
         let lead = min(4, words / 4)
         var best = (score: -1.0, start: 0)
         for (offset, first) in matched.enumerated().prefix(256) {
             let start = max(0, first - lead)
-            var seen: Set<String> = []
+            var seen: Set<Int32> = []
             var score = 0.0
             for index in matched[offset...].prefix(words) {
                 guard index < start + words else { break }
-                let term = tokens[index].term
+                let term = tokens[index].id
                 let weight = weights[term] ?? 0
                 score += seen.insert(term).inserted ? weight : weight / 10
             }

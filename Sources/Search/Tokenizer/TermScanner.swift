@@ -3,6 +3,8 @@ struct TermScanner {
     private let stemmer: Stemmer?
     private var folding = CaseFolding()
     private var word: [UInt8] = []
+    /// Interned terms for ``scanTermIDs(_:_:)``.
+    var vocabulary = Vocabulary()
 
     init(stemmer: Stemmer?) {
         self.stemmer = stemmer
@@ -15,6 +17,53 @@ struct TermScanner {
         word.append(contentsOf: folded.utf8)
         if let stemmer, Self.isStemmable(word) { stemmer.stem(&word) }
         return String(decoding: word, as: UTF8.self)
+    }
+
+    /// The indexing path: calls `body` with the vocabulary id of each term, in no particular
+    /// order (callers count). Words are looked up folded and unstemmed, so the stemmer runs
+    /// once per distinct word.
+    mutating func scanTermIDs(_ text: String, _ body: (Int32) -> Void) {
+        // Moved out so the scan closure can use it while `self` is busy scanning.
+        var vocabulary = self.vocabulary
+        self.vocabulary = Vocabulary()
+        var pending: [String] = []
+        scan(text, stem: false) { bytes, _, _ in
+            let word = String(decoding: bytes, as: UTF8.self)
+            if let id = vocabulary.id(ofWord: word) {
+                body(id)
+            } else {
+                pending.append(word)
+            }
+        }
+        // New words are stemmed after the scan, which needs the word buffer to itself.
+        for newWord in pending {
+            body(vocabulary.id(ofWord: newWord) ?? vocabulary.add(word: newWord, stem: stem(newWord)))
+        }
+        self.vocabulary = vocabulary
+    }
+
+    /// Every term of `text` in order, as vocabulary ids with byte ranges: what snippets and
+    /// phrase checks need, at the cost of one dictionary lookup per word (stemming only words
+    /// never seen before).
+    mutating func occurrences(in text: String) -> [TermOccurrence] {
+        var vocabulary = self.vocabulary
+        self.vocabulary = Vocabulary()
+        let stemmer = self.stemmer
+        var scratch: [UInt8] = []
+        var found: [TermOccurrence] = []
+        scan(text, stem: false) { bytes, _, range in
+            let word = String(decoding: bytes, as: UTF8.self)
+            var id = vocabulary.id(ofWord: word)
+            if id == nil {
+                scratch.removeAll(keepingCapacity: true)
+                scratch.append(contentsOf: bytes)
+                if let stemmer, Self.isStemmable(scratch) { stemmer.stem(&scratch) }
+                id = vocabulary.add(word: word, stem: String(decoding: scratch, as: UTF8.self))
+            }
+            found.append(TermOccurrence(id: id ?? 0, byteRange: range))
+        }
+        self.vocabulary = vocabulary
+        return found
     }
 
     /// The hot path: calls `body` with each term's bytes (valid only during the call), its
@@ -143,7 +192,7 @@ struct TermScanner {
         word.removeSubrange(cut...)
     }
 
-    private static func isStemmable(_ word: [UInt8]) -> Bool {
+    private static func isStemmable<C: Collection<UInt8>>(_ word: C) -> Bool {
         word.count >= 3 && word.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 == UInt8(ascii: "'") }
     }
 

@@ -14,3 +14,9 @@ public struct Token: Sendable, Equatable {
         self.byteRange = byteRange
     }
 }
+
+/// A term occurrence on the fast paths: a vocabulary id instead of a string (see ``Vocabulary``).
+struct TermOccurrence {
+    var id: Int32
+    var byteRange: Range<Int>
+}

@@ -66,6 +66,32 @@ public final class Tokenizer {
         withScanner { $0.scan(text, stem: stem, body) }
     }
 
+    /// Calls `body` with the vocabulary id of each term of `text` (indexing path; see
+    /// ``Vocabulary``), in no particular order.
+    func scanTermIDs(_ text: String, _ body: (Int32) -> Void) {
+        withScanner { $0.scanTermIDs(text, body) }
+    }
+
+    /// The terms of `text` in order as vocabulary ids with byte ranges.
+    func occurrences(in text: String) -> [TermOccurrence] {
+        withScanner { $0.occurrences(in: text) }
+    }
+
+    /// The vocabulary id of a stemmed term (registered if new).
+    func termID(ofStem stem: String) -> Int32 {
+        withScanner { $0.vocabulary.id(ofStem: stem) }
+    }
+
+    /// Id → term for every id handed out so far.
+    var vocabularyTerms: [String] {
+        withScanner { $0.vocabulary.terms }
+    }
+
+    /// Forgets interned terms once there are very many; ids from before become invalid.
+    func clearVocabularyIfLarge() {
+        withScanner { $0.vocabulary.clearIfLarge() }
+    }
+
     private func withScanner<R>(_ body: (inout TermScanner) -> R) -> R {
         var local = TermScanner(stemmer: nil)
         swap(&local, &scanner)
