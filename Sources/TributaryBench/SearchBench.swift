@@ -25,6 +25,14 @@ enum SearchBench {
                     "\(String(format: "%.1f", Double(corpus.htmlBytes) / 1e6)) MB of HTML; "
                     + String(format: "%.1f MB/s with chunking", corpus.chunkingMBps))
 
+        let tokenizer = try Tokenizer()
+        var tokens = 0
+        let tokenizing = Measure.seconds {
+            for page in corpus.pages { for chunk in page.chunks { tokens += tokenizer.terms(in: chunk.text).count } }
+        }
+        Measure.row("tokenizer: fold + stem, strings out", String(format: "%.1f MB/s", Double(corpus.textBytes) / 1e6 / tokenizing),
+                    Measure.rate(tokens, tokenizing) + " tokens")
+
         // Best of three builds each, interleaved: commits are synced and the disk is shared.
         var sequential = try OurIndex(corpus: corpus, pipelined: false)
         var ours = try OurIndex(corpus: corpus, pipelined: true)
@@ -39,14 +47,17 @@ enum SearchBench {
         }
         let batching = "\(batchPages) pages per synced transaction"
         Measure.row("build: SQLite FTS5", String(format: "%.2f s", fts.buildSeconds),
-                    Measure.rate(corpus.chunkCount, fts.buildSeconds) + " chunks, " + batching)
+                    Measure.rate(corpus.chunkCount, fts.buildSeconds) + " chunks, "
+                    + String(format: "%.2f s CPU, ", fts.cpuSeconds) + batching)
         Measure.row("build: Tributary, one thread", String(format: "%.2f s", sequential.buildSeconds),
                     Measure.rate(corpus.chunkCount, sequential.buildSeconds) + " chunks, "
-                    + String(format: "%.2f× FTS5's speed", fts.buildSeconds / sequential.buildSeconds))
+                    + String(format: "%.2f s CPU, %.2f× FTS5's speed", sequential.cpuSeconds,
+                             fts.buildSeconds / sequential.buildSeconds))
         Measure.row("build: Tributary, prepare ‖ apply", String(format: "%.2f s", ours.buildSeconds),
                     Measure.rate(corpus.chunkCount, ours.buildSeconds) + " chunks, "
-                    + String(format: "%.2f× FTS5's speed", fts.buildSeconds / ours.buildSeconds)
+                    + String(format: "%.2f s CPU, %.2f× FTS5's speed", ours.cpuSeconds, fts.buildSeconds / ours.buildSeconds)
                     + " (tokenising on a 2nd thread)")
+        Measure.row("postings written", "\(ours.postingCount)", "one LMDB put each (DUPSORT|DUPFIXED, 8 bytes)")
         Measure.row("size: Tributary index (LMDB)", megabytes(ours.usedBytes),
                     "file high-water mark; \(megabytes(ours.compactBytes)) compacted copy")
         Measure.row("size: SQLite FTS5", megabytes(fts.sizeBytes), "database file, text included as in LMDB")
@@ -66,6 +77,14 @@ enum SearchBench {
         print("  targets: indexing ≥ FTS5 speed: \(verdict); "
             + "query p50 ≤ 1 ms: \(p50 <= 0.001 ? "met" : "NOT met")")
         try ours.printExamples(["apt pinning", "\"unattended upgrades\"", "fstab mount options"], fts: fts)
+    }
+
+    /// User + system CPU seconds of the whole process so far (all threads).
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func percentile(_ values: [Double], _ fraction: Double) -> Double {
@@ -242,8 +261,10 @@ extension SearchBench {
         let index: SearchIndex
         let tokenizer: Tokenizer
         var buildSeconds = 0.0
+        var cpuSeconds = 0.0
         var usedBytes = 0
         var compactBytes = 0
+        var postingCount = 0
         static let datastore: UInt64 = 1
 
         init(corpus: Corpus, pipelined: Bool) throws {
@@ -255,6 +276,7 @@ extension SearchBench {
                     PageUpdate(page: $0.page, chunks: $0.chunks)
                 }
             }
+            let cpuBefore = processCPUSeconds()
             buildSeconds = try Measure.seconds {
                 if pipelined {
                     try buildPipelined(batches)
@@ -266,6 +288,7 @@ extension SearchBench {
                     }
                 }
             }
+            cpuSeconds = processCPUSeconds() - cpuBefore
             usedBytes = store.info().usedBytes
             let copy = directory + "-compact"
             try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
@@ -273,6 +296,7 @@ extension SearchBench {
             try store.backup(to: copy)
             compactBytes = (try FileManager.default.attributesOfItem(atPath: copy + "/data.mdb")[.size] as? Int) ?? 0
             let audit = try store.read { try index.audit(datastore: Self.datastore, in: $0) }
+            postingCount = audit.postings
             guard audit.isConsistent, audit.chunks == corpus.chunkCount else {
                 throw BenchError("index audit failed: \(audit.problems.prefix(3))")
             }
@@ -346,6 +370,7 @@ extension SearchBench {
         private var db: OpaquePointer?
         private var query: OpaquePointer?
         var buildSeconds = 0.0
+        var cpuSeconds = 0.0
         var sizeBytes = 0
 
         init(corpus: Corpus) throws {
@@ -359,6 +384,7 @@ extension SearchBench {
             var insert: OpaquePointer?
             try check(sqlite3_prepare_v2(db, "INSERT INTO chunks VALUES (?1, ?2, ?3, ?4, ?5)", -1, &insert, nil), "prepare")
             defer { sqlite3_finalize(insert) }
+            let cpuBefore = processCPUSeconds()
             buildSeconds = try Measure.seconds {
                 var next = 0
                 while next < corpus.pages.count {
@@ -379,6 +405,7 @@ extension SearchBench {
                     next += batch.count
                 }
             }
+            cpuSeconds = processCPUSeconds() - cpuBefore
             sizeBytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             try check(sqlite3_prepare_v2(db, """
                 SELECT title, headings, page_id, anchor, bm25(chunks, 3.0, 2.0, 1.0) AS score,

@@ -184,3 +184,80 @@ struct IndexTests {
         }
     }
 }
+
+@Suite("Batched and prepared writes")
+struct BatchTests {
+    static func corpus(seed: UInt64, pages: Int) -> [TestPage] {
+        var generator = SeededGenerator(state: seed)
+        let vocabulary = SyntheticWords.vocabulary(count: 500, using: &generator)
+        return (0..<pages).map { index in
+            let sections = (0..<Int.random(in: 1...3, using: &generator)).map { section in
+                ("Part \(section)", (0..<Int.random(in: 10...150, using: &generator))
+                    .map { _ in SyntheticWords.draw(vocabulary, using: &generator) }.joined(separator: " "))
+            }
+            return TestPage(id: "b\(index)", title: "Batch page \(index)", sections: sections)
+        }
+    }
+
+    @Test("A batch gives the same index as page-by-page writes")
+    func batchEqualsSequential() throws {
+        let pages = Self.corpus(seed: 3, pages: 30)
+        let one = try IndexFixture()
+        for page in pages { try one.add(page) }
+        let batched = try IndexFixture()
+        try batched.store.write { txn in
+            try batched.index.replacePages(pages.map { PageUpdate(page: $0.indexed, chunks: $0.chunks) }, datastore: 1,
+                                           in: txn, tokenizer: batched.tokenizer)
+        }
+        #expect(try one.rawRecordCounts() == batched.rawRecordCounts())
+        let stats = try one.store.read { try one.index.statistics(datastore: 1, in: $0) }
+        #expect(try batched.store.read { try batched.index.statistics(datastore: 1, in: $0) } == stats)
+        for word in pages[7].sections[0].text.split(separator: " ").prefix(5) {
+            let expected = try one.search(String(word)).map { [$0.pageID, $0.snippet] }
+            #expect(try batched.search(String(word)).map { [$0.pageID, $0.snippet] } == expected)
+        }
+        #expect(try batched.audit().problems == [])
+    }
+
+    @Test("A page listed twice in a batch keeps its last version; an empty entry removes it")
+    func duplicatesInBatch() throws {
+        let fixture = try IndexFixture()
+        try fixture.add(IndexTests.backup)
+        var first = IndexTests.install
+        first.sections = [("Old", "The quokkafish section of the first version.")]
+        let second = IndexTests.install
+        try fixture.store.write { txn in
+            let change = try fixture.index.replacePages([
+                PageUpdate(page: first.indexed, chunks: first.chunks),
+                PageUpdate(page: IndexTests.backup.indexed, chunks: []),
+                PageUpdate(page: second.indexed, chunks: second.chunks),
+            ], datastore: 1, in: txn, tokenizer: fixture.tokenizer)
+            #expect(change.addedChunks == second.chunks.count)
+            #expect(change.removedChunks == IndexTests.backup.chunks.count)
+        }
+        #expect(try fixture.search("quokkafish").isEmpty)
+        #expect(try fixture.search("mdb_copy").isEmpty)
+        #expect(try fixture.search("worker").first?.pageID == "100")
+        #expect(try fixture.audit().problems == [])
+    }
+
+    @Test("Pages prepared on another task apply in the writer's transaction")
+    func prepareElsewhere() async throws {
+        let fixture = try IndexFixture()
+        let pages = Self.corpus(seed: 5, pages: 12)
+        let index = fixture.index
+        let prepared = try await Task.detached {
+            try index.prepare(pages.map { PageUpdate(page: $0.indexed, chunks: $0.chunks) }, tokenizer: Tokenizer())
+        }.value
+        #expect(prepared.pageCount == 12)
+        #expect(prepared.chunkCount == pages.reduce(0) { $0 + $1.chunks.count })
+        try fixture.store.write { txn in
+            try fixture.index.apply(prepared, datastore: 1, in: txn)
+        }
+        let audit = try fixture.audit()
+        #expect(audit.problems == [])
+        #expect(audit.chunks == prepared.chunkCount)
+        let word = String(pages[3].sections[0].text.split(separator: " ").last!)
+        #expect(try !fixture.search(word).isEmpty)
+    }
+}

@@ -138,4 +138,39 @@ struct RankingTests {
         #expect(Double(plainHits) >= 0.9 * Double(checked), "\(plainHits) of \(checked)")
         #expect(checked >= 60)
     }
+
+    @Test("Concurrent searches, each with its own tokenizer, run while the writer commits")
+    func concurrentReaders() async throws {
+        let fixture = try IndexFixture()
+        try fixture.add(IndexTests.install)
+        let index = fixture.index
+        let pages = BatchTests.corpus(seed: 21, pages: 40)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    let tokenizer = try Tokenizer()
+                    var found = 0
+                    for _ in 0..<50 {
+                        found += try index.store.read { txn in
+                            try index.search("worker count", datastore: 1, in: txn, tokenizer: tokenizer).count
+                        }
+                    }
+                    return found
+                }
+            }
+            group.addTask {
+                let tokenizer = try Tokenizer()
+                for page in pages {
+                    try index.store.write { txn in
+                        try index.replacePage(page.indexed, chunks: page.chunks, datastore: 1, in: txn, tokenizer: tokenizer)
+                    }
+                }
+                return 0
+            }
+            var total = 0
+            for try await found in group { total += found }
+            #expect(total >= 200)  // every search saw the committed install page
+        }
+        #expect(try fixture.audit().problems == [])
+    }
 }

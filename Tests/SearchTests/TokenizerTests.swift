@@ -81,4 +81,27 @@ struct TokenizerTests {
         #expect(SearchQuery(parsing: "\"unclosed phrase here", tokenizer: tokenizer).phrases == [["unclos", "phrase", "here"]])
         #expect(SearchQuery(parsing: "a a b b", tokenizer: tokenizer).terms == ["b"])
     }
+
+    @Test("The interned indexing path yields exactly the terms of the public path")
+    func internedPathAgrees() throws {
+        var generator = SeededGenerator(state: 99)
+        let vocabulary = SyntheticWords.vocabulary(count: 12_000, using: &generator)
+        let samples = [
+            "Running runners ran; Café CAFÉ cafe\u{301} Straße x86_64 v2.1 C++ g++ C# don’t Debian's 東京都に行く",
+            String(repeating: "é", count: 100) + " end",
+            vocabulary.joined(separator: " "),  // grows the word table several times
+            vocabulary.shuffled(using: &generator).prefix(3_000).joined(separator: ", ").uppercased(),
+        ]
+        for text in samples {
+            var ids: [Int32] = []
+            tokenizer.scanTermIDs(text) { ids.append($0) }
+            let terms = tokenizer.vocabularyTerms
+            #expect(ids.map { terms[Int($0)] } == tokenizer.terms(in: text))
+            #expect(tokenizer.occurrences(in: text).map(\.byteRange) == tokenizer.tokens(in: text).map(\.byteRange))
+        }
+        // Words with one stem share one id.
+        var ids: [Int32] = []
+        tokenizer.scanTermIDs("connect connected connecting") { ids.append($0) }
+        #expect(Set(ids).count == 1)
+    }
 }

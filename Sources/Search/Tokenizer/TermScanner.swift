@@ -19,51 +19,38 @@ struct TermScanner {
         return String(decoding: word, as: UTF8.self)
     }
 
-    /// The indexing path: calls `body` with the vocabulary id of each term, in no particular
-    /// order (callers count). Words are looked up folded and unstemmed, so the stemmer runs
-    /// once per distinct word.
+    /// The indexing path: calls `body` with the vocabulary id of each term, in order.
     mutating func scanTermIDs(_ text: String, _ body: (Int32) -> Void) {
-        // Moved out so the scan closure can use it while `self` is busy scanning.
-        var vocabulary = self.vocabulary
-        self.vocabulary = Vocabulary()
-        var pending: [String] = []
-        scan(text, stem: false) { bytes, _, _ in
-            let word = String(decoding: bytes, as: UTF8.self)
-            if let id = vocabulary.id(ofWord: word) {
-                body(id)
-            } else {
-                pending.append(word)
-            }
-        }
-        // New words are stemmed after the scan, which needs the word buffer to itself.
-        for newWord in pending {
-            body(vocabulary.id(ofWord: newWord) ?? vocabulary.add(word: newWord, stem: stem(newWord)))
-        }
-        self.vocabulary = vocabulary
+        forEachTermID(in: text) { id, _ in body(id) }
     }
 
     /// Every term of `text` in order, as vocabulary ids with byte ranges: what snippets and
-    /// phrase checks need, at the cost of one dictionary lookup per word (stemming only words
-    /// never seen before).
+    /// phrase checks need.
     mutating func occurrences(in text: String) -> [TermOccurrence] {
+        var found: [TermOccurrence] = []
+        forEachTermID(in: text) { id, range in found.append(TermOccurrence(id: id, byteRange: range)) }
+        return found
+    }
+
+    /// Scans folded words and maps each to its vocabulary id: one hash probe on the word's
+    /// bytes, stemming only words never seen before.
+    private mutating func forEachTermID(in text: String, _ body: (Int32, Range<Int>) -> Void) {
+        // Moved out so the scan closure can use them while `self` is busy scanning.
         var vocabulary = self.vocabulary
         self.vocabulary = Vocabulary()
         let stemmer = self.stemmer
         var scratch: [UInt8] = []
-        var found: [TermOccurrence] = []
         scan(text, stem: false) { bytes, _, range in
-            let word = String(decoding: bytes, as: UTF8.self)
-            var id = vocabulary.id(ofWord: word)
-            if id == nil {
-                scratch.removeAll(keepingCapacity: true)
-                scratch.append(contentsOf: bytes)
-                if let stemmer, Self.isStemmable(scratch) { stemmer.stem(&scratch) }
-                id = vocabulary.add(word: word, stem: String(decoding: scratch, as: UTF8.self))
+            if let id = vocabulary.id(ofWord: bytes) {
+                body(id, range)
+                return
             }
-            found.append(TermOccurrence(id: id ?? 0, byteRange: range))
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: bytes)
+            if let stemmer, Self.isStemmable(scratch) { stemmer.stem(&scratch) }
+            body(vocabulary.add(word: bytes, stem: String(decoding: scratch, as: UTF8.self)), range)
         }
         self.vocabulary = vocabulary
-        return found
     }
 
     /// The hot path: calls `body` with each term's bytes (valid only during the call), its

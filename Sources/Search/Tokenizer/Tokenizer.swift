@@ -22,8 +22,14 @@
 /// There are no stop words here: the index keeps every word (see the query parser for the
 /// small list it drops from queries).
 ///
-/// A tokenizer owns an `sb_stemmer`, which is not thread-safe, and a folding cache; it is
-/// therefore not `Sendable`. Create one per task or thread (creation costs a few microseconds).
+/// Speed: the loop works on UTF-8 bytes with an ASCII fast path and no Foundation or regex on
+/// the way; non-ASCII scalars are folded once each and cached. The index and search paths go
+/// through a ``Vocabulary`` that interns words by their bytes, so a word seen before costs one
+/// hash probe and no stemming.
+///
+/// A tokenizer owns an `sb_stemmer`, which is not thread-safe, a folding cache and that
+/// vocabulary; it is therefore not `Sendable`. Create one per task or thread (creation costs a
+/// few microseconds); the compiler refuses to share one across concurrent tasks.
 public final class Tokenizer {
     /// Longest term in bytes; longer words are cut. Keeps postings keys far below LMDB's limit.
     public static let maxTermBytes = 64
@@ -67,7 +73,7 @@ public final class Tokenizer {
     }
 
     /// Calls `body` with the vocabulary id of each term of `text` (indexing path; see
-    /// ``Vocabulary``), in no particular order.
+    /// ``Vocabulary``), in order.
     func scanTermIDs(_ text: String, _ body: (Int32) -> Void) {
         withScanner { $0.scanTermIDs(text, body) }
     }

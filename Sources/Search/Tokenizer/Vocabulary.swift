@@ -1,24 +1,25 @@
-/// Interned terms for the indexing path: each distinct folded word is hashed once, stemmed
-/// once, and mapped to a small integer id shared by every word with the same stem. Counting
-/// terms per chunk then works on arrays indexed by id instead of string-keyed dictionaries.
+/// Interned terms for the indexing and matching paths: each distinct folded word is hashed
+/// from its bytes, stemmed once, and mapped to a small integer id shared by every word with
+/// the same stem. Counting and comparing terms then works on integers and arrays instead of
+/// strings and string-keyed dictionaries.
 ///
-/// Owned by a ``Tokenizer``; ids stay valid until ``clearIfLarge()`` runs, which the index
-/// writer calls only at the start of a write.
+/// Owned by a ``Tokenizer``; ids stay valid until ``clearIfLarge()`` runs, which writers and
+/// searches call only before they hand out ids.
 struct Vocabulary {
     /// Id → stemmed term.
     private(set) var terms: [String] = []
     private var byStem: [String: Int32] = [:]
-    private var byWord: [String: Int32] = [:]
+    private var byWord = WordTable()
 
     /// Words remembered before the tables are dropped (bounds memory on endless streams).
-    static let limit = 400_000
+    static let limit = 200_000
 
     var count: Int { terms.count }
 
     /// The id of an already-folded word, if seen before.
     @inline(__always)
-    func id(ofWord word: String) -> Int32? {
-        byWord[word]
+    func id(ofWord word: UnsafeBufferPointer<UInt8>) -> Int32? {
+        byWord.id(of: word)
     }
 
     /// The id of a stemmed term, registering it if new.
@@ -31,9 +32,9 @@ struct Vocabulary {
     }
 
     /// Records a new word and its stem; returns the stem's id.
-    mutating func add(word: String, stem: String) -> Int32 {
+    mutating func add(word: UnsafeBufferPointer<UInt8>, stem: String) -> Int32 {
         let id = id(ofStem: stem)
-        byWord[word] = id
+        byWord.insert(word, id: id)
         return id
     }
 

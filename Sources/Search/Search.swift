@@ -1,0 +1,30 @@
+// The Search module: full-text search over the chunks Content produces, stored in the daemon's
+// LMDB store through Storage.
+//
+// Pieces, one job per file:
+// - Tokenizer/: `Tokenizer` (segmentation, case and diacritic folding, Snowball stemming via
+//   libstemmer); `TermScanner` is its byte loop, `Vocabulary` interns terms for the hot paths.
+// - Index/: the table layout (`SearchTables`), key and value codecs (`IndexKeys`,
+//   `PostingEntry`, `LengthCode`, `StoredChunk`, `ChunkTerms`, `IndexStatistics`), and the
+//   writer: `prepare` (tokenise and count, no storage) and `apply` (puts inside the caller's
+//   `WriteTransaction`), plus removal and `audit`.
+// - Query/: `SearchQuery` parsing, posting lists and BM25F scoring with a top-k heap,
+//   phrase re-ranking, snippets, and `SearchIndex.search`.
+//
+// Layout (every key starts with the 8-byte big-endian datastore id, so datastores share the
+// tables and a prefix delete drops one):
+//   search.chunks          (ds, chunk id)  → StoredChunk: page id, ordinal, title, heading path,
+//                                             anchor, url hint, field lengths, text
+//   search.chunk-terms     (ds, chunk id)  → ChunkTerms: body length code + (term, packed field
+//                                             tfs) per distinct term: exactly the postings the
+//                                             chunk added, so removal deletes exactly those
+//   search.postings        (ds, term)      → DUPSORT|DUPFIXED 8-byte PostingEntry per chunk:
+//                                             40-bit chunk id | 8-bit length code | 2-bit title
+//                                             tf | 3-bit heading tf | 11-bit body tf, big-endian
+//   search.pages           (ds, page id)   → DUPSORT|DUPFIXED 8-byte chunk ids
+//   search.stats           ds              → IndexStatistics: next chunk id, chunk and page
+//                                             counts, field length sums (BM25's N and averages)
+//
+// Chunk ids come from the per-datastore counter and are never reused, so a new posting is
+// always above every existing one under its term (appended with MDB_APPENDDUP) and a
+// DUPSORT value is never overwritten in place (LMDB 0.9.24's caveat, engineering notes §1.4).

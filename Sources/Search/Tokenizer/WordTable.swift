@@ -1,0 +1,75 @@
+import Glibc
+
+/// An open-addressing hash table from folded word bytes to vocabulary ids, probed with the
+/// bytes the tokenizer just produced: no `String` is built and no SipHash runs for words seen
+/// before, which is nearly every word of a document.
+struct WordTable {
+    private struct Slot {
+        var hash: UInt32 = 0
+        var length: UInt32 = 0
+        var offset: UInt32 = 0
+        var id: Int32 = -1  // -1: empty
+    }
+
+    private var slots = [Slot](repeating: Slot(), count: 1 << 12)
+    /// Every stored word's bytes, back to back.
+    private var arena: [UInt8] = []
+    private(set) var count = 0
+
+    /// The id stored for `word`, if any.
+    @inline(__always)
+    func id(of word: UnsafeBufferPointer<UInt8>) -> Int32? {
+        let hash = Self.hash(word)
+        let mask = slots.count - 1
+        var index = Int(hash) & mask
+        return arena.withUnsafeBufferPointer { arena in
+            while true {
+                let slot = slots[index]
+                if slot.id < 0 { return nil }
+                if slot.hash == hash, Int(slot.length) == word.count,
+                   word.count == 0 || memcmp(arena.baseAddress! + Int(slot.offset), word.baseAddress!, word.count) == 0 {
+                    return slot.id
+                }
+                index = (index + 1) & mask
+            }
+        }
+    }
+
+    /// Stores `word` → `id`; the word must not be present.
+    mutating func insert(_ word: UnsafeBufferPointer<UInt8>, id: Int32) {
+        if (count + 1) * 2 > slots.count { grow() }
+        let slot = Slot(hash: Self.hash(word), length: UInt32(word.count), offset: UInt32(arena.count), id: id)
+        arena.append(contentsOf: word)
+        place(slot)
+        count += 1
+    }
+
+    mutating func removeAll() {
+        slots = [Slot](repeating: Slot(), count: 1 << 12)
+        arena.removeAll()
+        count = 0
+    }
+
+    private mutating func place(_ slot: Slot) {
+        let mask = slots.count - 1
+        var index = Int(slot.hash) & mask
+        while slots[index].id >= 0 { index = (index + 1) & mask }
+        slots[index] = slot
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [Slot](repeating: Slot(), count: old.count * 2)
+        for slot in old where slot.id >= 0 { place(slot) }
+    }
+
+    /// FNV-1a, folded to 32 bits: words are short, so a byte loop is as fast as anything.
+    @inline(__always)
+    private static func hash(_ word: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in word {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+    }
+}
