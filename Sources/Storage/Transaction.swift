@@ -160,18 +160,17 @@ public class ReadTransaction {
         try ensureUsable(table)
         let cursor = try openCursor(table)
         defer { mdb_cursor_close(cursor) }
-        var data = MDB_val()
-        var rc = try withValue(key) { (keyVal: inout MDB_val) throws(StorageError) -> Int32 in
-            mdb_cursor_get(cursor, &keyVal, &data, MDB_SET_KEY)
-        }
-        while rc == 0 {
+        let operation = "read duplicates of '\(table.name)'"
+        guard var data = try seek(cursor, to: key, in: table, operation) else { return }
+        var rc: Int32 = 0
+        repeat {
             let value = try decode(data, as: V.self, table: table.name)
             if try body(value) == .stop { return }
             var ignoredKey = MDB_val()
             rc = mdb_cursor_get(cursor, &ignoredKey, &data, MDB_NEXT_DUP)
-        }
+        } while rc == 0
         if rc != MDB_NOTFOUND {
-            try check(rc, "read duplicates of '\(table.name)'", table.name)
+            try check(rc, operation, table.name)
         }
     }
 
@@ -188,25 +187,18 @@ public class ReadTransaction {
         }
         let cursor = try openCursor(table)
         defer { mdb_cursor_close(cursor) }
-        var data = MDB_val()
-        var rc = try withValue(key) { (keyVal: inout MDB_val) throws(StorageError) -> Int32 in
-            mdb_cursor_get(cursor, &keyVal, &data, MDB_SET_KEY)
-        }
-        guard rc == 0 else {
-            if rc == MDB_NOTFOUND { return }
-            try check(rc, "read postings of '\(table.name)'", table.name)
-            return
-        }
+        let operation = "read postings of '\(table.name)'"
+        guard var data = try seek(cursor, to: key, in: table, operation) else { return }
         let valueSize = data.mv_size
         var ignoredKey = MDB_val()
-        rc = mdb_cursor_get(cursor, &ignoredKey, &data, MDB_GET_MULTIPLE)
+        var rc = mdb_cursor_get(cursor, &ignoredKey, &data, MDB_GET_MULTIPLE)
         while rc == 0 {
             let run = UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)
             if try body(run, valueSize) == .stop { return }
             rc = mdb_cursor_get(cursor, &ignoredKey, &data, MDB_NEXT_MULTIPLE)
         }
         if rc != MDB_NOTFOUND {
-            try check(rc, "read postings of '\(table.name)'", table.name)
+            try check(rc, operation, table.name)
         }
     }
 
@@ -215,15 +207,28 @@ public class ReadTransaction {
         try ensureUsable(table)
         let cursor = try openCursor(table)
         defer { mdb_cursor_close(cursor) }
-        return try withValue(key) { (keyVal: inout MDB_val) throws(StorageError) -> Int in
+        let operation = "count duplicates in '\(table.name)'"
+        guard try seek(cursor, to: key, in: table, operation) != nil else { return 0 }
+        if !table.options.contains(.duplicateSort) { return 1 }
+        var count = 0
+        try check(mdb_cursor_count(cursor, &count), operation, table.name)
+        return count
+    }
+
+    /// Moves `cursor` to the first value stored under `key` and returns it, or nil when the
+    /// key is absent.
+    private func seek<K, V>(
+        _ cursor: OpaquePointer,
+        to key: K,
+        in table: Table<K, V>,
+        _ operation: String
+    ) throws(StorageError) -> MDB_val? {
+        try withValue(key) { (keyVal: inout MDB_val) throws(StorageError) -> MDB_val? in
             var data = MDB_val()
             let rc = mdb_cursor_get(cursor, &keyVal, &data, MDB_SET_KEY)
-            if rc == MDB_NOTFOUND { return 0 }
-            try check(rc, "count duplicates in '\(table.name)'", table.name)
-            if !table.options.contains(.duplicateSort) { return 1 }
-            var count = 0
-            try check(mdb_cursor_count(cursor, &count), "count duplicates in '\(table.name)'", table.name)
-            return count
+            if rc == MDB_NOTFOUND { return nil }
+            try check(rc, operation, table.name)
+            return data
         }
     }
 
