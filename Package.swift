@@ -16,11 +16,12 @@ let package = Package(
     name: "Tributary",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "tributaryd", targets: ["tributaryd"]),
         .executable(name: "tributaryctl", targets: ["tributaryctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // C seams: each imported only by its own Swift layer.
@@ -37,24 +38,72 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
         .target(
             name: "Confluence",
-            dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HTTP", "TributaryEvents", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(name: "Content", swiftSettings: strictSettings),
         .target(name: "Search", dependencies: ["Storage", "Content", "CStemmer"], swiftSettings: strictSettings),
-        .target(name: "Systemd", dependencies: ["CSystemd"], swiftSettings: strictSettings),
-        .target(name: "Engine", dependencies: ["Storage"], swiftSettings: strictSettings),
+        // Event ids and secret redaction shared by every module that logs; no libsystemd.
+        .target(
+            name: "TributaryEvents",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Systemd",
+            dependencies: ["CSystemd", "TributaryEvents", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Engine",
+            dependencies: [
+                "Storage", "Confluence", "Content", "Search", "TributaryEvents",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Varlink protocol (framing, server, client): generic, knows nothing of Tributary.
+        .target(
+            name: "Varlink",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // The control socket: io.tributary.Datastores over Varlink, authorization, typed client.
+        .target(
+            name: "Control",
+            dependencies: ["Varlink", .product(name: "Logging", package: "swift-log")],
+            exclude: ["io.tributary.Datastores.varlink"],
+            swiftSettings: strictSettings
+        ),
 
         // Executables.
         .executableTarget(
+            name: "tributaryd",
+            dependencies: [
+                "Engine", "Control", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "tributaryctl",
-            dependencies: ["Content", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Content", "Control", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
+        // Starts and steers scripts/fake-confluence for the client, engine and daemon tests.
+        .target(name: "FakeConfluenceSupport", dependencies: ["HTTP"], swiftSettings: strictSettings),
         .executableTarget(
             name: "StorageCrashWriter",
             dependencies: ["Storage", "StorageTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        // A private journald, a private PID-1 systemd and a notify socket for daemon tests.
+        .target(name: "SystemdTestSupport", swiftSettings: strictSettings),
+        .executableTarget(
+            name: "SystemdProbe",
+            dependencies: ["Systemd", "TributaryEvents", "Storage", "HTTP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -74,15 +123,41 @@ let package = Package(
             dependencies: ["Storage", "StorageTestSupport"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Engine", "Storage", "Search", "FakeConfluenceSupport", "SystemdTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strictSettings),
         .testTarget(
             name: "ConfluenceTests",
-            dependencies: ["Confluence", "HTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Confluence", "HTTP", "FakeConfluenceSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ContentTests", dependencies: ["Content"], swiftSettings: strictSettings),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Storage", "Content"], swiftSettings: strictSettings),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Storage"], swiftSettings: strictSettings),
-        .testTarget(name: "SystemdTests", dependencies: ["Systemd"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: [
+                "Engine", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: [
+                "Systemd", "TributaryEvents", "SystemdTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "VarlinkTests", dependencies: ["Varlink"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ControlTests",
+            dependencies: ["Control", "Varlink", .product(name: "Logging", package: "swift-log")],
+            exclude: ["varlink_interop.py"],
+            swiftSettings: strictSettings
+        ),
     ]
 )

@@ -4,6 +4,8 @@ import Synchronization
 /// Hands out one ``RateGovernor`` per site origin, so every caller of a site shares its pace.
 public final class RateGovernorRegistry: Sendable {
     private let governors = Mutex<[String: RateGovernor]>([:])
+    /// Back-off deadlines restored from storage for sites whose governor is not made yet.
+    private let seeds = Mutex<[String: Date]>([:])
     private let makeConfiguration: @Sendable (ConfluenceSite) -> RateGovernor.Configuration
 
     /// - Parameter configuration: the tuning for a site seen for the first time.
@@ -15,9 +17,27 @@ public final class RateGovernorRegistry: Sendable {
     public func governor(for site: ConfluenceSite, backoffUntil: Date? = nil) -> RateGovernor {
         governors.withLock { governors in
             if let existing = governors[site.origin] { return existing }
-            let governor = RateGovernor(configuration: makeConfiguration(site), backoffUntil: backoffUntil)
+            let seeded = seeds.withLock { $0.removeValue(forKey: site.origin) }
+            let deadline = [backoffUntil, seeded].compactMap { $0 }.max()
+            let governor = RateGovernor(configuration: makeConfiguration(site), backoffUntil: deadline)
             governors[site.origin] = governor
             return governor
         }
+    }
+
+    /// Remembers a persisted back-off deadline for a site (by origin): the site's governor starts
+    /// throttled until then, so a restarted daemon does not hammer a site that asked it to wait.
+    public func seedBackoff(origin: String, until: Date) {
+        let existing = governors.withLock { $0[origin] }
+        if let existing {
+            Task { await existing.seedBackoff(until: until) }
+        } else {
+            seeds.withLock { $0[origin] = max($0[origin] ?? until, until) }
+        }
+    }
+
+    /// Every governor made so far, by site origin.
+    public func all() -> [(origin: String, governor: RateGovernor)] {
+        governors.withLock { $0.map { ($0.key, $0.value) } }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Logging
+import TributaryEvents
 
 /// Sends authenticated GETs through the site's ``RateGovernor`` with bounded retries, and
 /// turns failures into ``ConfluenceError``s.
@@ -66,7 +67,8 @@ struct Transport: Sendable {
                 throttles += 1
                 await governor.noteRetry()  // the next acquire waits for the shared deadline
                 log(.notice, "Confluence is rate-limiting; pausing as asked", url, [
-                    "retryAfter": "\(response.headers["Retry-After"] ?? "none")", "attempt": "\(throttles)",
+                    MetadataKey.retryAfter: "\(response.headers["Retry-After"] ?? "none")", "attempt": "\(throttles)",
+                    MetadataKey.site: site.origin, MetadataKey.messageID: TributaryEvent.rateLimited.messageID,
                 ])
             case 500, 502, 503, 504:
                 await governor.release(permit, .serverError(status: response.status, response.headers))

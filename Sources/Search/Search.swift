@@ -5,16 +5,19 @@
 // - Tokenizer/: `Tokenizer` (segmentation, case and diacritic folding, Snowball stemming via
 //   libstemmer); `TermScanner` is its byte loop, `Vocabulary` interns terms for the hot paths.
 // - Index/: the table layout (`SearchTables`), key and value codecs (`IndexKeys`,
-//   `PostingEntry`, `LengthCode`, `StoredChunk`, `ChunkTerms`, `IndexStatistics`), and the
-//   writer: `prepare` (tokenise and count, no storage) and `apply` (puts inside the caller's
-//   `WriteTransaction`), plus removal and `audit`.
+//   `PostingEntry`, `LengthCode`, `StoredChunk` and its `ChunkPieces`, `ChunkTerms`,
+//   `IndexStatistics`), and the writer: `prepare` (tokenise, count and encode, no storage;
+//   `BatchTerms` and `BatchPostings` group a batch's postings by term) and `apply` (puts
+//   inside the caller's `WriteTransaction`), plus removal and `audit`.
 // - Query/: `SearchQuery` parsing, posting lists and BM25F scoring with a top-k heap,
 //   phrase re-ranking, snippets, and `SearchIndex.search`.
 //
 // Layout (every key starts with the 8-byte big-endian datastore id, so datastores share the
 // tables and a prefix delete drops one):
 //   search.chunks          (ds, chunk id)  → StoredChunk: page id, ordinal, title, heading path,
-//                                             anchor, url hint, field lengths, text
+//                                             anchor, url hint, field lengths, text; cut into
+//                                             pieces of ≤ 1,000 bytes under (ds, chunk id, n)
+//                                             so no record needs LMDB overflow pages
 //   search.chunk-terms     (ds, chunk id)  → ChunkTerms: body length code + (term, packed field
 //                                             tfs) per distinct term: exactly the postings the
 //                                             chunk added, so removal deletes exactly those
@@ -26,5 +29,8 @@
 //                                             counts, field length sums (BM25's N and averages)
 //
 // Chunk ids come from the per-datastore counter and are never reused, so a new posting is
-// always above every existing one under its term (appended with MDB_APPENDDUP) and a
-// DUPSORT value is never overwritten in place (LMDB 0.9.24's caveat, engineering notes §1.4).
+// always above every existing one under its term and a DUPSORT value is never overwritten in
+// place (LMDB 0.9.24's caveat, engineering notes §1.4). `prepare` does everything that needs
+// no chunk id (tokenising, counting, encoding records, grouping postings by term in key
+// order); `apply` numbers the chunks and writes each term's postings of the batch with one
+// bulk put (Storage's `putDuplicates`: MDB_MULTIPLE, appended with MDB_APPENDDUP).

@@ -46,6 +46,6 @@ public struct SearchIndex: Sendable {
 
     /// One stored chunk, or nil.
     public func chunk(_ chunkID: UInt64, datastore: UInt64, in transaction: ReadTransaction) throws(SearchError) -> StoredChunk? {
-        try storageCall { try transaction.get(tables.chunks, ChunkKey(datastore: datastore, chunkID: chunkID)) }
+        try readChunk(ChunkKey(datastore: datastore, chunkID: chunkID), in: transaction)
     }
 }

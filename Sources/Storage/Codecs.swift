@@ -16,12 +16,22 @@ public protocol StorageDecodable {
 /// Both directions.
 public typealias StorageCodable = StorageEncodable & StorageDecodable
 
+/// A type whose encoding always takes ``storageSize`` bytes: the values of a
+/// ``TableOptions/duplicateFixed`` table, written in bulk by
+/// ``WriteTransaction/putDuplicates(_:_:_:)``.
+public protocol FixedSizeStorable: StorageCodable {
+    /// The length of every encoding.
+    static var storageSize: Int { get }
+}
+
 // MARK: - Fixed-width integers
 
 /// Big-endian encoding shared by the unsigned integer conformances.
-public protocol BigEndianStorable: FixedWidthInteger, StorageCodable {}
+public protocol BigEndianStorable: FixedWidthInteger, FixedSizeStorable {}
 
 extension BigEndianStorable {
+    public static var storageSize: Int { MemoryLayout<Self>.size }
+
     public func withStorageBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try Swift.withUnsafeBytes(of: bigEndian, body)
     }
@@ -39,7 +49,9 @@ extension UInt16: BigEndianStorable {}
 extension UInt32: BigEndianStorable {}
 extension UInt64: BigEndianStorable {}
 
-extension Int64: StorageCodable {
+extension Int64: FixedSizeStorable {
+    public static var storageSize: Int { 8 }
+
     /// Flipping the sign bit maps Int64.min...max onto 0...UInt64.max in order.
     public func withStorageBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try (UInt64(bitPattern: self) ^ (1 << 63)).withStorageBytes(body)
@@ -50,7 +62,9 @@ extension Int64: StorageCodable {
     }
 }
 
-extension Int: StorageCodable {
+extension Int: FixedSizeStorable {
+    public static var storageSize: Int { 8 }
+
     public func withStorageBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try Int64(self).withStorageBytes(body)
     }
@@ -152,6 +166,13 @@ public struct ByteWriter: Sendable {
         bytes.append(contentsOf: raw)
     }
 
+    /// Appends a string's UTF-8 bytes with nothing to mark their end: use only for the last
+    /// field, or after a length written by the caller.
+    public mutating func appendUTF8(_ string: String) {
+        var string = string
+        string.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
     /// Appends a string followed by a NUL byte, so shorter strings sort before longer ones
     /// that extend them. NUL bytes inside the string are replaced by U+FFFD.
     public mutating func appendTerminated(_ string: String) {
@@ -168,7 +189,7 @@ public struct ByteWriter: Sendable {
     /// Appends a string with a 32-bit length prefix (for values, where order does not matter).
     public mutating func appendPrefixed(_ string: String) {
         append(UInt32(truncatingIfNeeded: string.utf8.count))
-        bytes.append(contentsOf: string.utf8)
+        appendUTF8(string)
     }
 
     /// Appends a byte array with a 32-bit length prefix.

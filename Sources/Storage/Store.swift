@@ -280,6 +280,28 @@ public final class Store: @unchecked Sendable {
 
     // MARK: Inspection and maintenance
 
+    /// Drops the map's pages from this process's resident set. They stay in the kernel's page
+    /// cache (the map is a read-only shared file mapping, so nothing is lost or written), and
+    /// the next access faults them back in cheaply. A long sync touches most of the file once;
+    /// without this its whole size would count as the daemon's RSS until memory pressure.
+    ///
+    /// Safe with readers running (their pointers stay valid and fault again); the gate keeps
+    /// map growth from remapping the range meanwhile.
+    public func releaseResidentMapPages() {
+        gate.enter()
+        defer { gate.leave() }
+        // LMDB does not expose its map address (me_mapaddr is only set for MDB_FIXEDMAP), so
+        // find the mapping of data.mdb in /proc/self/maps; under the gate it cannot move.
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return }
+        let dataFile = canonicalPath + "/data.mdb"
+        for line in maps.split(separator: "\n") where line.hasSuffix(dataFile) {
+            let range = line.prefix { $0 != " " }.split(separator: "-")
+            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start,
+                  let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
+            _ = madvise(address, Int(end - start), MADV_DONTNEED)
+        }
+    }
+
     /// Current sizes and usage.
     public func info() -> StoreInfo {
         var envInfo = MDB_envinfo()

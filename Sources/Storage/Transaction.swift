@@ -160,7 +160,7 @@ public class ReadTransaction {
         try ensureUsable(table)
         let cursor = try openCursor(table)
         defer { mdb_cursor_close(cursor) }
-        let operation = "read duplicates of '\(table.name)'"
+        let operation = { "read duplicates of '\(table.name)'" }
         guard var data = try seek(cursor, to: key, in: table, operation) else { return }
         var rc: Int32 = 0
         repeat {
@@ -170,7 +170,7 @@ public class ReadTransaction {
             rc = mdb_cursor_get(cursor, &ignoredKey, &data, MDB_NEXT_DUP)
         } while rc == 0
         if rc != MDB_NOTFOUND {
-            try check(rc, operation, table.name)
+            try check(rc, operation(), table.name)
         }
     }
 
@@ -187,7 +187,7 @@ public class ReadTransaction {
         }
         let cursor = try openCursor(table)
         defer { mdb_cursor_close(cursor) }
-        let operation = "read postings of '\(table.name)'"
+        let operation = { "read postings of '\(table.name)'" }
         guard var data = try seek(cursor, to: key, in: table, operation) else { return }
         let valueSize = data.mv_size
         var ignoredKey = MDB_val()
@@ -198,7 +198,7 @@ public class ReadTransaction {
             rc = mdb_cursor_get(cursor, &ignoredKey, &data, MDB_NEXT_MULTIPLE)
         }
         if rc != MDB_NOTFOUND {
-            try check(rc, operation, table.name)
+            try check(rc, operation(), table.name)
         }
     }
 
@@ -207,11 +207,11 @@ public class ReadTransaction {
         try ensureUsable(table)
         let cursor = try openCursor(table)
         defer { mdb_cursor_close(cursor) }
-        let operation = "count duplicates in '\(table.name)'"
+        let operation = { "count duplicates in '\(table.name)'" }
         guard try seek(cursor, to: key, in: table, operation) != nil else { return 0 }
         if !table.options.contains(.duplicateSort) { return 1 }
         var count = 0
-        try check(mdb_cursor_count(cursor, &count), operation, table.name)
+        try check(mdb_cursor_count(cursor, &count), operation(), table.name)
         return count
     }
 
@@ -221,13 +221,13 @@ public class ReadTransaction {
         _ cursor: OpaquePointer,
         to key: K,
         in table: Table<K, V>,
-        _ operation: String
+        _ operation: () -> String
     ) throws(StorageError) -> MDB_val? {
         try withValue(key) { (keyVal: inout MDB_val) throws(StorageError) -> MDB_val? in
             var data = MDB_val()
             let rc = mdb_cursor_get(cursor, &keyVal, &data, MDB_SET_KEY)
             if rc == MDB_NOTFOUND { return nil }
-            try check(rc, operation, table.name)
+            try check(rc, operation(), table.name)
             return data
         }
     }
@@ -243,9 +243,11 @@ public class ReadTransaction {
         return cursor
     }
 
-    func check(_ rc: Int32, _ operation: String, _ table: String = "") throws(StorageError) {
+    /// Throws the error `rc` stands for. The description is only built on failure: this runs
+    /// once per record written or read.
+    func check(_ rc: Int32, _ operation: @autoclosure () -> String, _ table: String = "") throws(StorageError) {
         if rc != 0 {
-            throw StorageError.from(code: rc, path: store.path, operation: operation, table: table)
+            throw StorageError.from(code: rc, path: store.path, operation: operation(), table: table)
         }
     }
 
@@ -335,11 +337,11 @@ public final class WriteTransaction: ReadTransaction {
         }
     }
 
-    override func check(_ rc: Int32, _ operation: String, _ table: String = "") throws(StorageError) {
+    override func check(_ rc: Int32, _ operation: @autoclosure () -> String, _ table: String = "") throws(StorageError) {
         if rc == MDB_MAP_FULL {
             hitMapFull = true
         }
-        try super.check(rc, operation, table)
+        try super.check(rc, operation(), table)
     }
 
     /// Stores `value` under `key`. Returns `false` when `mode` is ``PutMode/insertOnly`` and

@@ -1,3 +1,4 @@
+import FakeConfluenceSupport
 import Foundation
 import HTTP
 import Testing

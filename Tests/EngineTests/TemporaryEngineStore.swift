@@ -6,8 +6,8 @@ final class TemporaryEngineStore {
     let directory = NSTemporaryDirectory() + "tributary-engine-\(UUID().uuidString)"
     let store: Store
 
-    init() throws {
-        store = try Store(configuration: StoreConfiguration(directory: directory, initialMapSize: 1 << 24))
+    init(mapSize: Int = 1 << 24) throws {
+        store = try Store(configuration: StoreConfiguration(directory: directory, initialMapSize: mapSize))
     }
 
     deinit {

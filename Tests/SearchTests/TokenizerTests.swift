@@ -72,6 +72,22 @@ struct TokenizerTests {
         #expect(tokenizer.terms(in: wide)[0].utf8.count == 64)
     }
 
+    @Test("Words far longer than the scan buffer are cut like any other, on both paths")
+    func veryLongWords() {
+        let identifier = String(repeating: "x1", count: 150)  // 300 bytes, not stemmed
+        let cyrillic = String(repeating: "ж", count: 200)  // 400 bytes of 2-byte scalars
+        let straddling = String(repeating: "1", count: 63) + String(repeating: "क", count: 100)  // cut inside a scalar
+        let text = "\(identifier) \(cyrillic) \(straddling) C++ tail"
+        let expected = [String(identifier.prefix(64)), String(repeating: "ж", count: 32), String(repeating: "1", count: 63),
+                        "c++", "tail"]
+        #expect(tokenizer.terms(in: text) == expected)
+        var ids: [Int32] = []
+        tokenizer.scanTermIDs(text) { ids.append($0) }
+        let terms = tokenizer.vocabularyTerms
+        #expect(ids.map { terms[Int($0)] } == expected)
+        #expect(tokenizer.tokens(in: text).map(\.byteRange.count) == [300, 400, 363, 3, 4])
+    }
+
     @Test("Query parsing drops stop words only when other terms remain and keeps phrases")
     func queryParsing() {
         let query = SearchQuery(parsing: "how to configure \"the Proxy Settings\"", tokenizer: tokenizer)

@@ -3,79 +3,101 @@ import Content
 /// A chunk's terms counted per field, ready to become postings. Terms are vocabulary ids of
 /// the tokenizer that analysed the chunk (see ``Vocabulary``).
 struct ChunkAnalysis {
-    var terms: [(id: Int32, frequencies: FieldFrequencies)]
+    /// Each distinct term with its field frequencies as a posting stores them (``FieldFrequencies/packed``).
+    var terms: [(id: Int32, frequencies: UInt16)]
     var titleLength: Int
     var headingLength: Int
     var bodyLength: Int
 
-    /// The title is shared by every chunk of a page, so it is counted once per page.
-    struct TitleTerms {
+    /// Terms of a field several chunks share (the page title, a heading path), counted once.
+    struct FieldTerms {
         var counts: [(id: Int32, count: Int)]
         var length: Int
 
-        init(title: String, tokenizer: Tokenizer) {
+        init(_ texts: [String], tokenizer: Tokenizer) {
             var counts: [Int32: Int] = [:]
-            length = 0
-            tokenizer.scanTermIDs(title) { id in counts[id, default: 0] += 1 }
+            var length = 0
+            for text in texts {
+                tokenizer.scanTermIDs(text) { id in
+                    counts[id, default: 0] += 1
+                    length += 1
+                }
+            }
             self.counts = counts.map { ($0.key, $0.value) }
-            length = self.counts.reduce(0) { $0 + $1.count }
+            self.length = length
         }
     }
 
     /// Per-id counters reused across chunks: only the touched slots are visited and reset.
+    /// A slot packs the three counts in 32 bits, saturating well above what a posting keeps
+    /// (see ``FieldFrequencies``), so the table indexed by vocabulary id stays cache-friendly.
     struct Counter {
-        private var slots: [FieldFrequencies] = []
+        /// Where a field's count sits in a slot.
+        enum Field: UInt32 {
+            case title = 24
+            case heading = 16
+            case body = 0
+
+            var mask: UInt32 { self == .body ? 0xFFFF : 0xFF }
+        }
+
+        private var slots: [UInt32] = []
         private var touched: [Int32] = []
 
         @inline(__always)
-        mutating func add(_ id: Int32, _ update: (inout FieldFrequencies) -> Void) {
+        mutating func add(_ id: Int32, _ field: Field, count: Int = 1) {
             let index = Int(id)
             if index >= slots.count {
-                slots.append(contentsOf: repeatElement(FieldFrequencies(), count: max(index + 1 - slots.count, slots.count)))
+                slots.append(contentsOf: repeatElement(0, count: max(index + 1 - slots.count, slots.count)))
             }
-            if slots[index].isZero { touched.append(id) }
-            update(&slots[index])
+            let slot = slots[index]
+            if slot == 0 { touched.append(id) }
+            let shift = field.rawValue
+            let updated = min((slot >> shift & field.mask) + UInt32(clamping: count), field.mask)
+            slots[index] = slot & ~(field.mask << shift) | updated << shift
         }
 
         /// The counts so far, leaving the counter empty.
-        mutating func drain() -> [(id: Int32, frequencies: FieldFrequencies)] {
+        mutating func drain() -> [(id: Int32, frequencies: UInt16)] {
             defer { touched.removeAll(keepingCapacity: true) }
             return touched.map { id in
-                defer { slots[Int(id)] = FieldFrequencies() }
-                return (id, slots[Int(id)])
+                let slot = slots[Int(id)]
+                slots[Int(id)] = 0
+                let frequencies = FieldFrequencies(title: Int(slot >> Field.title.rawValue & Field.title.mask),
+                                                   heading: Int(slot >> Field.heading.rawValue & Field.heading.mask),
+                                                   body: Int(slot & Field.body.mask))
+                return (id, frequencies.packed)
             }
         }
     }
 
-    init(chunk: Chunk, title: TitleTerms, tokenizer: Tokenizer, counter: inout Counter) {
+    /// Counts `chunk`, whose page title and heading path were counted by the caller (they
+    /// repeat from chunk to chunk).
+    init(chunk: Chunk, title: FieldTerms, headings: FieldTerms, tokenizer: Tokenizer, counter: inout Counter) {
         for (id, count) in title.counts {
-            counter.add(id) { $0.title += count }
+            counter.add(id, .title, count: count)
         }
-        var headingLength = 0
-        for heading in chunk.headingPath {
-            tokenizer.scanTermIDs(heading) { id in
-                counter.add(id) { $0.heading += 1 }
-                headingLength += 1
-            }
+        for (id, count) in headings.counts {
+            counter.add(id, .heading, count: count)
         }
         var bodyLength = 0
         tokenizer.scanTermIDs(Self.body(of: chunk)) { id in
-            counter.add(id) { $0.body += 1 }
+            counter.add(id, .body)
             bodyLength += 1
         }
         terms = counter.drain()
         self.titleLength = title.length
-        self.headingLength = headingLength
+        self.headingLength = headings.length
         self.bodyLength = bodyLength
     }
 
     /// The chunk text without the `## Heading` line the chunker puts at the start of a
     /// section's first chunk: the heading is its own field, and counting it twice would let a
     /// heading match outweigh a title match.
-    static func body(of chunk: Chunk) -> String {
-        guard let heading = chunk.headingPath.last, chunk.text.utf8.first == UInt8(ascii: "#") else { return chunk.text }
+    static func body(of chunk: Chunk) -> Substring {
+        guard let heading = chunk.headingPath.last, chunk.text.utf8.first == UInt8(ascii: "#") else { return chunk.text[...] }
         let firstLine = chunk.text.prefix { $0 != "\n" }
-        guard firstLine.drop(while: { $0 == "#" }).dropFirst() == heading[...] else { return chunk.text }
-        return String(chunk.text[firstLine.endIndex...])
+        guard firstLine.drop(while: { $0 == "#" }).dropFirst() == heading[...] else { return chunk.text[...] }
+        return chunk.text[firstLine.endIndex...]
     }
 }

@@ -14,11 +14,12 @@ struct ChunkTerms: StorageRecord, Equatable {
         self.terms = terms
     }
 
+    /// The indexing path builds records with ``BatchTerms/chunkTermsRecord(lengthCode:terms:)``.
     func encode(to writer: inout ByteWriter) {
         writer.append(lengthCode)
         for (term, frequencies) in terms {
             writer.append(UInt8(truncatingIfNeeded: term.utf8.count))
-            writer.appendRemainder(term.utf8)
+            writer.appendUTF8(term)
             writer.append(frequencies)
         }
     }

@@ -51,6 +51,34 @@ struct ChunkKey: StorageRecord, Equatable {
     }
 }
 
+/// Key of a chunk record's second and later pieces: the chunk's key and the piece number, so
+/// the pieces sort right after the head (see ``ChunkPieces``).
+struct ChunkPieceKey: StorageRecord, Equatable {
+    var chunk: ChunkKey
+    var piece: UInt8
+
+    init(_ chunk: ChunkKey, piece: UInt8) {
+        self.chunk = chunk
+        self.piece = piece
+    }
+
+    func withStorageBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: (chunk.datastore.bigEndian, chunk.chunkID.bigEndian, piece)) { bytes in
+            try body(UnsafeRawBufferPointer(rebasing: bytes[0..<17]))
+        }
+    }
+
+    func encode(to writer: inout ByteWriter) {
+        chunk.encode(to: &writer)
+        writer.append(piece)
+    }
+
+    init(from reader: inout ByteReader) throws(StorageError) {
+        chunk = try ChunkKey(from: &reader)
+        piece = try reader.read()
+    }
+}
+
 /// Key of the pages table: the datastore, then the page id's UTF-8 bytes to the end.
 struct PageKey: StorageRecord, Equatable {
     /// Page ids are key material; LMDB's limit is 511 bytes in all.

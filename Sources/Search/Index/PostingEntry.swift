@@ -21,7 +21,18 @@ struct PostingEntry: Equatable {
     }
 
     init(chunkID: UInt64, lengthCode: UInt8, frequencies: FieldFrequencies) {
-        raw = chunkID << 24 | UInt64(lengthCode) << 16 | UInt64(frequencies.packed)
+        self.init(chunkID: chunkID, payload: Self.payload(lengthCode: lengthCode, frequencies: frequencies.packed))
+    }
+
+    /// `payload` is the 24 bits below the chunk id, from ``payload(lengthCode:frequencies:)``.
+    init(chunkID: UInt64, payload: UInt32) {
+        raw = chunkID << 24 | UInt64(payload & 0xFF_FFFF)
+    }
+
+    /// Everything but the chunk id, known before the chunk has one; `frequencies` is packed
+    /// (``FieldFrequencies/packed``).
+    static func payload(lengthCode: UInt8, frequencies: UInt16) -> UInt32 {
+        UInt32(lengthCode) << 16 | UInt32(frequencies)
     }
 
     var chunkID: UInt64 { raw >> 24 }

@@ -1,14 +1,20 @@
 import Content
+import Storage
 
-/// Pages tokenised and counted, ready for ``SearchIndex/apply(_:datastore:in:)``.
+/// Pages tokenised, counted and encoded, ready for ``SearchIndex/apply(_:datastore:in:)``.
 ///
 /// Preparing is the CPU-heavy half of indexing and needs no storage, so it can run on any task
-/// before the write transaction (for instance while the previous batch commits), keeping the
-/// single LMDB writer busy only with puts. A value is immutable and `Sendable`.
+/// before the write transaction (for instance while the previous batch commits). Everything
+/// that does not depend on chunk ids is done here, so the single LMDB writer does little more
+/// than puts. A value is immutable and `Sendable`.
 public struct PreparedPages: Sendable {
     struct PreparedChunk: Sendable {
-        var chunk: Chunk
-        var analysis: ChunkAnalysis
+        /// The ``StoredChunk`` encoded and cut (see ``ChunkPieces``), and the ``ChunkTerms`` record.
+        var pieces: [[UInt8]]
+        var terms: [UInt8]
+        var titleLength: Int
+        var headingLength: Int
+        var bodyLength: Int
     }
 
     struct PreparedPage: Sendable {
@@ -19,8 +25,8 @@ public struct PreparedPages: Sendable {
 
     /// In input order, one entry per page id (the last one given).
     let pages: [PreparedPage]
-    /// Term of each vocabulary id the chunks use.
-    let terms: [String]
+    /// The postings of every chunk, numbered in page order.
+    let postings: BatchPostings
 
     /// Pages in the batch.
     public var pageCount: Int { pages.count }
@@ -39,17 +45,45 @@ extension SearchIndex {
         for (position, update) in updates.enumerated() { latest[update.page.pageID] = position }
         tokenizer.clearVocabularyIfLarge()
         var counter = ChunkAnalysis.Counter()
-        var pages: [PreparedPages.PreparedPage] = []
-        var chunkCount = 0
+        var analyses: [ChunkAnalysis] = []
+        var pages: [(page: IndexedPage, chunks: [Chunk], analyses: Range<Int>)] = []
         for (position, update) in updates.enumerated() where latest[update.page.pageID] == position {
-            let title = ChunkAnalysis.TitleTerms(title: update.page.title, tokenizer: tokenizer)
-            let chunks = update.chunks.map { chunk in
-                PreparedPages.PreparedChunk(
-                    chunk: chunk, analysis: ChunkAnalysis(chunk: chunk, title: title, tokenizer: tokenizer, counter: &counter))
+            let title = ChunkAnalysis.FieldTerms([update.page.title], tokenizer: tokenizer)
+            var headings: (path: [String], terms: ChunkAnalysis.FieldTerms)?
+            let first = analyses.count
+            for chunk in update.chunks {
+                // Consecutive chunks of a section share its heading path.
+                if headings?.path != chunk.headingPath {
+                    headings = (chunk.headingPath, ChunkAnalysis.FieldTerms(chunk.headingPath, tokenizer: tokenizer))
+                }
+                analyses.append(ChunkAnalysis(chunk: chunk, title: title, headings: headings!.terms, tokenizer: tokenizer,
+                                              counter: &counter))
             }
-            chunkCount += chunks.count
-            pages.append(PreparedPages.PreparedPage(page: update.page, chunks: chunks))
+            pages.append((update.page, update.chunks, first..<analyses.count))
         }
-        return PreparedPages(pages: pages, terms: tokenizer.vocabularyTerms, chunkCount: chunkCount)
+        let batch = BatchTerms(chunks: analyses, vocabulary: tokenizer.vocabularyTerms)
+        let prepared = pages.map { page in
+            PreparedPages.PreparedPage(page: page.page, chunks: zip(page.chunks, analyses[page.analyses]).map { chunk, analysis in
+                Self.encode(chunk, of: page.page, analysis: analysis, batch: batch)
+            })
+        }
+        return PreparedPages(pages: prepared, postings: BatchPostings(chunks: analyses, batch: batch),
+                             chunkCount: analyses.count)
+    }
+
+    /// The chunk's two records, in buffers sized up front.
+    private static func encode(
+        _ chunk: Chunk, of page: IndexedPage, analysis: ChunkAnalysis, batch: BatchTerms
+    ) -> PreparedPages.PreparedChunk {
+        let stored = StoredChunk(
+            pageID: page.pageID, ordinal: chunk.ordinal, title: page.title, headingPath: chunk.headingPath,
+            anchor: chunk.anchor, urlHint: page.urlHint, text: chunk.text, titleLength: analysis.titleLength,
+            headingLength: analysis.headingLength, bodyLength: analysis.bodyLength)
+        var record = ByteWriter(capacity: stored.encodedSizeEstimate)
+        stored.encode(to: &record)
+        let terms = batch.chunkTermsRecord(lengthCode: LengthCode.encode(analysis.bodyLength), terms: analysis.terms)
+        return PreparedPages.PreparedChunk(
+            pieces: ChunkPieces.split(record.bytes), terms: terms, titleLength: analysis.titleLength,
+            headingLength: analysis.headingLength, bodyLength: analysis.bodyLength)
     }
 }

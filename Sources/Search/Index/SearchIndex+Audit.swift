@@ -29,18 +29,19 @@ extension SearchIndex {
         var chunkPages: [UInt64: String] = [:]
         var pages: Set<String> = []
         try storageCall {
-            try transaction.forEach(in: tables.chunks, .prefix(prefix)) { key, chunk in
+            var pieceProblems: [String] = []
+            defer { audit.problems += pieceProblems }
+            try forEachChunk(datastore: datastore, in: transaction, problems: &pieceProblems) { chunkID, chunk in
                 audit.chunks += 1
-                chunkPages[key.chunkID] = chunk.pageID
+                chunkPages[chunkID] = chunk.pageID
                 pages.insert(chunk.pageID)
                 recomputed.chunkCount += 1
                 recomputed.totalTitleLength += chunk.titleLength
                 recomputed.totalHeadingLength += chunk.headingLength
                 recomputed.totalBodyLength += chunk.bodyLength
-                if key.chunkID >= stored.nextChunkID {
-                    audit.problems.append("chunk \(key.chunkID) is beyond the id counter \(stored.nextChunkID)")
+                if chunkID >= stored.nextChunkID {
+                    audit.problems.append("chunk \(chunkID) is beyond the id counter \(stored.nextChunkID)")
                 }
-                return .continue
             }
             var termRecords = 0
             try transaction.forEach(in: tables.chunkTerms, .prefix(prefix)) { key, terms in
@@ -81,6 +82,43 @@ extension SearchIndex {
             audit.problems.append("statistics \(stored) differ from recomputed \(recomputed)")
         }
         return audit
+    }
+}
+
+extension SearchIndex {
+    /// Every chunk of a datastore in id order, put back together from its pieces; pieces that
+    /// are missing or belong to no head are reported in `problems`.
+    private func forEachChunk(
+        datastore: UInt64,
+        in transaction: ReadTransaction,
+        problems: inout [String],
+        _ body: (UInt64, StoredChunk) throws -> Void
+    ) throws {
+        var head: (id: UInt64, bytes: [UInt8], rest: [[UInt8]])?
+        func finish() throws {
+            guard let current = head else { return }
+            head = nil
+            let count = ChunkPieces.count(head: current.bytes)
+            guard count == current.rest.count + 1 else {
+                problems.append("chunk \(current.id) has \(current.rest.count + 1) of its \(count) pieces")
+                return
+            }
+            try body(current.id, try ChunkPieces.join(head: current.bytes, rest: current.rest))
+        }
+        try transaction.forEachRaw(in: tables.chunkHeads, .prefix(datastorePrefix(datastore))) { key, value in
+            var reader = ByteReader(key)
+            let chunkID = try ChunkKey(from: &reader).chunkID
+            if reader.remainingCount == 0 {
+                try finish()
+                head = (chunkID, Array(value), [])
+            } else if head?.id == chunkID, try reader.read(UInt8.self) == UInt8(head!.rest.count + 1) {
+                head!.rest.append(Array(value))
+            } else {
+                problems.append("stray piece of chunk \(chunkID)")
+            }
+            return .continue
+        }
+        try finish()
     }
 }
 

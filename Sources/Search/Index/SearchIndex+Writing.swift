@@ -30,8 +30,9 @@ extension SearchIndex {
     }
 
     /// Writes prepared pages inside the caller's transaction, replacing whatever those pages
-    /// had. Postings are grouped by term and written in key order, each term's new ids appended
-    /// after its existing ones, so the write transaction does little besides LMDB puts.
+    /// had. Records come encoded and postings grouped by term from ``prepare(_:tokenizer:)``:
+    /// the transaction numbers the chunks, puts the records and writes each term's postings in
+    /// one bulk put.
     @discardableResult
     public func apply(_ prepared: PreparedPages, datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) -> PageIndexChange {
         var stats = try statistics(datastore: datastore, in: transaction)
@@ -43,24 +44,27 @@ extension SearchIndex {
         guard stats.nextChunkID + UInt64(prepared.chunkCount) <= PostingEntry.maxChunkID else {
             throw .chunkIDsExhausted(datastore: datastore)
         }
-        var postings = PostingBuffer()
-        for page in prepared.pages where !page.chunks.isEmpty {
-            let pageKey = PageKey(datastore: datastore, pageID: page.page.pageID)
-            for chunk in page.chunks {
-                let chunkID = stats.nextChunkID
-                stats.nextChunkID += 1
-                try addChunk(chunk, id: chunkID, page: page.page, datastore: datastore, postings: &postings,
-                             vocabulary: prepared.terms, in: transaction)
-                try appendOrPut(tables.pages, pageKey, chunkID, in: transaction)
-                stats.chunkCount += 1
-                stats.totalTitleLength += chunk.analysis.titleLength
-                stats.totalHeadingLength += chunk.analysis.headingLength
-                stats.totalBodyLength += chunk.analysis.bodyLength
+        let firstChunkID = stats.nextChunkID
+        try storageCall {
+            for page in prepared.pages where !page.chunks.isEmpty {
+                let pageFirst = stats.nextChunkID
+                for chunk in page.chunks {
+                    let key = ChunkKey(datastore: datastore, chunkID: stats.nextChunkID)
+                    try putChunk(chunk.pieces, key: key, in: transaction)
+                    try appendOrPut(tables.chunkTermRecords, key, chunk.terms, in: transaction)
+                    stats.nextChunkID += 1
+                    stats.chunkCount += 1
+                    stats.totalTitleLength += chunk.titleLength
+                    stats.totalHeadingLength += chunk.headingLength
+                    stats.totalBodyLength += chunk.bodyLength
+                }
+                try transaction.putDuplicates(tables.pages, PageKey(datastore: datastore, pageID: page.page.pageID),
+                                              pageFirst..<stats.nextChunkID)
+                stats.pageCount += 1
+                change.addedChunks += page.chunks.count
             }
-            stats.pageCount += 1
-            change.addedChunks += page.chunks.count
+            try writePostings(prepared.postings, firstChunkID: firstChunkID, datastore: datastore, in: transaction)
         }
-        try writePostings(postings, vocabulary: prepared.terms, datastore: datastore, in: transaction)
         try saveStatistics(stats, datastore: datastore, in: transaction)
         return change
     }
@@ -79,7 +83,7 @@ extension SearchIndex {
     public func removeDatastore(_ datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) {
         let prefix = datastorePrefix(datastore)
         try storageCall {
-            try transaction.deleteAll(in: tables.chunks, .prefix(prefix))
+            try transaction.deleteAll(in: tables.chunkHeads, .prefix(prefix))
             try transaction.deleteAll(in: tables.chunkTerms, .prefix(prefix))
             try transaction.deleteAll(in: tables.postings, .prefix(prefix))
             try transaction.deleteAll(in: tables.pages, .prefix(prefix))
@@ -89,53 +93,18 @@ extension SearchIndex {
 
     // MARK: Internals
 
-    /// Stores the chunk and its term list, and collects its postings for ``writePostings``.
-    private func addChunk(
-        _ prepared: PreparedPages.PreparedChunk, id chunkID: UInt64, page: IndexedPage, datastore: UInt64,
-        postings: inout PostingBuffer, vocabulary: [String], in transaction: WriteTransaction
-    ) throws(SearchError) {
-        let chunk = prepared.chunk
-        let analysis = prepared.analysis
-        let key = ChunkKey(datastore: datastore, chunkID: chunkID)
-        let lengthCode = LengthCode.encode(analysis.bodyLength)
-        var terms: [(term: String, frequencies: UInt16)] = []
-        terms.reserveCapacity(analysis.terms.count)
-        for (id, frequencies) in analysis.terms {
-            let entry = PostingEntry(chunkID: chunkID, lengthCode: lengthCode, frequencies: frequencies)
-            postings.append(entry.raw, to: id)
-            terms.append((vocabulary[Int(id)], entry.frequencies.packed))
-        }
-        let stored = StoredChunk(
-            pageID: page.pageID, ordinal: chunk.ordinal, title: page.title, headingPath: chunk.headingPath,
-            anchor: chunk.anchor, urlHint: page.urlHint, text: chunk.text, titleLength: analysis.titleLength,
-            headingLength: analysis.headingLength, bodyLength: analysis.bodyLength)
-        try appendOrPut(tables.chunks, key, stored, in: transaction)
-        try appendOrPut(tables.chunkTerms, key, ChunkTerms(lengthCode: lengthCode, terms: terms), in: transaction)
-    }
-
-    /// Writes collected postings in key order. Ids come from a counter that only grows, so
-    /// each is above every id already under its term and can be appended (`MDB_APPENDDUP`);
-    /// should LMDB refuse, the ordinary insert runs instead.
+    /// Writes the batch's postings term by term in key order, each term's list in one bulk put.
+    /// Chunk ids come from a counter that only grows, so every list ascends and lands after the
+    /// ids already under its term: LMDB's fast path.
     private func writePostings(
-        _ postings: PostingBuffer, vocabulary: [String], datastore: UInt64, in transaction: WriteTransaction
-    ) throws(SearchError) {
-        let order = postings.termIDs.sorted { vocabulary[Int($0)].utf8.lexicographicallyPrecedes(vocabulary[Int($1)].utf8) }
-        for id in order {
-            let key = TermKey(datastore: datastore, term: vocabulary[Int(id)]).withStorageBytes { Array($0) }
-            for raw in postings.entries(of: id) {
-                try appendOrPut(tables.postingsByKeyBytes, key, raw, in: transaction)
-            }
-        }
-    }
-
-    /// Appends (the fast path for keys, or duplicates, beyond the last) and falls back to an
-    /// ordinary insert when LMDB refuses because something sorts after it (another
-    /// datastore's records, say).
-    @inline(__always)
-    private func appendOrPut<K, V>(_ table: Storage.Table<K, V>, _ key: K, _ value: V, in transaction: WriteTransaction) throws(SearchError) {
-        try storageCall {
-            if try !transaction.put(table, key, value, mode: .append) {
-                try transaction.put(table, key, value)
+        _ postings: BatchPostings, firstChunkID: UInt64, datastore: UInt64, in transaction: WriteTransaction
+    ) throws {
+        let values = postings.filled(firstChunkID: firstChunkID)
+        try values.withUnsafeBytes { bytes in
+            let size = MemoryLayout<UInt64>.size
+            for (slot, term) in postings.terms.enumerated() {
+                let run = UnsafeRawBufferPointer(rebasing: bytes[postings.starts[slot] * size..<postings.starts[slot + 1] * size])
+                try transaction.putDuplicates(tables.postings, TermKey(datastore: datastore, term: term), encodedValues: run)
             }
         }
     }
@@ -156,12 +125,11 @@ extension SearchIndex {
                     }
                     try transaction.delete(tables.chunkTerms, key)
                 }
-                if let chunk = try transaction.get(tables.chunks, key) {
-                    stats.totalTitleLength -= chunk.titleLength
-                    stats.totalHeadingLength -= chunk.headingLength
-                    stats.totalBodyLength -= chunk.bodyLength
-                    try transaction.delete(tables.chunks, key)
-                }
+            }
+            if let chunk = try deleteChunk(key, in: transaction) {
+                stats.totalTitleLength -= chunk.titleLength
+                stats.totalHeadingLength -= chunk.headingLength
+                stats.totalBodyLength -= chunk.bodyLength
             }
         }
         try storageCall { try transaction.delete(tables.pages, PageKey(datastore: datastore, pageID: pageID)) }

@@ -48,7 +48,13 @@ public struct StoredChunk: Sendable, Equatable, StorageRecord {
         writer.append(UInt32(truncatingIfNeeded: titleLength))
         writer.append(UInt32(truncatingIfNeeded: headingLength))
         writer.append(UInt32(truncatingIfNeeded: bodyLength))
-        writer.appendRemainder(text.utf8)
+        writer.appendUTF8(text)
+    }
+
+    /// Bytes ``encode(to:)`` writes, give or take: enough to size the buffer once.
+    var encodedSizeEstimate: Int {
+        44 + pageID.utf8.count + title.utf8.count + anchor.utf8.count + urlHint.utf8.count + text.utf8.count
+            + headingPath.reduce(0) { $0 + 4 + $1.utf8.count }
     }
 
     public init(from reader: inout ByteReader) throws(StorageError) {

@@ -15,16 +15,13 @@ struct CaseFolding {
         0x00F0: "d", 0x00FE: "th",
     ]
 
-    /// Appends the folded form of a non-ASCII `scalar` to `output`.
+    /// The folded form of a non-ASCII `scalar`, as UTF-8.
     @inline(__always)
-    mutating func append(_ scalar: UInt32, to output: inout [UInt8]) {
-        if let folded = cache[scalar] {
-            output.append(contentsOf: folded)
-            return
-        }
+    mutating func folded(_ scalar: UInt32) -> [UInt8] {
+        if let folded = cache[scalar] { return folded }
         let folded = Self.fold(scalar)
         if cache.count < 65_536 { cache[scalar] = folded }
-        output.append(contentsOf: folded)
+        return folded
     }
 
     private static func fold(_ value: UInt32) -> [UInt8] {

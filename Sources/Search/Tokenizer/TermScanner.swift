@@ -2,25 +2,44 @@
 struct TermScanner {
     private let stemmer: Stemmer?
     private var folding = CaseFolding()
-    private var word: [UInt8] = []
+    /// The word being scanned: `wordLength` bytes at `buffer.base` (of which at most
+    /// ``WordBuffer/capacity`` are kept).
+    private let buffer = WordBuffer()
+    private var wordLength = 0
+    /// For the stemmer, which works on an array.
+    private var stemming: [UInt8] = []
     /// Interned terms for ``scanTermIDs(_:_:)``.
     var vocabulary = Vocabulary()
 
     init(stemmer: Stemmer?) {
         self.stemmer = stemmer
-        word.reserveCapacity(Tokenizer.maxTermBytes * 2)
     }
 
     /// Stems one folded word.
     mutating func stem(_ folded: String) -> String {
-        word.removeAll(keepingCapacity: true)
-        word.append(contentsOf: folded.utf8)
-        if let stemmer, Self.isStemmable(word) { stemmer.stem(&word) }
-        return String(decoding: word, as: UTF8.self)
+        stemming.removeAll(keepingCapacity: true)
+        stemming.append(contentsOf: folded.utf8)
+        if let stemmer, Self.isStemmable(stemming) { stemmer.stem(&stemming) }
+        return String(decoding: stemming, as: UTF8.self)
+    }
+
+    /// The word scanned last; valid until the next scan step.
+    private var word: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: buffer.base, count: min(wordLength, WordBuffer.capacity))
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        if wordLength < WordBuffer.capacity { buffer.base[wordLength] = byte }
+        wordLength += 1
+    }
+
+    private mutating func append(_ bytes: [UInt8]) {
+        for byte in bytes { append(byte) }
     }
 
     /// The indexing path: calls `body` with the vocabulary id of each term, in order.
-    mutating func scanTermIDs(_ text: String, _ body: (Int32) -> Void) {
+    mutating func scanTermIDs(_ text: Substring, _ body: (Int32) -> Void) {
         forEachTermID(in: text) { id, _ in body(id) }
     }
 
@@ -28,13 +47,13 @@ struct TermScanner {
     /// phrase checks need.
     mutating func occurrences(in text: String) -> [TermOccurrence] {
         var found: [TermOccurrence] = []
-        forEachTermID(in: text) { id, range in found.append(TermOccurrence(id: id, byteRange: range)) }
+        forEachTermID(in: text[...]) { id, range in found.append(TermOccurrence(id: id, byteRange: range)) }
         return found
     }
 
     /// Scans folded words and maps each to its vocabulary id: one hash probe on the word's
     /// bytes, stemming only words never seen before.
-    private mutating func forEachTermID(in text: String, _ body: (Int32, Range<Int>) -> Void) {
+    private mutating func forEachTermID(in text: Substring, _ body: (Int32, Range<Int>) -> Void) {
         // Moved out so the scan closure can use them while `self` is busy scanning.
         var vocabulary = self.vocabulary
         self.vocabulary = Vocabulary()
@@ -48,15 +67,15 @@ struct TermScanner {
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: bytes)
             if let stemmer, Self.isStemmable(scratch) { stemmer.stem(&scratch) }
-            body(vocabulary.add(word: bytes, stem: String(decoding: scratch, as: UTF8.self)), range)
+            body(scratch.withUnsafeBufferPointer { vocabulary.add(word: bytes, stem: $0) }, range)
         }
         self.vocabulary = vocabulary
     }
 
     /// The hot path: calls `body` with each term's bytes (valid only during the call), its
-    /// position and its byte range in `text`.
+    /// position and its byte range in `text` (from its start).
     mutating func scan(
-        _ text: String,
+        _ text: Substring,
         stem: Bool,
         _ body: (UnsafeBufferPointer<UInt8>, Int, Range<Int>) -> Void
     ) {
@@ -69,13 +88,13 @@ struct TermScanner {
                 switch ScalarKind.of(value) {
                 case .word:
                     let end = scanWord(bytes, from: index, stem: stem)
-                    word.withUnsafeBufferPointer { body($0, position, index..<end) }
+                    body(word, position, index..<end)
                     position += 1
                     index = end
                 case .ideograph:
-                    word.removeAll(keepingCapacity: true)
-                    folding.append(value, to: &word)
-                    word.withUnsafeBufferPointer { body($0, position, index..<(index + length)) }
+                    wordLength = 0
+                    append(folding.folded(value))
+                    body(word, position, index..<(index + length))
                     position += 1
                     index += length
                 case .separator, .diacritic:
@@ -88,7 +107,7 @@ struct TermScanner {
     /// Reads one word starting at `start` into `word` (folded, cut, stemmed) and returns the
     /// offset just past it.
     private mutating func scanWord(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, stem: Bool) -> Int {
-        word.removeAll(keepingCapacity: true)
+        wordLength = 0
         var index = start
         var end = start
         var previous: UInt32 = 0
@@ -108,7 +127,7 @@ struct TermScanner {
                 continue
             }
             if index + length < bytes.count, joins(value, after: previous, before: bytes, at: index + length) {
-                word.append(value == 0x2019 ? UInt8(ascii: "'") : UInt8(truncatingIfNeeded: value))
+                append(value == 0x2019 ? UInt8(ascii: "'") : UInt8(truncatingIfNeeded: value))
                 previous = value
                 index += length
                 continue
@@ -121,7 +140,11 @@ struct TermScanner {
         cutToLimit()
         // Identifiers (digits, `_`, `.`, `+`, `#`) fail `isStemmable` and are kept as written.
         if stem, let stemmer, Self.isStemmable(word) {
-            stemmer.stem(&word)
+            stemming.removeAll(keepingCapacity: true)
+            stemming.append(contentsOf: word)
+            stemmer.stem(&stemming)
+            wordLength = 0
+            append(stemming)
         }
         return end
     }
@@ -146,7 +169,7 @@ struct TermScanner {
     /// For `C++`, `g++`, `C#`: the end of a `+`/`++`/`#` suffix at `index`, when the word so
     /// far is one or two ASCII letters and no word character follows the suffix.
     private mutating func languageSuffix(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
-        guard word.count <= 2, word.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else {
+        guard wordLength <= 2, word.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else {
             return nil
         }
         var end = index
@@ -157,7 +180,7 @@ struct TermScanner {
         }
         guard end > index else { return nil }
         if end < bytes.count, ScalarKind.of(UTF8Decoding.scalar(in: bytes, at: end).value) == .word { return nil }
-        word.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+        for byte in bytes[index..<end] { append(byte) }
         return end
     }
 
@@ -165,18 +188,18 @@ struct TermScanner {
     private mutating func appendFolded(_ value: UInt32) {
         if value < 0x80 {
             let byte = UInt8(truncatingIfNeeded: value)
-            word.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+            append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
         } else {
-            folding.append(value, to: &word)
+            append(folding.folded(value))
         }
     }
 
-    /// Cuts `word` to ``maxTermBytes`` without splitting a UTF-8 sequence.
+    /// Cuts the word to ``maxTermBytes`` without splitting a UTF-8 sequence.
     private mutating func cutToLimit() {
-        guard word.count > Tokenizer.maxTermBytes else { return }
+        guard wordLength > Tokenizer.maxTermBytes else { return }
         var cut = Tokenizer.maxTermBytes
-        while cut > 0, word[cut] & 0xC0 == 0x80 { cut -= 1 }
-        word.removeSubrange(cut...)
+        while cut > 0, buffer.base[cut] & 0xC0 == 0x80 { cut -= 1 }
+        wordLength = cut
     }
 
     private static func isStemmable<C: Collection<UInt8>>(_ word: C) -> Bool {

@@ -36,7 +36,7 @@ public final class Tokenizer {
 
     /// Scanning state, moved out into a local for each call: a class's stored properties pay
     /// a dynamic exclusivity check on every access, which the per-byte loop cannot afford.
-    private var scanner: TermScanner
+    private var scanner: TermScanner?
 
     /// Creates a tokenizer.
     /// - Parameter stemming: stem plain words with the English Snowball stemmer (the default,
@@ -69,12 +69,17 @@ public final class Tokenizer {
     /// The hot path: calls `body` with each term's bytes (valid only during the call), its
     /// position and its byte range in `text`. `body` must not use this tokenizer.
     func scan(_ text: String, stem: Bool, _ body: (UnsafeBufferPointer<UInt8>, Int, Range<Int>) -> Void) {
-        withScanner { $0.scan(text, stem: stem, body) }
+        withScanner { $0.scan(text[...], stem: stem, body) }
     }
 
     /// Calls `body` with the vocabulary id of each term of `text` (indexing path; see
     /// ``Vocabulary``), in order.
     func scanTermIDs(_ text: String, _ body: (Int32) -> Void) {
+        scanTermIDs(text[...], body)
+    }
+
+    /// ``scanTermIDs(_:_:)`` over part of a string, without copying it.
+    func scanTermIDs(_ text: Substring, _ body: (Int32) -> Void) {
         withScanner { $0.scanTermIDs(text, body) }
     }
 
@@ -99,9 +104,9 @@ public final class Tokenizer {
     }
 
     private func withScanner<R>(_ body: (inout TermScanner) -> R) -> R {
-        var local = TermScanner(stemmer: nil)
-        swap(&local, &scanner)
-        defer { swap(&local, &scanner) }
+        // A call from inside `body` (which the API forbids) gets a plain scanner, not a crash.
+        var local = scanner.take() ?? TermScanner(stemmer: nil)
+        defer { scanner = local }
         return body(&local)
     }
 }

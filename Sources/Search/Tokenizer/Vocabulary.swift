@@ -8,7 +8,7 @@
 struct Vocabulary {
     /// Id → stemmed term.
     private(set) var terms: [String] = []
-    private var byStem: [String: Int32] = [:]
+    private var byStem = WordTable()
     private var byWord = WordTable()
 
     /// Words remembered before the tables are dropped (bounds memory on endless streams).
@@ -24,17 +24,22 @@ struct Vocabulary {
 
     /// The id of a stemmed term, registering it if new.
     mutating func id(ofStem stem: String) -> Int32 {
-        if let existing = byStem[stem] { return existing }
-        let id = Int32(terms.count)
-        terms.append(stem)
-        byStem[stem] = id
-        return id
+        var stem = stem
+        return stem.withUTF8 { id(ofStem: $0) }
     }
 
     /// Records a new word and its stem; returns the stem's id.
-    mutating func add(word: UnsafeBufferPointer<UInt8>, stem: String) -> Int32 {
+    mutating func add(word: UnsafeBufferPointer<UInt8>, stem: UnsafeBufferPointer<UInt8>) -> Int32 {
         let id = id(ofStem: stem)
         byWord.insert(word, id: id)
+        return id
+    }
+
+    private mutating func id(ofStem stem: UnsafeBufferPointer<UInt8>) -> Int32 {
+        if let existing = byStem.id(of: stem) { return existing }
+        let id = Int32(terms.count)
+        terms.append(String(decoding: stem, as: UTF8.self))
+        byStem.insert(stem, id: id)
         return id
     }
 

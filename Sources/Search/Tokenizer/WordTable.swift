@@ -1,8 +1,6 @@
-import Glibc
-
-/// An open-addressing hash table from folded word bytes to vocabulary ids, probed with the
-/// bytes the tokenizer just produced: no `String` is built and no SipHash runs for words seen
-/// before, which is nearly every word of a document.
+/// An open-addressing hash table from bytes (folded words, stems) to vocabulary ids, probed
+/// with the bytes the tokenizer just produced: no `String` is built and no SipHash runs for
+/// words seen before, which is nearly every word of a document.
 struct WordTable {
     private struct Slot {
         var hash: UInt32 = 0
@@ -11,7 +9,9 @@ struct WordTable {
         var id: Int32 = -1  // -1: empty
     }
 
-    private var slots = [Slot](repeating: Slot(), count: 1 << 12)
+    /// Allocated on the first insert: empty tables are made on every scan (as placeholders
+    /// while the real one is in use), so they must cost nothing.
+    private var slots: [Slot] = []
     /// Every stored word's bytes, back to back.
     private var arena: [UInt8] = []
     private(set) var count = 0
@@ -19,6 +19,7 @@ struct WordTable {
     /// The id stored for `word`, if any.
     @inline(__always)
     func id(of word: UnsafeBufferPointer<UInt8>) -> Int32? {
+        guard !slots.isEmpty else { return nil }
         let hash = Self.hash(word)
         let mask = slots.count - 1
         var index = Int(hash) & mask
@@ -27,7 +28,7 @@ struct WordTable {
                 let slot = slots[index]
                 if slot.id < 0 { return nil }
                 if slot.hash == hash, Int(slot.length) == word.count,
-                   word.count == 0 || memcmp(arena.baseAddress! + Int(slot.offset), word.baseAddress!, word.count) == 0 {
+                   word.count == 0 || Self.equal(arena.baseAddress! + Int(slot.offset), word.baseAddress!, word.count) {
                     return slot.id
                 }
                 index = (index + 1) & mask
@@ -37,7 +38,11 @@ struct WordTable {
 
     /// Stores `word` → `id`; the word must not be present.
     mutating func insert(_ word: UnsafeBufferPointer<UInt8>, id: Int32) {
-        if (count + 1) * 2 > slots.count { grow() }
+        if slots.isEmpty {
+            slots = [Slot](repeating: Slot(), count: Self.initialCapacity)
+        } else if (count + 1) * 2 > slots.count {
+            grow()
+        }
         let slot = Slot(hash: Self.hash(word), length: UInt32(word.count), offset: UInt32(arena.count), id: id)
         arena.append(contentsOf: word)
         place(slot)
@@ -45,10 +50,12 @@ struct WordTable {
     }
 
     mutating func removeAll() {
-        slots = [Slot](repeating: Slot(), count: 1 << 12)
+        slots = []
         arena.removeAll()
         count = 0
     }
+
+    private static let initialCapacity = 1 << 12
 
     private mutating func place(_ slot: Slot) {
         let mask = slots.count - 1
@@ -61,6 +68,24 @@ struct WordTable {
         let old = slots
         slots = [Slot](repeating: Slot(), count: old.count * 2)
         for slot in old where slot.id >= 0 { place(slot) }
+    }
+
+    /// Byte equality inline, eight at a time: words are short, and a `memcmp` call costs
+    /// more than comparing them.
+    @inline(__always)
+    private static func equal(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var index = 0
+        while index + 8 <= count {
+            let left = UnsafeRawPointer(lhs + index).loadUnaligned(as: UInt64.self)
+            let right = UnsafeRawPointer(rhs + index).loadUnaligned(as: UInt64.self)
+            if left != right { return false }
+            index += 8
+        }
+        while index < count {
+            if lhs[index] != rhs[index] { return false }
+            index += 1
+        }
+        return true
     }
 
     /// FNV-1a, folded to 32 bits: words are short, so a byte loop is as fast as anything.

@@ -1,0 +1,287 @@
+// The contract of io.tributary.Datastores, served verbatim by GetInterfaceDescription.
+// Kept identical to io.tributary.Datastores.varlink (the documented source); a test compares them.
+
+extension ControlInterface {
+    /// The interface definition (Varlink IDL), byte for byte the `.varlink` file beside this one.
+    public static let description = #"""
+# Tributary keeps searchable indexes ("datastores") of Confluence spaces. This interface
+# creates, inspects, steers and searches them. Everyone who can open the socket may call the
+# read methods (List, Get, Watch, Search, Explain, Credits, Health); the methods that change
+# anything (Create, Update, Delete, Resync, Pause, Resume, AddCredits, SetCreditPolicy) are
+# allowed to uid 0, the daemon's own uid and members of the group "tributary" only, and
+# answer PermissionDenied to anyone else. Secrets are write-only: no method returns a token.
+# Credit amounts are integers in millicredits (1 credit = 1000 millicredits).
+interface io.tributary.Datastores
+
+# Page counts of the current sync cycle.
+type PageCounts (
+  # Pages the metadata sync found in scope.
+  discovered: int,
+  # Pages whose current version is in the index.
+  indexed: int,
+  # Pages left out on purpose (filters, archived, empty, too large).
+  skipped: int,
+  # Pages that failed in this cycle; they are retried in the next one.
+  failed: int,
+  # Discovered pages still waiting for processing.
+  pending: int
+)
+
+# Progress of the current phase.
+type Progress (
+  # Pages handled in this phase, out of total.
+  done: int,
+  total: int,
+  pagesPerSecond: float,
+  # Estimated seconds to the end of the phase, when known.
+  etaSeconds: ?float
+)
+
+# A datastore as List, Get and Watch show it.
+type DatastoreStatus (
+  name: string,
+  # ready: searchable and up to date; syncing_metadata and processing: a sync cycle is
+  # running (the previous content stays searchable); paused and failed: see reason.
+  state: (syncing_metadata, processing, ready, paused, failed),
+  # Machine-readable cause of paused or failed, e.g. "insufficient_credits", "authentication",
+  # "permission", "space_not_found", "configuration", "user".
+  reason: ?string,
+  # A sentence a person can act on.
+  message: ?string,
+  # ISO 8601 UTC time the state was entered.
+  since: string,
+  url: string,
+  pages: PageCounts,
+  # Skipped pages by reason ("excluded_by_title", "excluded_by_label", "archived", "empty", ...).
+  skippedByReason: [string]int,
+  progress: ?Progress,
+  # True once there is content to search, in every state.
+  searchable: bool,
+  # True while pages of the last cycle failed (they are retried next cycle).
+  partiallySynced: bool,
+  lastSyncCompleted: ?string,
+  nextSync: ?string,
+  # Credits the pending processing is estimated to need.
+  estimatedMillicredits: ?int,
+  # Macros that were not rendered, by name, with page counts.
+  unrenderedMacros: [string]int,
+  # "socket", or the path of the datastores.d file that defines the datastore.
+  origin: ?string
+)
+
+# The configuration of a datastore. Create takes it with the secret in token; Get returns it
+# without (token is never returned; hasToken tells whether one is stored).
+type DatastoreConfig (
+  name: string,
+  # A Confluence space URL (https://x.atlassian.net/wiki/spaces/KEY) or a site URL.
+  url: string,
+  # api_token: Cloud, email plus API token. pat: Data Center personal access token.
+  # Default api_token.
+  auth: ?(api_token, pat),
+  email: ?string,
+  # Write-only.
+  token: ?string,
+  # A file the daemon reads the token from, instead of token.
+  tokenFile: ?string,
+  # Returned by Get only.
+  hasToken: ?bool,
+  # Space keys; empty means the space in url (or every space when url names none).
+  spaces: ?[]string,
+  # Page ids whose trees are the scope; empty means whole spaces.
+  rootPageIds: ?[]string,
+  # Title patterns (shell globs, case-insensitive) that pages must match / must not match.
+  includeTitles: ?[]string,
+  excludeTitles: ?[]string,
+  # Pages with any of these labels are skipped.
+  excludeLabels: ?[]string,
+  # Default false.
+  includeArchived: ?bool,
+  # Seconds between sync cycles; the daemon's default when absent.
+  resyncIntervalSeconds: ?int,
+  # Requests per second to this Confluence site; the daemon's default when absent.
+  rateLimit: ?float,
+  # "socket" or the path of the datastores.d file (returned by Get only).
+  origin: ?string
+)
+
+# A partial update: absent fields stay as they are.
+type DatastoreChanges (
+  url: ?string,
+  auth: ?(api_token, pat),
+  email: ?string,
+  # Write-only.
+  token: ?string,
+  tokenFile: ?string,
+  spaces: ?[]string,
+  rootPageIds: ?[]string,
+  includeTitles: ?[]string,
+  excludeTitles: ?[]string,
+  excludeLabels: ?[]string,
+  includeArchived: ?bool,
+  resyncIntervalSeconds: ?int,
+  rateLimit: ?float
+)
+
+# One search result. url cites the page, with #anchor when the passage has one.
+type SearchHit (
+  pageId: string,
+  title: string,
+  url: string,
+  anchor: ?string,
+  # Headings above the passage, outermost first.
+  headingPath: []string,
+  score: float,
+  # The passage, with matched terms marked «like this».
+  snippet: string
+)
+
+# Why a page is or is not in the index.
+type PageExplanation (
+  pageId: string,
+  title: ?string,
+  disposition: (indexed, pending, skipped, failed, deleted, unknown),
+  reason: ?string,
+  versionSeen: ?int,
+  versionIndexed: ?int,
+  chunks: int,
+  url: ?string,
+  unrenderedMacros: []string,
+  lastProcessed: ?string
+)
+
+# One entry of the append-only credit ledger.
+type LedgerLine (
+  sequence: int,
+  time: string,
+  kind: (opening_balance, top_up, auto_top_off, charge),
+  # Positive for additions, negative for charges.
+  millicredits: int,
+  balanceAfter: int,
+  datastore: ?string,
+  pageId: ?string,
+  pageVersion: ?int,
+  note: ?string
+)
+
+# Automatic top-off: when the balance falls below threshold, amount is added, at most
+# monthlyCap per calendar month (UTC).
+type AutoTopOff (
+  enabled: bool,
+  amountMillicredits: int,
+  thresholdMillicredits: int,
+  monthlyCapMillicredits: int,
+  usedThisMonthMillicredits: int
+)
+
+type CreditsReport (
+  balanceMillicredits: int,
+  # False on a fresh daemon: spending is metered but not limited until credits are added.
+  enforced: bool,
+  # The price of processing: millicredits per thousand indexed tokens.
+  millicreditsPerThousandTokens: int,
+  spentMillicredits: int,
+  autoTopOff: AutoTopOff,
+  # The most recent ledger entries, newest last.
+  recent: []LedgerLine
+)
+
+# Absent fields stay as they are.
+type CreditPolicyChange (
+  autoTopOffEnabled: ?bool,
+  autoTopOffAmountMillicredits: ?int,
+  autoTopOffThresholdMillicredits: ?int,
+  autoTopOffMonthlyCapMillicredits: ?int,
+  millicreditsPerThousandTokens: ?int
+)
+
+type HealthReport (
+  # ok; degraded: a datastore failed or the engine heartbeat is late; stalled: the engine
+  # has not made progress for several heartbeats.
+  status: (ok, degraded, stalled),
+  version: string,
+  uptimeSeconds: float,
+  datastoresByState: [string]int,
+  engineHeartbeatAgeSeconds: float,
+  storeUsedBytes: int,
+  storeMapBytes: int,
+  # Sentences describing what is wrong, empty when status is ok.
+  problems: []string
+)
+
+# Creates a datastore and starts its first sync. Mutation.
+method Create(config: DatastoreConfig) -> (status: DatastoreStatus)
+
+# Changes a datastore's configuration; a changed scope triggers a sync. Mutation.
+method Update(name: string, changes: DatastoreChanges) -> (status: DatastoreStatus)
+
+# Deletes a datastore, its index and its stored secret. Mutation.
+method Delete(name: string) -> ()
+
+# Every datastore, ordered by name.
+method List() -> (datastores: []DatastoreStatus)
+
+# One datastore's status and configuration (without the secret).
+method Get(name: string) -> (status: DatastoreStatus, config: DatastoreConfig)
+
+# Starts a sync cycle now. Mutation.
+method Resync(name: string) -> (status: DatastoreStatus)
+
+# Stops syncing until Resume; the index stays searchable. Mutation.
+method Pause(name: string) -> (status: DatastoreStatus)
+
+# Resumes a paused datastore (also retries a failed one). Mutation.
+method Resume(name: string) -> (status: DatastoreStatus)
+
+# Call with more: replies with the current status first (continues: true), then once per
+# state change or progress tick. Ends with NoSuchDatastore when the datastore is deleted;
+# hang up to stop watching. Without more: ExpectedMore.
+method Watch(name: string) -> (status: DatastoreStatus)
+
+# Searches one datastore. limit: 1 to 100, default 10.
+method Search(name: string, query: string, limit: ?int) -> (results: []SearchHit)
+
+# Explains why a page is or is not in the index.
+method Explain(name: string, pageId: string) -> (page: PageExplanation)
+
+# The credit balance, the policy and the newest recent ledger entries (default 20, at most 1000).
+method Credits(recent: ?int) -> (credits: CreditsReport)
+
+# Adds credits (a top-up); enables enforcement. Mutation.
+method AddCredits(millicredits: int, note: ?string) -> (credits: CreditsReport)
+
+# Changes the automatic top-off settings and the price. Mutation.
+method SetCreditPolicy(policy: CreditPolicyChange) -> (credits: CreditsReport)
+
+# The daemon's health: engine heartbeat, store usage, datastores by state.
+method Health() -> (health: HealthReport)
+
+# No datastore has this name.
+error NoSuchDatastore (name: string, description: string)
+
+# Create: a datastore with this name exists.
+error DatastoreExists (name: string, description: string)
+
+# Explain: the datastore has no page with this id.
+error NoSuchPage (datastore: string, pageId: string, description: string)
+
+# A parameter has a valid type but an unacceptable value.
+error InvalidParameter (parameter: string, description: string)
+
+# Confluence rejected the credentials.
+error AuthenticationFailed (description: string)
+
+# The credit balance does not cover the requested work.
+error InsufficientCredits (neededMillicredits: int, balanceMillicredits: int, description: string)
+
+# The caller may not use this method (mutations need uid 0, the daemon's uid or the group
+# tributary).
+error PermissionDenied (description: string)
+
+# The datastore cannot do this yet (e.g. Search before anything is indexed).
+error NotReady (description: string)
+
+# The daemon failed; the description says what, and the journal has details.
+error InternalError (description: string)
+
+"""#
+}

@@ -1,0 +1,81 @@
+import Confluence
+import Search
+
+/// A datastore as the control surface shows it: its record plus the page counts.
+public struct DatastoreSnapshot: Sendable, Equatable {
+    public var record: DatastoreRecord
+    /// Counts by name: `disposition.<d>`, `skipped.<reason>`, `failed.<reason>`, `macro.<name>`, `searchable`.
+    public var counts: [String: Int]
+    public var hasStoredSecret: Bool
+
+    public var name: String { record.configuration.name }
+    public var pending: Int { counts["disposition.pending"] ?? 0 }
+    public var indexed: Int { counts["disposition.indexed"] ?? 0 }
+    public var skipped: Int { counts["disposition.skipped"] ?? 0 }
+    public var failed: Int { counts["disposition.failed"] ?? 0 }
+    /// Pages known in the datastore's scope or skipped from it (deleted ones excluded).
+    public var discovered: Int { pending + indexed + skipped + failed }
+    /// Whether any page content can be found by search.
+    public var searchable: Bool { (counts["searchable"] ?? 0) > 0 }
+    public var skippedByReason: [String: Int] { grouped("skipped.") }
+    public var failedByReason: [String: Int] { grouped("failed.") }
+    /// Unrendered macros by name: how many indexed pages carry each.
+    public var unrenderedMacros: [String: Int] { grouped("macro.") }
+
+    private func grouped(_ prefix: String) -> [String: Int] {
+        var result: [String: Int] = [:]
+        for (name, count) in counts where name.hasPrefix(prefix) {
+            result[String(name.dropFirst(prefix.count))] = count
+        }
+        return result
+    }
+
+    /// Progress of the current phase: done, total (nil while listing), pages/s, ETA seconds.
+    public func progress(now: Int64) -> (done: Int, total: Int?, pagesPerSecond: Double, etaSeconds: Double?) {
+        let elapsed = max(Double(now - record.phaseStartedAt) / 1_000, 0.001)
+        let rate = Double(record.phaseDone) / elapsed
+        switch record.state {
+        case .processing:
+            let total = max(record.phaseTotal, record.phaseDone + pending)
+            let remaining = Double(total - record.phaseDone)
+            return (record.phaseDone, total, rate, rate > 0 ? remaining / rate : nil)
+        case .syncingMetadata:
+            return (record.phaseDone, nil, rate, nil)
+        default:
+            return (record.phaseDone, record.phaseTotal, rate, nil)
+        }
+    }
+}
+
+/// A search result with the citation URL built from the current manifest (so moved or renamed
+/// pages cite their current address without re-indexing).
+public struct EngineSearchHit: Sendable, Equatable {
+    public var result: SearchResult
+    /// The page URL, with `#anchor` when the passage has one.
+    public var url: String
+}
+
+/// Why a page is or is not searchable.
+public struct PageReport: Sendable, Equatable {
+    public var entry: ManifestEntry
+    public var url: String?
+}
+
+/// Errors of the engine's control surface.
+public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noSuchDatastore(String)
+    case datastoreExists(String)
+    case invalid(field: String, message: String)
+    case noSuchPage(datastore: String, pageId: String)
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchDatastore(let name): "no datastore named “\(name)”"
+        case .datastoreExists(let name): "a datastore named “\(name)” already exists"
+        case .invalid(let field, let message): "\(field): \(message)"
+        case .noSuchPage(let datastore, let pageId): "datastore “\(datastore)” has never seen page \(pageId)"
+        case .storage(let message): "storage: \(message)"
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// `tributaryd.conf`: daemon-wide settings. Every key is optional.
+public struct DaemonConfiguration: Sendable, Equatable {
+    public var socketPath: String = "/run/tributary/control.sock"
+    public var stateDirectory: String?
+    public var maxConcurrentDatastores: Int = 4
+    /// Requests per second per Confluence site unless a datastore sets its own.
+    public var defaultRateLimit: Double = 10
+    public var millicreditsPerThousandTokens: Int64 = 1_000
+    /// Credits granted when the store is created (turns enforcement on); nil: meter only.
+    public var initialMillicredits: Int64?
+    public var autoTopOff: CreditPolicy.AutoTopOff?
+    /// auto | journal | stderr
+    public var log: String = "auto"
+    /// Where `datastores.d` lives (beside the config file).
+    public var datastoresDirectory: String?
+
+    public init() {}
+
+    /// Reads the file at `path`; a missing default file is not an error, a missing explicit one is.
+    public static func load(path: String) throws(ConfigError) -> DaemonConfiguration {
+        let file = try ConfigFile.load(path: path)
+        var configuration = DaemonConfiguration()
+        var reader = file.reader()
+        if let socket = reader.string("socket") { configuration.socketPath = socket }
+        configuration.stateDirectory = reader.string("state_dir")
+        configuration.maxConcurrentDatastores = try reader.int("max_concurrent_datastores", range: 1...64) ?? 4
+        configuration.defaultRateLimit = try reader.double("default_rate_limit", range: 0.01...1_000) ?? 10
+        if let perThousand = try reader.double("credits_per_1000_tokens", range: 0...1_000_000) {
+            configuration.millicreditsPerThousandTokens = Int64((perThousand * 1_000).rounded())
+        }
+        if let initial = try reader.double("initial_credits", range: 0...1e12) {
+            configuration.initialMillicredits = Int64((initial * 1_000).rounded())
+        }
+        let amount = try reader.double("auto_top_off_amount", range: 0...1e12)
+        let threshold = try reader.double("auto_top_off_threshold", range: 0...1e12)
+        let cap = try reader.double("auto_top_off_monthly_cap", range: 0...1e12)
+        if let amount {
+            configuration.autoTopOff = CreditPolicy.AutoTopOff(
+                amount: Int64((amount * 1_000).rounded()), threshold: Int64(((threshold ?? 0) * 1_000).rounded()),
+                monthlyCap: Int64(((cap ?? amount * 10) * 1_000).rounded()))
+        } else if threshold != nil || cap != nil {
+            throw reader.error(threshold != nil ? "auto_top_off_threshold" : "auto_top_off_monthly_cap",
+                               "needs auto_top_off_amount as well")
+        }
+        if let log = reader.string("log") {
+            guard ["auto", "journal", "stderr"].contains(log) else {
+                throw reader.error("log", "expected auto, journal or stderr")
+            }
+            configuration.log = log
+        }
+        try reader.rejectUnknownKeys()
+        configuration.datastoresDirectory = ((path as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("datastores.d")
+        return configuration
+    }
+}

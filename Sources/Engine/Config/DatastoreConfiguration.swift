@@ -1,0 +1,179 @@
+import Confluence
+import Foundation
+
+/// Where a datastore's secret comes from. The secret itself is never part of the configuration
+/// value: a stored one lives in the `secrets` table, the others are read when needed, so a
+/// rotated token file or systemd credential is picked up by the next sync.
+public enum TokenSource: Sendable, Equatable, Codable {
+    /// In the `secrets` table (set over the control socket).
+    case stored
+    /// A file readable by the daemon.
+    case file(path: String)
+    /// A systemd credential (`LoadCredential=NAME:…`), read from `$CREDENTIALS_DIRECTORY/NAME`.
+    case credential(name: String)
+    /// No secret: anonymous access.
+    case none
+}
+
+/// How a datastore signs in.
+public enum AuthenticationKind: String, Sendable, Equatable, Codable {
+    /// Confluence Cloud: account email + API token (HTTP basic).
+    case apiToken = "api_token"
+    /// Data Center: personal access token (Bearer).
+    case personalAccessToken = "pat"
+    case anonymous
+}
+
+/// Everything a datastore is configured with, minus its secret.
+public struct DatastoreConfiguration: Sendable, Equatable, Codable {
+    public var name: String
+    /// The space (or page) URL a person pasted.
+    public var url: String
+    public var auth: AuthenticationKind
+    public var email: String?
+    public var tokenSource: TokenSource
+    /// Space keys; empty: the space named by `url`.
+    public var spaces: [String]
+    /// Roots of the page trees in scope; empty: whole spaces.
+    public var rootPageIds: [String]
+    /// Title globs (`*`, `?`, case-insensitive): when non-empty only matching pages are indexed.
+    public var includeTitles: [String]
+    public var excludeTitles: [String]
+    public var excludeLabels: [String]
+    public var includeArchived: Bool
+    public var resyncIntervalSeconds: Int
+    /// Requests per second for the site (shared by every datastore on it); nil: the daemon default.
+    public var rateLimit: Double?
+    /// "socket", or the path of the `datastores.d` file that defines it.
+    public var origin: String
+
+    public static let defaultResyncInterval = 3_600
+
+    public init(
+        name: String, url: String, auth: AuthenticationKind = .apiToken, email: String? = nil,
+        tokenSource: TokenSource = .stored, spaces: [String] = [], rootPageIds: [String] = [],
+        includeTitles: [String] = [], excludeTitles: [String] = [], excludeLabels: [String] = [],
+        includeArchived: Bool = false, resyncIntervalSeconds: Int = defaultResyncInterval, rateLimit: Double? = nil,
+        origin: String = "socket"
+    ) {
+        self.name = name
+        self.url = url
+        self.auth = auth
+        self.email = email
+        self.tokenSource = tokenSource
+        self.spaces = spaces
+        self.rootPageIds = rootPageIds
+        self.includeTitles = includeTitles
+        self.excludeTitles = excludeTitles
+        self.excludeLabels = excludeLabels
+        self.includeArchived = includeArchived
+        self.resyncIntervalSeconds = resyncIntervalSeconds
+        self.rateLimit = rateLimit
+        self.origin = origin
+    }
+
+    /// Checks what can be checked without the network; the message names the field.
+    public func validate() throws(ConfigurationProblem) {
+        try Self.validateName(name)
+        let location: SpaceLocation
+        do {
+            location = try SpaceLocation.parse(url)
+        } catch {
+            throw ConfigurationProblem(field: "url", message: error.message)
+        }
+        if location.spaceKey == nil, location.pageId == nil, spaces.isEmpty {
+            throw ConfigurationProblem(field: "url", message: "the URL names no space; give a space URL or list `spaces`")
+        }
+        switch auth {
+        case .apiToken:
+            guard let email, !email.isEmpty else {
+                throw ConfigurationProblem(field: "email", message: "an API token needs the account email it belongs to")
+            }
+            if tokenSource == .none {
+                throw ConfigurationProblem(field: "token", message: "an API token is required for api_token authentication")
+            }
+        case .personalAccessToken:
+            if tokenSource == .none {
+                throw ConfigurationProblem(field: "token", message: "a personal access token is required for pat authentication")
+            }
+        case .anonymous:
+            break
+        }
+        for key in spaces where key.isEmpty || !key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "~" || $0 == "_" }) {
+            throw ConfigurationProblem(field: "spaces", message: "“\(key)” is not a space key")
+        }
+        for id in rootPageIds where id.isEmpty || !id.allSatisfy(\.isNumber) {
+            throw ConfigurationProblem(field: "root_pages", message: "“\(id)” is not a page id (digits only)")
+        }
+        if let rateLimit, !(rateLimit > 0 && rateLimit <= 1_000) {
+            throw ConfigurationProblem(field: "rate_limit", message: "must be between 0 and 1000 requests per second")
+        }
+        if resyncIntervalSeconds < 60 {
+            throw ConfigurationProblem(field: "resync_interval", message: "must be at least 60 seconds")
+        }
+    }
+
+    /// Datastore names: 1–64 of `A-Z a-z 0-9 - _ .`, not starting with a dot.
+    public static func validateName(_ name: String) throws(ConfigurationProblem) {
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x5F || byte == 0x2E
+        }
+        guard !name.isEmpty, name.utf8.count <= 64, allowed, !name.hasPrefix(".") else {
+            throw ConfigurationProblem(
+                field: "name", message: "“\(ConfigFile.shorten(name))” is not a valid name: use 1–64 letters, digits, '-', '_' or '.'")
+        }
+    }
+
+    /// Reads a `datastores.d/NAME.conf` file; the name is the file name without `.conf`.
+    public static func load(path: String) throws(ConfigError) -> DatastoreConfiguration {
+        let file = try ConfigFile.load(path: path)
+        let base = (path as NSString).lastPathComponent
+        let name = base.hasSuffix(".conf") ? String(base.dropLast(5)) : base
+        var reader = file.reader()
+        guard let url = reader.string("url") else {
+            throw ConfigError(path: path, line: nil, message: "`url` is required (the Confluence space URL)")
+        }
+        var configuration = DatastoreConfiguration(name: name, url: url, origin: path)
+        if let auth = reader.string("auth") {
+            guard let kind = AuthenticationKind(rawValue: auth) else {
+                throw reader.error("auth", "expected api_token, pat or anonymous, found “\(ConfigFile.shorten(auth))”")
+            }
+            configuration.auth = kind
+        }
+        configuration.email = reader.string("email")
+        let tokenFile = reader.string("token_file")
+        let credential = reader.string("token_credential")
+        if reader.string("token") != nil {
+            throw reader.error("token", "tokens are not written into datastore files; use token_file or token_credential")
+        }
+        switch (tokenFile, credential) {
+        case (let path?, nil): configuration.tokenSource = .file(path: path)
+        case (nil, let name?): configuration.tokenSource = .credential(name: name)
+        case (nil, nil): configuration.tokenSource = .none
+        case (.some, .some): throw reader.error("token_credential", "set either token_file or token_credential, not both")
+        }
+        configuration.spaces = reader.list("spaces") ?? []
+        configuration.rootPageIds = reader.list("root_pages") ?? []
+        configuration.includeTitles = reader.list("include_titles") ?? []
+        configuration.excludeTitles = reader.list("exclude_titles") ?? []
+        configuration.excludeLabels = reader.list("exclude_labels") ?? []
+        configuration.includeArchived = try reader.bool("include_archived") ?? false
+        configuration.resyncIntervalSeconds = try reader.duration("resync_interval", range: 60...31_536_000) ?? defaultResyncInterval
+        configuration.rateLimit = try reader.double("rate_limit", range: 0.01...1_000)
+        try reader.rejectUnknownKeys()
+        do {
+            try configuration.validate()
+        } catch {
+            throw ConfigError(path: path, line: file.entries.first { $0.key == error.field }?.line, message: error.description)
+        }
+        return configuration
+    }
+}
+
+/// A datastore setting that cannot work, naming the field.
+public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public var field: String
+    public var message: String
+    public var description: String { "\(field): \(message)" }
+}

@@ -1,0 +1,44 @@
+import Content
+import Foundation
+
+/// Tunables of the engine; the defaults suit a production daemon.
+public struct EngineOptions: Sendable {
+    /// Datastores making progress at the same time.
+    public var maxConcurrentDatastores: Int = 4
+    /// Requests per second per Confluence site unless a datastore sets its own.
+    public var defaultRateLimit: Double = 10
+    /// Pages per processing batch: one body request and one LMDB transaction each (≤ 250).
+    public var batchSize: Int = 250
+    /// Pages per LMDB write transaction within a batch (each group commits its pages whole:
+    /// chunks, postings, manifest and credits). Bounds the memory a transaction holds.
+    public var pagesPerTransaction: Int = 50
+    /// Attempts of one job before its failure is recorded (metadata: the datastore waits for the
+    /// next interval; processing: the batch's pages are marked failed and the cycle goes on).
+    public var maxAttempts: Int = 6
+    /// First retry delay; doubles per attempt up to `maxRetryDelayMillis`.
+    public var retryBaseMillis: Int64 = 2_000
+    public var maxRetryDelayMillis: Int64 = 300_000
+    /// How long a claimed job is reserved for its worker.
+    public var leaseMillis: Int64 = 600_000
+    /// Bodies larger than this are skipped with reason `too_large`.
+    public var maxBodyBytes: Int = 8 << 20
+    public var chunking = ChunkingOptions()
+    /// `$CREDENTIALS_DIRECTORY` for `token_credential` secrets.
+    public var credentialsDirectory: String? = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
+    /// Tokens assumed per page when estimating credits before anything is indexed.
+    public var estimatedTokensPerPage: Int = 600
+    /// Minimum time between progress notifications to watchers.
+    public var progressIntervalMillis: Int64 = 250
+
+    /// Test-only fault injection: from this time (ms since the epoch) the scheduler stalls, so
+    /// its heartbeat stops and the watchdog pings with it. `tributaryd` sets it from
+    /// `$TRIBUTARY_FAULT_STALL_SCHEDULER_AFTER_MS` (milliseconds after start).
+    public var faultStallSchedulerAtMillis: Int64?
+
+    public init() {}
+}
+
+/// Milliseconds since the Unix epoch.
+func currentMillis() -> Int64 {
+    Int64(Date().timeIntervalSince1970 * 1_000)
+}

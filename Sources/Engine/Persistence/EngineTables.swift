@@ -1,0 +1,128 @@
+import Storage
+
+/// (datastore, page id): the manifest's key, prefix-scannable by datastore.
+struct PageRef: StorageRecord, Equatable, Hashable {
+    var datastore: UInt64
+    var pageId: String
+
+    func encode(to writer: inout ByteWriter) {
+        writer.append(datastore)
+        writer.appendRemainder(pageId.utf8)
+    }
+
+    init(datastore: UInt64, pageId: String) {
+        self.datastore = datastore
+        self.pageId = pageId
+    }
+
+    init(from reader: inout ByteReader) throws(StorageError) {
+        datastore = try reader.read()
+        pageId = reader.readRemainderString()
+    }
+
+    /// The key prefix of every page of `datastore`.
+    static func prefix(_ datastore: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: datastore.bigEndian) { Array($0) }
+    }
+}
+
+/// (datastore, counter name): page counts by disposition and reason.
+struct CountKey: StorageRecord, Equatable, Hashable {
+    var datastore: UInt64
+    var name: String
+
+    init(datastore: UInt64, name: String) {
+        self.datastore = datastore
+        self.name = name
+    }
+
+    func encode(to writer: inout ByteWriter) {
+        writer.append(datastore)
+        writer.appendRemainder(name.utf8)
+    }
+
+    init(from reader: inout ByteReader) throws(StorageError) {
+        datastore = try reader.read()
+        name = reader.readRemainderString()
+    }
+}
+
+/// The engine's tables. A value of handles: cheap to copy, `Sendable`.
+struct EngineTables: Sendable {
+    let datastores: Table<UInt64, JSONCoded<DatastoreRecord>>
+    let names: Table<String, UInt64>
+    let secrets: Table<UInt64, String>
+    let pages: Table<PageRef, JSONCoded<ManifestEntry>>
+    /// Pages waiting for processing in the current cycle.
+    let pending: Table<PageRef, Empty>
+    let counts: Table<CountKey, Int64>
+    let counters: Table<String, Int64>
+    /// Site origin → back-off deadline (ms), so a restart loop cannot hammer a throttled site.
+    let siteBackoff: Table<String, Int64>
+
+    init(store: Store) throws(StorageError) {
+        datastores = try store.openTable("datastores")
+        names = try store.openTable("datastore_names")
+        secrets = try store.openTable("secrets")
+        pages = try store.openTable("pages")
+        pending = try store.openTable("pending_pages")
+        counts = try store.openTable("datastore_counts")
+        counters = try store.openTable("counters")
+        siteBackoff = try store.openTable("site_backoff")
+    }
+
+    /// Stores a manifest entry and keeps the counts and the pending set in step with it.
+    func putPage(_ txn: WriteTransaction, datastore: UInt64, old: ManifestEntry?, new: ManifestEntry) throws {
+        let ref = PageRef(datastore: datastore, pageId: new.pageId)
+        try txn.put(pages, ref, JSONCoded(new))
+        try adjustCounts(txn, datastore: datastore, old: old, by: -1)
+        try adjustCounts(txn, datastore: datastore, old: new, by: 1)
+        if new.disposition == .pending {
+            if old?.disposition != .pending { try txn.put(pending, ref, Empty()) }
+        } else if old?.disposition == .pending {
+            try txn.delete(pending, ref)
+        }
+    }
+
+    func page(_ txn: ReadTransaction, datastore: UInt64, pageId: String) throws -> ManifestEntry? {
+        try txn.get(pages, PageRef(datastore: datastore, pageId: pageId))?.value
+    }
+
+    private func adjustCounts(_ txn: WriteTransaction, datastore: UInt64, old entry: ManifestEntry?, by delta: Int64) throws {
+        guard let entry else { return }
+        var names = ["disposition." + entry.disposition.rawValue]
+        if entry.disposition == .skipped || entry.disposition == .failed, let reason = entry.reason {
+            names.append(entry.disposition.rawValue + "." + Self.reasonCode(reason))
+        }
+        if entry.disposition == .indexed || entry.disposition == .pending {
+            for macro in Set(entry.unrenderedMacros) { names.append("macro." + macro) }
+            if entry.versionIndexed != nil { names.append("searchable") }
+        }
+        for name in names {
+            let key = CountKey(datastore: datastore, name: name)
+            let value = (try txn.get(counts, key) ?? 0) + delta
+            if value == 0 { try txn.delete(counts, key) } else { try txn.put(counts, key, value) }
+        }
+    }
+
+    /// The part of a reason before the first colon ("excluded_by_label:template" → "excluded_by_label").
+    static func reasonCode(_ reason: String) -> String {
+        String(reason.prefix { $0 != ":" })
+    }
+
+    /// Every count of a datastore by name.
+    func counts(_ txn: ReadTransaction, datastore: UInt64) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        try txn.forEach(in: counts, .prefix(PageRef.prefix(datastore))) { key, value in
+            result[key.name] = Int(value)
+            return .continue
+        }
+        return result
+    }
+
+    func nextIdentifier(_ txn: WriteTransaction, _ name: String) throws -> UInt64 {
+        let next = (try txn.get(counters, name) ?? 0) + 1
+        try txn.put(counters, name, next)
+        return UInt64(next)
+    }
+}

@@ -1,0 +1,223 @@
+import Confluence
+import Foundation
+import Logging
+import Search
+import Storage
+
+/// One metadata cycle of a datastore: list every page without bodies, batch by batch, and diff
+/// each batch against the manifest in one write transaction. Only after the listing completed
+/// are pages that were not seen removed, so an interrupted listing never deletes anything.
+/// No timestamp decides what changed: only version numbers and presence.
+struct MetadataSync {
+    let core: EngineCore
+    let datastore: UInt64
+
+    enum Outcome {
+        /// Pages wait for processing.
+        case process(pending: Int)
+        /// Nothing to process: the datastore is ready.
+        case ready
+    }
+
+    func run() async throws(SyncFailure) -> Outcome {
+        guard var record = try storage({ try core.record(id: datastore) }) else { throw .abandoned }
+        let configuration = record.configuration
+        let credentials = try core.access.credentials(for: configuration, storedSecret: try storage { try core.storedSecret(datastore) })
+        let (client, spaces) = try await core.access.connect(configuration, credentials: credentials)
+
+        // Start the cycle.
+        let now = currentMillis()
+        let cycle: UInt64 = try storage {
+            try core.store.write { txn in
+                guard var current = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
+                if case .paused = current.state { throw SyncFailure.abandoned }
+                current.cycle += 1
+                current.siteBaseURL = client.site.baseURL
+                current.site = client.site
+                current.phaseTotal = 0
+                current.phaseDone = 0
+                current.phaseStartedAt = now
+                current.lastError = nil
+                let previous = try core.transition(txn, &current, to: .syncingMetadata, now: now)
+                record = current
+                core.logTransition(current, from: previous)
+                return current.cycle
+            }
+        }
+        core.changed(datastore)
+
+        // Pages carrying an excluded label: listings do not include labels, one query per label does.
+        var labelled: [String: [String]] = [:]
+        for label in configuration.excludeLabels {
+            for space in spaces {
+                let cql = "type = page and space = \"\(Self.cqlEscape(space.key))\" and label = \"\(Self.cqlEscape(label))\""
+                do {
+                    for try await batch in client.search(cql: cql) {
+                        for page in batch { labelled[page.id, default: []].append(label.lowercased()) }
+                    }
+                } catch {
+                    throw SyncFailure(error)
+                }
+            }
+        }
+
+        let filter = PageFilter(configuration)
+        var statuses: Set<PageStatus> = [.current]
+        if configuration.includeArchived { statuses.insert(.archived) }
+        var listed = 0
+        for space in spaces {
+            do {
+                for try await batch in client.pages(in: space, statuses: statuses) {
+                    try storage {
+                        try core.store.write { txn in
+                            guard var current = try core.record(txn, datastore), current.cycle == cycle else {
+                                throw SyncFailure.abandoned
+                            }
+                            for page in batch {
+                                try apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
+                                          excludedLabels: labelled[page.id] ?? [], txn: txn)
+                            }
+                            current.phaseDone += batch.count
+                            try core.put(txn, current)
+                        }
+                    }
+                    listed += batch.count
+                    core.store.releaseResidentMapPages()
+                    core.changed(datastore)
+                }
+            } catch let error as SyncFailure {
+                throw error
+            } catch let error as ConfluenceError {
+                throw SyncFailure(error)
+            } catch {
+                throw .transient("\(error)")
+            }
+        }
+
+        try finishListing(cycle: cycle, configuration: configuration)
+        let pending = try storage { try core.store.read { txn in try core.tables.counts(txn, datastore: datastore)["disposition.pending"] ?? 0 } }
+        core.logger.info("listed \(listed) pages of \(configuration.name); \(pending) to process",
+                         metadata: ["datastore": "\(configuration.name)", "pages_listed": "\(listed)", "pages_pending": "\(pending)"])
+        return pending > 0 ? .process(pending: pending) : .ready
+    }
+
+    /// Diffs one listed page against its manifest entry.
+    private func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, excludedLabels: [String],
+                       txn: WriteTransaction) throws {
+        let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
+        var entry = old ?? ManifestEntry(pageId: page.id, title: page.title, spaceKey: spaceKey, parentId: page.parentId,
+                                         status: page.status.rawValue, versionSeen: page.version, seenInCycle: cycle,
+                                         webui: page.webui)
+        entry.title = page.title
+        entry.spaceKey = spaceKey
+        entry.parentId = page.parentId
+        entry.status = page.status.rawValue
+        if entry.versionSeen != page.version { entry.failures = 0 }
+        entry.versionSeen = page.version
+        entry.seenInCycle = cycle
+        if let webui = page.webui { entry.webui = webui }
+
+        if let reason = filter.skipReason(title: page.title, excludedLabelsOnPage: excludedLabels) {
+            if entry.versionIndexed != nil { try removeFromIndex(page.id, txn: txn) }
+            entry.disposition = .skipped
+            entry.reason = reason
+            entry.versionIndexed = nil
+            entry.chunks = 0
+            entry.unrenderedMacros = []
+        } else if entry.disposition == .indexed, entry.versionIndexed == page.version {
+            // Unchanged content; a move or a new web link only updates the manifest, which is
+            // where citations take their URL from.
+        } else {
+            entry.disposition = .pending
+            entry.reason = nil
+        }
+        if entry != old { try core.tables.putPage(txn, datastore: datastore, old: old, new: entry) }
+    }
+
+    /// After a complete listing: removes pages that were not seen, applies page-tree scope,
+    /// and records the estimate. Runs in bounded transactions; running it twice is harmless.
+    private func finishListing(cycle: UInt64, configuration: DatastoreConfiguration) throws(SyncFailure) {
+        try storage {
+            // What to change, gathered in a read snapshot first (never scan a table while writing it).
+            var changes: [(String, PageDisposition, String?)] = []
+            var parents: [String: String] = [:]
+            try core.store.read { txn in
+                try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
+                    let entry = coded.value
+                    if entry.seenInCycle != cycle {
+                        if entry.disposition != .deleted {
+                            changes.append((entry.pageId, .deleted, "not_listed"))
+                        }
+                    } else if !configuration.rootPageIds.isEmpty {
+                        parents[entry.pageId] = entry.parentId ?? ""
+                    }
+                    return .continue
+                }
+            }
+            if !configuration.rootPageIds.isEmpty {
+                let roots = Set(configuration.rootPageIds)
+                var inScope: [String: Bool] = [:]
+                func isInScope(_ id: String) -> Bool {
+                    var path: [String] = []
+                    var current = id
+                    var result = false
+                    while true {
+                        if let known = inScope[current] { result = known; break }
+                        if roots.contains(current) { result = true; break }
+                        path.append(current)
+                        guard let parent = parents[current], !parent.isEmpty, path.count < 10_000 else { break }
+                        current = parent
+                    }
+                    for visited in path { inScope[visited] = result }
+                    return result
+                }
+                for id in parents.keys where !isInScope(id) {
+                    changes.append((id, .skipped, "outside_page_trees"))
+                }
+            }
+            for slice in stride(from: 0, to: changes.count, by: 500) {
+                try core.store.write { txn in
+                    guard try core.record(txn, datastore) != nil else { throw SyncFailure.abandoned }
+                    for (pageId, disposition, reason) in changes[slice..<min(slice + 500, changes.count)] {
+                        guard let old = try core.tables.page(txn, datastore: datastore, pageId: pageId) else { continue }
+                        if old.disposition == .skipped, disposition == .skipped, old.reason == reason { continue }
+                        var entry = old
+                        if entry.versionIndexed != nil { try removeFromIndex(pageId, txn: txn) }
+                        entry.disposition = disposition
+                        entry.reason = reason
+                        entry.versionIndexed = nil
+                        entry.chunks = 0
+                        entry.unrenderedMacros = []
+                        try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
+                    }
+                }
+            }
+            try core.store.write { txn in
+                guard var record = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
+                record.estimatedMillicredits = try core.estimateMillicredits(txn, datastore: datastore)
+                try core.put(txn, record)
+            }
+        }
+        core.changed(datastore)
+    }
+
+    private func removeFromIndex(_ pageId: String, txn: WriteTransaction) throws {
+        try core.index.removePage(pageId, datastore: datastore, in: txn)
+    }
+
+    static func cqlEscape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+}
+
+/// Runs storage work, turning storage errors into a transient failure (a full disk, for one,
+/// may clear) and passing ``SyncFailure``s through.
+func storage<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
+    do {
+        return try body()
+    } catch let failure as SyncFailure {
+        throw failure
+    } catch {
+        throw .transient("storage: \(error)")
+    }
+}

@@ -1,0 +1,157 @@
+import Confluence
+import Foundation
+import Logging
+
+/// Turns a datastore's configuration into Confluence credentials and clients, sharing one
+/// ``RateGovernor`` per site across every datastore on it.
+final class SiteAccess: Sendable {
+    let governors: RateGovernorRegistry
+    private let rateLimits: RateLimitBook
+    let credentialsDirectory: String?
+    let logger: Logger
+
+    init(defaultRateLimit: Double, credentialsDirectory: String?, logger: Logger) {
+        let book = RateLimitBook(defaultRate: defaultRateLimit)
+        rateLimits = book
+        self.credentialsDirectory = credentialsDirectory
+        self.logger = logger
+        governors = RateGovernorRegistry { site in
+            var configuration = RateGovernor.Configuration()
+            configuration.requestsPerSecond = book.rate(for: site.origin)
+            return configuration
+        }
+    }
+
+    /// Records the rate a datastore asks for, before its site's governor is first made.
+    func noteRateLimit(_ rate: Double?, for url: String) {
+        guard let rate, let location = try? SpaceLocation.parse(url) else { return }
+        rateLimits.set(rate, for: location.site.origin)
+    }
+
+    /// The credentials, reading the secret from wherever the configuration says.
+    func credentials(for configuration: DatastoreConfiguration, storedSecret: String?) throws(SyncFailure) -> ConfluenceCredentials {
+        let secret: String?
+        switch configuration.tokenSource {
+        case .none:
+            secret = nil
+        case .stored:
+            secret = storedSecret
+        case .file(let path):
+            secret = try readSecret(at: path, describedAs: "token file \(path)")
+        case .credential(let name):
+            guard let directory = credentialsDirectory else {
+                throw .configuration("token_credential “\(name)” is set but the daemon has no $CREDENTIALS_DIRECTORY (use LoadCredential= in the unit)")
+            }
+            secret = try readSecret(at: directory + "/" + name, describedAs: "systemd credential \(name)")
+        }
+        switch configuration.auth {
+        case .anonymous:
+            return .anonymous
+        case .apiToken:
+            guard let secret, let email = configuration.email else {
+                throw .configuration("no API token is stored for this datastore; set one with `tributaryctl update --token-file`")
+            }
+            return .apiToken(email: email, token: secret)
+        case .personalAccessToken:
+            guard let secret else {
+                throw .configuration("no personal access token is stored for this datastore")
+            }
+            return .personalAccessToken(secret)
+        }
+    }
+
+    private func readSecret(at path: String, describedAs what: String) throws(SyncFailure) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .configuration("cannot read the \(what) (missing or not readable by the daemon)")
+        }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw .configuration("the \(what) is empty") }
+        return text
+    }
+
+    /// Connects to the configured space: confirms the site's kind and that the space is visible.
+    func connect(_ configuration: DatastoreConfiguration, credentials: ConfluenceCredentials) async throws(SyncFailure) -> (ConfluenceClient, [Space]) {
+        let location: SpaceLocation
+        do {
+            location = try SpaceLocation.parse(configuration.url)
+        } catch {
+            throw .configuration(error.message)
+        }
+        let governor = governors.governor(for: location.site)
+        do {
+            let (client, firstSpace) = try await ConfluenceClient.connect(
+                to: location, credentials: credentials, governor: governor, options: clientOptions())
+            guard !configuration.spaces.isEmpty else { return (client, [firstSpace]) }
+            // Listed keys are the scope; the URL's own space counts only when listed.
+            var spaces: [Space] = []
+            for key in configuration.spaces {
+                if key.caseInsensitiveCompare(firstSpace.key) == .orderedSame {
+                    spaces.append(firstSpace)
+                } else {
+                    spaces.append(try await client.space(key: key))
+                }
+            }
+            return (client, spaces)
+        } catch {
+            throw SyncFailure(error)
+        }
+    }
+
+    /// A client for a site already resolved (processing batches need no discovery requests).
+    func client(site: ConfluenceSite, credentials: ConfluenceCredentials) -> ConfluenceClient {
+        ConfluenceClient(site: site, credentials: credentials, governor: governors.governor(for: site), options: clientOptions())
+    }
+
+    private func clientOptions() -> ConfluenceClient.Options {
+        ConfluenceClient.Options(logger: logger)
+    }
+}
+
+/// Requested rates per site origin (the slowest request wins: a shared site is paced for its
+/// most cautious datastore).
+final class RateLimitBook: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rates: [String: Double] = [:]
+    let defaultRate: Double
+
+    init(defaultRate: Double) { self.defaultRate = defaultRate }
+
+    func set(_ rate: Double, for origin: String) {
+        lock.withLock { rates[origin] = min(rates[origin] ?? .infinity, rate) }
+    }
+
+    func rate(for origin: String) -> Double {
+        lock.withLock { rates[origin] ?? defaultRate }
+    }
+}
+
+/// Why a sync or processing step stopped, sorted by what the engine does next.
+enum SyncFailure: Error, Sendable {
+    /// Nothing will work until a person fixes something: the datastore fails with this reason.
+    case permanent(FailureReason)
+    /// Worth retrying later (network, 5xx, still throttled).
+    case transient(String)
+    /// The datastore was deleted or paused while the step ran.
+    case abandoned
+
+    static func configuration(_ message: String) -> SyncFailure {
+        .permanent(FailureReason(kind: .configuration, message: message))
+    }
+
+    init(_ error: ConfluenceError) {
+        switch error.kind {
+        case .badCredentials:
+            self = .permanent(FailureReason(kind: .authentication, message: error.message))
+        case .insufficientPermission:
+            self = .permanent(FailureReason(kind: .permission, message: error.message))
+        case .spaceNotFound:
+            self = .permanent(FailureReason(kind: .spaceNotFound, message: error.message))
+        case .invalidURL, .insecureURL, .notConfluence, .tls:
+            self = .permanent(FailureReason(kind: .configuration, message: error.message))
+        case .cancelled:
+            self = .abandoned
+        default:
+            self = .transient(error.message)
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import Confluence
+import FakeConfluenceSupport
+import Foundation
+import Search
+import Storage
+import Testing
+@testable import Engine
+
+@Suite("Engine against the fake Confluence", .serialized)
+struct SyncTests {
+    /// The current pages of GEN without the `template` label, by id → version: what a
+    /// datastore excluding that label must hold, read straight from the fake.
+    static func expectedPages(_ harness: EngineHarness) async throws -> [String: Int] {
+        let (client, space) = try await harness.truthClient()
+        let pages = try await client.pages(in: space).collect()
+        let templated = Set(try await client.search(cql: "type = page and space = \"GEN\" and label = \"template\"").collect().map(\.id))
+        var result: [String: Int] = [:]
+        for page in pages where !templated.contains(page.id) { result[page.id] = page.version }
+        return result
+    }
+
+    @Test("A space reaches ready with every current page indexed exactly once, in 2⌈N/250⌉ + a few requests")
+    func fullSync() async throws {
+        try await EngineHarness.with(["--generate", "700", "--seed", "3"]) { harness in
+            let expected = try await Self.expectedPages(harness)
+            try await harness.fake.resetStats()
+            _ = try await harness.engine.create(harness.configuration("gen") { $0.excludeLabels = ["template"] }, secret: EngineHarness.token)
+            let ready = try await harness.waitForReady("gen")
+            let requests = try await harness.fake.requestCount()
+
+            let manifest = try harness.manifest("gen")
+            let indexed = manifest.filter { $0.value.disposition == .indexed }
+            #expect(Set(indexed.keys) == Set(expected.keys))
+            for (id, version) in expected { #expect(indexed[id]?.versionIndexed == version) }
+            #expect(ready.indexed == expected.count)
+            #expect(ready.pending == 0 && ready.failed == 0)
+            #expect(ready.skippedByReason["excluded_by_label"] ?? 0 > 0)
+            // Indexed exactly once: the index holds each page once with its chunks.
+            let id = try harness.engine.identifier(of: "gen")
+            let statistics = try harness.temporary.store.read { try harness.engine.core.index.statistics(datastore: id, in: $0) }
+            #expect(statistics.pageCount == expected.count)
+            #expect(statistics.chunkCount == indexed.values.reduce(0) { $0 + $1.chunks })
+            // Listing (⌈N/250⌉ over all current pages) + bodies (⌈indexed/250⌉) + connect + label query.
+            let listed = ready.discovered
+            let bound = 2 * Int((Double(listed) / 250).rounded(.up)) + 4
+            #expect(requests <= bound, "made \(requests) requests for \(listed) pages; bound \(bound)")
+            // Searchable, with a citation URL into the fake.
+            let someTitle = try #require(indexed.values.first?.title)
+            let hits = try harness.engine.search(name: "gen", query: "\"\(someTitle)\"", limit: 5)
+            #expect(hits.contains { $0.result.title == someTitle })
+            #expect(hits.allSatisfy { $0.url.hasPrefix(harness.fake.origin) })
+        }
+    }
+
+    @Test("A resync reflects edits, creations, archivals, deletions and moves, in ⌈N/250⌉ + ⌈changed/250⌉ + a few requests")
+    func incrementalResync() async throws {
+        try await EngineHarness.with(["--generate", "400", "--seed", "5"]) { harness in
+            _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
+            _ = try await harness.waitForReady("gen")
+            let before = try harness.manifest("gen").filter { $0.value.disposition == .indexed }
+            let ids = before.keys.sorted()
+            let edited = ids[0], archived = ids[1], deleted = ids[2], moved = ids[3]
+            try await harness.fake.editPage(edited, body: "<p>The zanzibar quokka protocol replaces the old handshake.</p>")
+            try await harness.fake.archivePage(archived)
+            try await harness.fake.deletePage(deleted)
+            try await harness.fake.movePage(moved, parentId: ids[4])
+            let created = try await harness.fake.createPage(space: "GEN", title: "Brand new xylophone page",
+                                                           body: "<p>Xylophone tuning checklist for the orchestra.</p>")
+            try await harness.fake.resetStats()
+            let cycleBefore = try harness.engine.snapshot(name: "gen").record.cycle
+            _ = try await harness.engine.resync(name: "gen")
+            let ready = try await harness.waitFor("gen", "the next ready") { snapshot in
+                snapshot.record.cycle > cycleBefore && snapshot.record.state == .ready
+            }
+            let requests = try await harness.fake.requestCount()
+
+            let after = try harness.manifest("gen")
+            #expect(after[edited]?.disposition == .indexed)
+            #expect(after[edited]?.versionIndexed == (before[edited]?.versionIndexed ?? 0) + 1)
+            #expect(after[archived]?.disposition == .deleted)
+            #expect(after[deleted]?.disposition == .deleted)
+            #expect(after[created]?.disposition == .indexed)
+            #expect(after[moved]?.parentId == ids[4])
+            #expect(try harness.engine.search(name: "gen", query: "zanzibar quokka", limit: 3).first?.result.pageID == edited)
+            #expect(try harness.engine.search(name: "gen", query: "xylophone", limit: 3).first?.result.pageID == created)
+            let id = try harness.engine.identifier(of: "gen")
+            for gone in [archived, deleted] {
+                let chunks = try harness.temporary.store.read { try harness.engine.core.index.chunkIDs(pageID: gone, datastore: id, in: $0) }
+                #expect(chunks.isEmpty, "page \(gone) still has chunks in the index")
+            }
+            // The audit finds no stale postings anywhere.
+            let audit = try harness.temporary.store.read { try harness.engine.core.index.audit(datastore: id, in: $0) }
+            #expect(audit.isConsistent, "\(audit)")
+            // Listing ⌈N/250⌉ + one body request for the 3 changed pages (edited, moved, created) + connect.
+            let bound = Int((Double(ready.discovered) / 250).rounded(.up)) + 1 + 3
+            #expect(requests <= bound, "made \(requests) requests; bound \(bound)")
+        }
+    }
+
+    @Test("Credits run out mid-processing: paused with nothing half-done, resumed by a top-up, each version charged once")
+    func creditsPause() async throws {
+        var options = EngineHarness.fastOptions()
+        options.batchSize = 50
+        try await EngineHarness.with(["--generate", "300", "--seed", "7"], options: options) { harness in
+            // 1 credit per 1000 tokens; a small balance pays for a few batches only.
+            _ = try await harness.engine.addCredits(millicredits: 20_000, note: "test")
+            _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
+            let paused = try await harness.waitFor("gen", "a credit pause") { snapshot in
+                if case .paused(.insufficientCredits) = snapshot.record.state { return true }
+                return false
+            }
+            guard case .paused(.insufficientCredits(let needed)) = paused.record.state else { return }
+            #expect(needed > 0)
+            #expect(paused.indexed > 0 && paused.pending > 0)
+            // Nothing half-done: every indexed page is charged, every pending page has no chunks of its seen version.
+            let id = try harness.engine.identifier(of: "gen")
+            let manifest = try harness.manifest("gen")
+            try harness.temporary.store.read { (txn: ReadTransaction) throws in
+                for entry in manifest.values where entry.disposition == .indexed {
+                    #expect(try harness.engine.core.ledger.isCharged(txn, datastore: id, pageId: entry.pageId, version: entry.versionIndexed ?? -1))
+                }
+                for entry in manifest.values where entry.disposition == .pending {
+                    #expect(try harness.engine.core.index.chunkIDs(pageID: entry.pageId, datastore: id, in: txn).isEmpty)
+                }
+            }
+            let balance = try harness.engine.credits(recent: 0).balance
+            #expect(balance >= 0)
+
+            _ = try await harness.engine.addCredits(millicredits: 10_000_000, note: "top-up")
+            let ready = try await harness.waitForReady("gen")
+            #expect(ready.pending == 0)
+            let ledger = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }
+            let charges = ledger.filter { $0.kind == .charge }
+            let keys = charges.map { "\($0.pageId ?? "")@\($0.pageVersion ?? 0)" }
+            #expect(Set(keys).count == keys.count, "a page version was charged twice")
+            #expect(charges.count == ready.indexed)
+        }
+    }
+
+    @Test("A wrong token fails at once with a clear reason, no retry storm, and no secret in the message")
+    func wrongToken() async throws {
+        try await EngineHarness.with(["--generate", "20"]) { harness in
+            try await harness.fake.resetStats()
+            _ = try await harness.engine.create(harness.configuration("gen"), secret: "not-the-token-\(UUID().uuidString)")
+            let failed = try await harness.waitFor("gen", "failed") { snapshot in
+                if case .failed = snapshot.record.state { return true }
+                return false
+            }
+            guard case .failed(let reason) = failed.record.state else { return }
+            #expect(reason.kind == .authentication)
+            #expect(!reason.message.contains("not-the-token"))
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await harness.fake.requestCount() <= 3)
+            // Fixing the token and resuming recovers.
+            var configuration = failed.record.configuration
+            configuration.email = EngineHarness.email
+            _ = try await harness.engine.update(name: "gen", configuration: configuration, secret: EngineHarness.token)
+            _ = try await harness.waitForReady("gen")
+        }
+    }
+
+    @Test("Title globs, excluded labels and page trees decide the scope; a filter change removes pages in the same cycle")
+    func filters() async throws {
+        try await EngineHarness.with(["--generate", "300", "--seed", "11"]) { harness in
+            _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
+            _ = try await harness.waitForReady("gen")
+            let all = try harness.manifest("gen").values.filter { $0.disposition == .indexed }
+            // Pick a root that has descendants.
+            let parents = Dictionary(grouping: all.compactMap(\.parentId), by: { $0 })
+            let root = try #require(parents.max { $0.value.count < $1.value.count }?.key)
+            var configuration = try harness.engine.snapshot(name: "gen").record.configuration
+            configuration.rootPageIds = [root]
+            _ = try await harness.engine.update(name: "gen", configuration: configuration, secret: nil)
+            let cycle = try harness.engine.snapshot(name: "gen").record.cycle
+            let ready = try await harness.waitFor("gen", "ready after the scope change") { $0.record.cycle >= cycle && $0.record.state == .ready }
+            let manifest = try harness.manifest("gen")
+            var byId: [String: ManifestEntry] = [:]
+            for entry in manifest.values { byId[entry.pageId] = entry }
+            func underRoot(_ id: String) -> Bool {
+                var current: String? = id
+                var steps = 0
+                while let node = current, steps < 1_000 {
+                    if node == root { return true }
+                    current = byId[node]?.parentId
+                    steps += 1
+                }
+                return false
+            }
+            for entry in manifest.values where entry.disposition == .indexed { #expect(underRoot(entry.pageId)) }
+            for entry in manifest.values where entry.disposition == .skipped { #expect(entry.reason == "outside_page_trees") }
+            #expect(ready.skippedByReason["outside_page_trees"] ?? 0 > 0)
+            let id = try harness.engine.identifier(of: "gen")
+            let statistics = try harness.temporary.store.read { try harness.engine.core.index.statistics(datastore: id, in: $0) }
+            #expect(statistics.pageCount == ready.indexed)
+        }
+    }
+}
