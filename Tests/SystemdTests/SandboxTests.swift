@@ -102,7 +102,14 @@ struct SandboxTests {
 
     @Test("A Swift binary runs under the full sandbox: syscall filter, MemoryDenyWriteExecute, static user")
     func probeRunsSandboxed() async throws {
-        let probe = try BuiltProducts.path(of: "SystemdProbe")
+        // PrivateTmp= and ProtectHome= hide a build tree under /tmp or /home (a CI clone often
+        // lives there), so the unit runs a copy from /var/lib, which the sandbox shows read-only.
+        let built = try BuiltProducts.path(of: "SystemdProbe")
+        let directory = "/var/lib/tributary-probe-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let probe = directory + "/SystemdProbe"
+        try FileManager.default.copyItem(atPath: built, toPath: probe)
         let server = try LoopbackResponder()
         defer { server.stop() }
         let result = try await run(execStart: "\(probe) sandbox", url: "http://localhost:\(server.port)/probe")
