@@ -260,7 +260,7 @@ public actor Engine {
                 try core.index.removeDatastore(id, in: txn)
                 try txn.deleteAll(in: core.tables.pages, .prefix(PageRef.prefix(id)))
                 try txn.deleteAll(in: core.tables.pending, .prefix(PageRef.prefix(id)))
-                try txn.deleteAll(in: core.tables.counts, .prefix(PageRef.prefix(id)))
+                try txn.deleteAll(in: core.tables.counts, .prefix(datastoreKeyPrefix(id)))
                 try txn.delete(core.tables.secrets, id)
                 try txn.delete(core.tables.names, name)
                 try txn.delete(core.tables.datastores, id)

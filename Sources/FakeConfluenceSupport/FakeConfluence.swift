@@ -33,15 +33,8 @@ public struct FakeConfluence: Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let portFile = dir.appendingPathComponent("port")
         let script = repositoryRoot.appendingPathComponent("scripts/fake-confluence").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // The test runner blocks signals and children inherit the mask; unblock before exec
-        // so SIGTERM stops the server.
-        process.arguments = [
-            "python3", "-c",
-            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
-            script, "--port", "0", "--port-file", portFile.path, "--max-seconds", String(maxSeconds),
-        ] + arguments
+        let process = Process.withSignalsUnblocked(
+            [script, "--port", "0", "--port-file", portFile.path, "--max-seconds", String(maxSeconds)] + arguments)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(30)
@@ -142,5 +135,20 @@ public struct FakeConfluence: Sendable {
 
     static func json(_ object: [String: Any]) -> String {
         String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+extension Process {
+    /// A process that runs `command` with an empty signal mask. The test runner blocks signals
+    /// and children inherit the mask, so without this SIGTERM would never reach the child; a
+    /// tiny Python shim clears the mask and execs the command (same pid).
+    public static func withSignalsUnblocked(_ command: [String]) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+        ] + command
+        return process
     }
 }

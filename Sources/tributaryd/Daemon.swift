@@ -163,9 +163,8 @@ final class Daemon: @unchecked Sendable {
 
     @discardableResult
     private func applyDatastoreFiles(_ engine: Engine) async -> DeclarativeReport {
-        guard let directory = configuration.datastoresDirectory ?? configPath.map({
-            (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("datastores.d")
-        }) else { return DeclarativeReport() }
+        // Set by DaemonConfiguration.load beside the file; nil when no file was read.
+        guard let directory = configuration.datastoresDirectory else { return DeclarativeReport() }
         let report = await engine.applyDeclarativeDatastores(directory: directory)
         if !(report.created.isEmpty && report.updated.isEmpty && report.rejected.isEmpty) {
             logger.info("datastores.d: created \(report.created), updated \(report.updated), \(report.rejected.count) rejected")

@@ -41,14 +41,8 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Starts the daemon and waits until its socket answers.
     func startDaemon(extraArguments: [String] = [], environment: [String: String] = [:]) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // The test runner blocks signals and children inherit the mask: unblock before exec.
-        process.arguments = [
-            "python3", "-c",
-            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
-            Self.tributaryd, "--state-dir", stateDirectory, "--socket", socketPath, "--log", "stderr",
-        ] + extraArguments
+        let process = Process.withSignalsUnblocked(
+            [Self.tributaryd, "--state-dir", stateDirectory, "--socket", socketPath, "--log", "stderr"] + extraArguments)
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")
         env.removeValue(forKey: "LISTEN_FDS")

@@ -46,23 +46,29 @@ struct JobKey: StorageRecord, Equatable {
     }
 }
 
-/// (datastore, job kind): at most one queued job of a kind per datastore.
-struct JobSlotKey: StorageRecord, Equatable {
+/// (datastore, name): a per-datastore slot such as a job kind (at most one queued job of a kind
+/// per datastore) or a page counter. Prefix-scannable by datastore.
+struct DatastoreNameKey: StorageRecord, Equatable, Hashable {
     var datastore: UInt64
-    var kind: String
+    var name: String
 
-    init(datastore: UInt64, kind: String) {
+    init(datastore: UInt64, name: String) {
         self.datastore = datastore
-        self.kind = kind
+        self.name = name
     }
 
     func encode(to writer: inout ByteWriter) {
         writer.append(datastore)
-        writer.appendRemainder(kind.utf8)
+        writer.appendRemainder(name.utf8)
     }
 
     init(from reader: inout ByteReader) throws(StorageError) {
         datastore = try reader.read()
-        kind = reader.readRemainderString()
+        name = reader.readRemainderString()
     }
+}
+
+/// The key prefix of every record of `datastore` in tables keyed by (datastore, …).
+func datastoreKeyPrefix(_ datastore: UInt64) -> [UInt8] {
+    withUnsafeBytes(of: datastore.bigEndian) { Array($0) }
 }

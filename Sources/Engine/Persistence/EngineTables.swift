@@ -22,28 +22,7 @@ struct PageRef: StorageRecord, Equatable, Hashable {
 
     /// The key prefix of every page of `datastore`.
     static func prefix(_ datastore: UInt64) -> [UInt8] {
-        withUnsafeBytes(of: datastore.bigEndian) { Array($0) }
-    }
-}
-
-/// (datastore, counter name): page counts by disposition and reason.
-struct CountKey: StorageRecord, Equatable, Hashable {
-    var datastore: UInt64
-    var name: String
-
-    init(datastore: UInt64, name: String) {
-        self.datastore = datastore
-        self.name = name
-    }
-
-    func encode(to writer: inout ByteWriter) {
-        writer.append(datastore)
-        writer.appendRemainder(name.utf8)
-    }
-
-    init(from reader: inout ByteReader) throws(StorageError) {
-        datastore = try reader.read()
-        name = reader.readRemainderString()
+        datastoreKeyPrefix(datastore)
     }
 }
 
@@ -55,7 +34,7 @@ struct EngineTables: Sendable {
     let pages: Table<PageRef, JSONCoded<ManifestEntry>>
     /// Pages waiting for processing in the current cycle.
     let pending: Table<PageRef, Empty>
-    let counts: Table<CountKey, Int64>
+    let counts: Table<DatastoreNameKey, Int64>
     let counters: Table<String, Int64>
     /// Site origin → back-off deadline (ms), so a restart loop cannot hammer a throttled site.
     let siteBackoff: Table<String, Int64>
@@ -99,7 +78,7 @@ struct EngineTables: Sendable {
             if entry.versionIndexed != nil { names.append("searchable") }
         }
         for name in names {
-            let key = CountKey(datastore: datastore, name: name)
+            let key = DatastoreNameKey(datastore: datastore, name: name)
             let value = (try txn.get(counts, key) ?? 0) + delta
             if value == 0 { try txn.delete(counts, key) } else { try txn.put(counts, key, value) }
         }
@@ -113,7 +92,7 @@ struct EngineTables: Sendable {
     /// Every count of a datastore by name.
     func counts(_ txn: ReadTransaction, datastore: UInt64) throws -> [String: Int] {
         var result: [String: Int] = [:]
-        try txn.forEach(in: counts, .prefix(PageRef.prefix(datastore))) { key, value in
+        try txn.forEach(in: counts, .prefix(datastoreKeyPrefix(datastore))) { key, value in
             result[key.name] = Int(value)
             return .continue
         }

@@ -8,7 +8,7 @@ import Storage
 public struct JobQueue: Sendable {
     private let jobs: Table<JobKey, JSONCoded<Job>>
     private let dueById: Table<UInt64, Int64>
-    private let slots: Table<JobSlotKey, UInt64>
+    private let slots: Table<DatastoreNameKey, UInt64>
     private let counters: Table<String, Int64>
     private static let sequenceKey = "jobs.sequence"
 
@@ -29,7 +29,7 @@ public struct JobQueue: Sendable {
         due: Int64,
         maxAttempts: Int = 8
     ) throws -> Job {
-        let slot = JobSlotKey(datastore: datastore, kind: kind.rawValue)
+        let slot = DatastoreNameKey(datastore: datastore, name: kind.rawValue)
         if let existingId = try txn.get(slots, slot), var existing = try job(txn, id: existingId) {
             if existing.lease == nil, due < existing.due {
                 try move(txn, &existing, to: due)
@@ -112,7 +112,7 @@ public struct JobQueue: Sendable {
     /// Removes every job of a datastore (it was deleted).
     public func removeAll(_ txn: WriteTransaction, datastore: UInt64) throws {
         for kind in Job.Kind.allCases {
-            if let id = try txn.get(slots, JobSlotKey(datastore: datastore, kind: kind.rawValue)),
+            if let id = try txn.get(slots, DatastoreNameKey(datastore: datastore, name: kind.rawValue)),
                let job = try job(txn, id: id) {
                 try remove(txn, job)
             }
@@ -157,6 +157,6 @@ public struct JobQueue: Sendable {
     private func remove(_ txn: WriteTransaction, _ job: Job) throws {
         try txn.delete(jobs, JobKey(due: job.due, id: job.id))
         try txn.delete(dueById, job.id)
-        try txn.delete(slots, JobSlotKey(datastore: job.datastore, kind: job.kind.rawValue))
+        try txn.delete(slots, DatastoreNameKey(datastore: job.datastore, name: job.kind.rawValue))
     }
 }

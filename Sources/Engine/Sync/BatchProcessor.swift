@@ -29,11 +29,7 @@ struct BatchProcessor {
         // The next pending pages, and which of them replace indexed content (those cost more to commit).
         let (ids, replacing): ([String], Set<String>) = try storage {
             try core.store.read { txn in
-                var ids: [String] = []
-                try txn.forEach(in: core.tables.pending, .prefix(PageRef.prefix(datastore))) { key, _ in
-                    ids.append(key.pageId)
-                    return ids.count >= core.options.batchSize ? .stop : .continue
-                }
+                let ids = try nextPendingIDs(txn)
                 let replacing = try ids.filter { try core.tables.page(txn, datastore: datastore, pageId: $0)?.versionIndexed != nil }
                 return (ids, Set(replacing))
             }
@@ -210,17 +206,23 @@ struct BatchProcessor {
         return outcome
     }
 
+    /// The next batch: up to `batchSize` pending page ids, in key order.
+    private func nextPendingIDs(_ txn: ReadTransaction) throws -> [String] {
+        var ids: [String] = []
+        try txn.forEach(in: core.tables.pending, .prefix(PageRef.prefix(datastore))) { key, _ in
+            ids.append(key.pageId)
+            return ids.count >= core.options.batchSize ? .stop : .continue
+        }
+        return ids
+    }
+
     /// After a batch exhausted its retries: its pages are marked failed with the last error, so
     /// the cycle completes and they are retried next cycle.
     func markBatchFailed(reason: String) throws(SyncFailure) {
         try storage {
             try core.store.write { txn in
                 guard var record = try core.record(txn, datastore) else { return }
-                var ids: [String] = []
-                try txn.forEach(in: core.tables.pending, .prefix(PageRef.prefix(datastore))) { key, _ in
-                    ids.append(key.pageId)
-                    return ids.count >= core.options.batchSize ? .stop : .continue
-                }
+                let ids = try nextPendingIDs(txn)
                 for id in ids {
                     guard let old = try core.tables.page(txn, datastore: datastore, pageId: id) else { continue }
                     var entry = old

@@ -20,8 +20,7 @@ struct MetadataSync {
     }
 
     func run() async throws(SyncFailure) -> Outcome {
-        guard var record = try storage({ try core.record(id: datastore) }) else { throw .abandoned }
-        let configuration = record.configuration
+        guard let configuration = try storage({ try core.record(id: datastore) })?.configuration else { throw .abandoned }
         let credentials = try core.access.credentials(for: configuration, storedSecret: try storage { try core.storedSecret(datastore) })
         let (client, spaces) = try await core.access.connect(configuration, credentials: credentials)
 
@@ -39,7 +38,6 @@ struct MetadataSync {
                 current.phaseStartedAt = now
                 current.lastError = nil
                 let previous = try core.transition(txn, &current, to: .syncingMetadata, now: now)
-                record = current
                 core.logTransition(current, from: previous)
                 return current.cycle
             }
