@@ -140,15 +140,20 @@ public struct FakeConfluence: Sendable {
 
 extension Process {
     /// A process that runs `command` with an empty signal mask. The test runner blocks signals
-    /// and children inherit the mask, so without this SIGTERM would never reach the child; a
-    /// tiny Python shim clears the mask and execs the command (same pid).
+    /// and children inherit the mask, so without this SIGTERM would never reach the child.
     public static func withSignalsUnblocked(_ command: [String]) -> Process {
+        let argv = unblockingSignals(command)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        return process
+    }
+
+    /// `command` prefixed with a tiny Python shim that clears the signal mask and execs it (same pid).
+    public static func unblockingSignals(_ command: [String]) -> [String] {
+        [
+            "/usr/bin/env", "python3", "-c",
             "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
         ] + command
-        return process
     }
 }

@@ -46,7 +46,8 @@ public enum PrivateSystemd {
     }
 
     /// Boots the private systemd, installs `units` into `/run/systemd/system`, applies the
-    /// `sysusers` files (host paths), puts `files` into the exchange directory, starts `unit`
+    /// `sysusers` files (host paths), puts `files` into the exchange directory (a name may hold
+    /// sub-directories), starts `unit`
     /// and waits for the manager to exit. Blocks: from async code use the `async` overload.
     public static func runBlocking(
         unit: String, units: [UnitFile], sysusers: [String] = [], files: [String: String] = [:],
@@ -68,7 +69,10 @@ public enum PrivateSystemd {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         for (name, contents) in files {
-            try contents.write(toFile: exchange + "/" + name, atomically: false, encoding: .utf8)
+            let path = exchange + "/" + name
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try contents.write(toFile: path, atomically: false, encoding: .utf8)
         }
         var allUnits = units
         // Only these units exist (SYSTEMD_UNIT_PATH), so none may pull in sysinit.target & co.

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("tributaryd under systemd's protocols", .serialized)
 struct SystemdIntegrationTests {
-    @Test("sd_notify: READY after the socket listens, STATUS lines, WATCHDOG pings, STOPPING on SIGTERM, in that order")
+    @Test("sd_notify: READY after the socket listens, STATUS lines, WATCHDOG pings, RELOADING then READY on SIGHUP, STOPPING on SIGTERM")
     func notifyOrder() async throws {
         try await FakeConfluence.with(["--generate", "50", "--email", DaemonHarness.email, "--token", DaemonHarness.token]) { fake in
             let harness = try DaemonHarness(fake: fake)
@@ -17,8 +17,14 @@ struct SystemdIntegrationTests {
             try await harness.create()
             try await harness.waitReady()
             try await Task.sleep(for: .milliseconds(2_500))  // a STATUS line for the ready datastore
+            // SIGHUP re-reads the configuration between RELOADING=1 and a second READY=1.
+            kill(try #require(harness.daemon).processIdentifier, SIGHUP)
+            _ = try await recorder.wait(for: "RELOADING=1", timeout: .seconds(10))
+            try await Task.sleep(for: .milliseconds(500))
             #expect(await harness.stopDaemon().status == 0)
             let assignments = recorder.assignments
+            let reloading = try #require(assignments.firstIndex(of: "RELOADING=1"))
+            #expect(assignments[reloading...].contains("READY=1"), "\(assignments)")
             let ready = try #require(assignments.firstIndex(of: "READY=1"), "\(assignments)")
             let watchdog = try #require(assignments.firstIndex(of: "WATCHDOG=1"), "\(assignments)")
             let stopping = try #require(assignments.firstIndex(of: "STOPPING=1"), "\(assignments)")
@@ -50,6 +56,46 @@ struct SystemdIntegrationTests {
             // The control socket still answers: only the engine stalled.
             #expect(try await harness.ctl(["list", "--json"]).status == 0)
             await harness.killDaemon()
+        }
+    }
+
+    @Test("systemd-socket-activate passes the control socket: tributaryd serves on it, binds nothing itself, and tributaryctl drives a sync through it")
+    func socketActivation() async throws {
+        let activate = try #require(
+            ["/usr/bin/systemd-socket-activate", "/bin/systemd-socket-activate", "/lib/systemd/systemd-socket-activate"]
+                .first { FileManager.default.isExecutableFile(atPath: $0) }, "systemd-socket-activate is not installed")
+        try await FakeConfluence.with(["--sample", "--email", DaemonHarness.email, "--token", DaemonHarness.token]) { fake in
+            let harness = try DaemonHarness(fake: fake)
+            defer { harness.remove() }
+            // The daemon is told a different path: if it bound a socket of its own, that path would appear.
+            let unusedPath = harness.directory + "/bound-by-daemon.sock"
+            let ctl = "\(DaemonHarness.tributaryctl) --socket \(harness.socketPath)"
+            let out = harness.directory
+            // Everything is redirected to files: a background daemon holding the harness's pipes
+            // would keep them open past the script's end.
+            let script = """
+                \(activate) --listen=\(harness.socketPath) --fdname=control \
+                    \(DaemonHarness.tributaryd) --state-dir \(harness.stateDirectory) --socket \(unusedPath) --log stderr \
+                    >\(harness.logFile) 2>&1 </dev/null & pid=$!
+                for i in $(seq 200); do [ -S \(harness.socketPath) ] && break; sleep 0.05; done
+                \(ctl) health --json >\(out)/health.json 2>\(out)/ctl.err || exit 10
+                \(ctl) create hb --url \(fake.origin)/wiki/spaces/HB --email \(DaemonHarness.email) --token-file \(harness.tokenFile) 2>>\(out)/ctl.err || exit 11
+                \(ctl) watch hb --until ready --timeout 120 >/dev/null 2>>\(out)/ctl.err || exit 12
+                \(ctl) search hb "rotate the database credentials" --limit 3 --json >\(out)/search.json 2>>\(out)/ctl.err || exit 13
+                [ -e \(unusedPath) ] && exit 14
+                kill -TERM $pid; wait $pid; echo "daemon exit $?"
+                """
+            let result = try await DaemonHarness.run(Process.unblockingSignals(["/bin/sh", "-c", script]))
+            let errors = (try? String(contentsOfFile: out + "/ctl.err", encoding: .utf8)) ?? ""
+            #expect(result.status == 0, "script status \(result.status): \(errors) \(result.stderr) \(harness.tail())")
+            #expect(result.stdout.contains("daemon exit 0"), "\(result.stdout) \(harness.tail())")
+            #expect(harness.tail(100_000).contains("serving the control socket passed by systemd"), "\(harness.tail())")
+            let health = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/health.json"))) as? [String: Any]
+            #expect(health != nil, "health answered over the passed socket")
+            let search = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/search.json"))) as? [String: Any]
+            let results = try #require(search?["results"] as? [[String: Any]], "\(String(describing: search))")
+            #expect(results.first?["title"] as? String == "Runbook: PostgreSQL", "\(results)")
+            #expect(!FileManager.default.fileExists(atPath: unusedPath))
         }
     }
 
