@@ -481,22 +481,13 @@ public actor Engine {
     public nonisolated func credits(recent: Int) throws(EngineError) -> CreditsSnapshot {
         try engineCall {
             try core.store.read { txn in
-                let all = try core.ledger.allEntries(txn)
-                let month = CreditLedger.month(of: currentMillis())
-                let used = all.filter { $0.kind == .autoTopOff && CreditLedger.month(of: $0.timestamp) == month }
-                    .reduce(Int64(0)) { $0 + $1.amount }
-                var balances: [UInt64: Int64] = [:]
-                var running: Int64 = 0
-                for entry in all {
-                    running += entry.amount
-                    balances[entry.sequence] = running
-                }
                 let names = try Dictionary(uniqueKeysWithValues: list(txn).map { ($0.0, $0.1) })
+                let recentEntries = try core.ledger.recentEntries(txn, limit: max(0, recent))
                 return CreditsSnapshot(
                     balance: try core.ledger.balance(txn), policy: try core.ledger.policy(txn),
-                    spent: -all.filter { $0.kind == .charge }.reduce(Int64(0)) { $0 + $1.amount },
-                    autoTopOffUsedThisMonth: used,
-                    recent: all.suffix(max(0, recent)).reversed().map { ($0, balances[$0.sequence] ?? 0) },
+                    spent: try core.ledger.spent(txn),
+                    autoTopOffUsedThisMonth: try core.ledger.autoTopOffUsed(txn, monthOf: currentMillis()),
+                    recent: recentEntries.map { ($0, $0.balanceAfter ?? 0) },
                     datastoreNames: names)
             }
         }

@@ -84,8 +84,19 @@ struct CreditLedgerTests {
             // A new month resets the cap.
             #expect(try ledger.authorize(txn, cost: 22_000, now: december) == .allowedAfterTopOff(10_000))
         }
-        let topOffs = try temporary.store.read { txn in try ledger.allEntries(txn).filter { $0.kind == .autoTopOff }.count }
-        #expect(topOffs == 3)
+        let (entries, spent, usedNovember, usedDecember) = try temporary.store.read { txn in
+            (try ledger.allEntries(txn), try ledger.spent(txn),
+             try ledger.autoTopOffUsed(txn, monthOf: november), try ledger.autoTopOffUsed(txn, monthOf: december))
+        }
+        #expect(entries.filter { $0.kind == .autoTopOff }.count == 3)
+        // The running totals that reports read equal a scan of the whole ledger.
+        #expect(spent == 5_000)
+        #expect(usedNovember == 20_000 && usedDecember == 10_000)
+        var running: Int64 = 0
+        for entry in entries {
+            running += entry.amount
+            #expect(entry.balanceAfter == running, "entry \(entry.sequence)")
+        }
         #expect(CreditLedger.month(of: november) == "2026-11")
         #expect(CreditLedger.month(of: december) == "2026-12")
     }

@@ -15,6 +15,9 @@ public struct CreditLedger: Sendable {
     private static let balanceKey = "credits.balance"
     private static let sequenceKey = "credits.sequence"
     private static let policyKey = "credits.policy"
+    /// Millicredits charged for processing, ever (a running total, so reports never scan the ledger).
+    private static let spentKey = "credits.spent"
+    private static let autoTopOffKeyPrefix = "credits.autotopoff."
 
     public init(store: Store) throws(StorageError) {
         entries = try store.openTable("ledger")
@@ -77,7 +80,7 @@ public struct CreditLedger: Sendable {
         var balance = try self.balance(txn)
         var added: Int64 = 0
         if let topOff = policy.autoTopOff, topOff.amount > 0 {
-            let monthKey = "credits.autotopoff." + Self.month(of: now)
+            let monthKey = Self.autoTopOffKeyPrefix + Self.month(of: now)
             var usedThisMonth = try txn.get(counters, monthKey) ?? 0
             while balance - cost < topOff.threshold || balance - cost < 0,
                   usedThisMonth + topOff.amount <= topOff.monthlyCap {
@@ -115,7 +118,18 @@ public struct CreditLedger: Sendable {
             datastore: datastore, pageId: pageId, pageVersion: version, tokens: tokens
         ))
         try txn.put(charges, key, entry.sequence)
+        try txn.put(counters, Self.spentKey, try spent(txn) + cost)
         return .charged(cost)
+    }
+
+    /// Millicredits charged for processing since the store was created.
+    public func spent(_ txn: ReadTransaction) throws(StorageError) -> Int64 {
+        try txn.get(counters, Self.spentKey) ?? 0
+    }
+
+    /// Millicredits auto top-off added in the calendar month (UTC) holding `millis`.
+    public func autoTopOffUsed(_ txn: ReadTransaction, monthOf millis: Int64) throws(StorageError) -> Int64 {
+        try txn.get(counters, Self.autoTopOffKeyPrefix + Self.month(of: millis)) ?? 0
     }
 
     /// Whether a page version was already paid for.
@@ -151,9 +165,11 @@ public struct CreditLedger: Sendable {
         var entry = entry
         let sequence = UInt64(try txn.get(counters, Self.sequenceKey) ?? 0) + 1
         entry.sequence = sequence
+        let balanceAfter = try balance(txn) + entry.amount
+        entry.balanceAfter = balanceAfter
         try txn.put(entries, sequence, JSONCoded(entry), mode: .append)
         try txn.put(counters, Self.sequenceKey, Int64(sequence))
-        try txn.put(counters, Self.balanceKey, try balance(txn) + entry.amount)
+        try txn.put(counters, Self.balanceKey, balanceAfter)
         return entry
     }
 

@@ -26,4 +26,7 @@ public struct LedgerEntry: Sendable, Equatable, Codable {
     public var tokens: Int?
     /// Free text for top-ups (who or why).
     public var note: String?
+    /// The balance right after this entry, written with it (so listing recent entries needs
+    /// no scan of the whole ledger).
+    public var balanceAfter: Int64?
 }
