@@ -34,6 +34,8 @@ public enum TributaryEvent: String, CaseIterable, Sendable {
     case daemonStopping = "bc8af1c8d9694a7eb6f7205085844e71"
     /// The daemon re-read its configuration and the declarative datastore files.
     case configReloaded = "732b4f4417ba4b239447e9e868fbf2a7"
+    /// `tributaryd.conf` could not be read on reload; the daemon keeps its previous settings.
+    case configRejected = "2b423070ec414c0c9dee77f2b97ce2fa"
     /// A file in `datastores.d` was rejected; the datastore it defines is left as it was.
     case datastoreFileRejected = "c8987506a9f9478b929186b83c281219"
     /// Credits were added to the balance, by a person or by the automatic top-off.
@@ -56,6 +58,7 @@ public enum TributaryEvent: String, CaseIterable, Sendable {
         case .daemonReady: [MetadataKey.version, MetadataKey.datastores]
         case .daemonStopping: [MetadataKey.reason]
         case .configReloaded: [MetadataKey.file, MetadataKey.datastores]
+        case .configRejected: [MetadataKey.file, MetadataKey.reason]
         case .datastoreFileRejected: [MetadataKey.file, MetadataKey.reason]
         case .creditsAdded: [MetadataKey.credits, MetadataKey.balance, MetadataKey.reason]
         }

@@ -149,7 +149,9 @@ final class Daemon: @unchecked Sendable {
                 configuration = try DaemonConfiguration.load(path: configPath)
             } catch {
                 logger.error("reload: \(error); keeping the previous settings",
-                             metadata: TributaryEvent.datastoreFileRejected.metadata([MetadataKey.file: "\(configPath)"]))
+                             metadata: TributaryEvent.configRejected.metadata([
+                                 MetadataKey.file: "\(configPath)", MetadataKey.reason: "\(error)",
+                             ]))
             }
         }
         let report = await applyDatastoreFiles(engine)

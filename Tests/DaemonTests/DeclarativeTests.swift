@@ -53,6 +53,18 @@ struct DeclarativeTests {
             #expect(indexed == 0, "the reloaded filter did not apply: \(harness.tail())")
             let search = try await harness.ctl(["search", "docs", "deploy", "--json"]).json()
             #expect((search["results"] as? [Any])?.isEmpty == true)
+
+            // A broken tributaryd.conf on reload is reported with its line; the daemon serves on.
+            try "default_rate_limit = 500\nlog = stderr\nmax_concurrent_datastores = lots\n"
+                .write(toFile: etc + "/tributaryd.conf", atomically: true, encoding: .utf8)
+            kill(try #require(harness.daemon).processIdentifier, SIGHUP)
+            let reported = Date().addingTimeInterval(30)
+            while Date() < reported, !harness.tail(1 << 20).contains("keeping the previous settings") {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let log = harness.tail(1 << 20)
+            #expect(log.contains("keeping the previous settings") && log.contains(etc + "/tributaryd.conf:3"), "\(harness.tail())")
+            #expect(try await harness.ctl(["status", "docs", "--json"]).json()["state"] as? String == "ready")
             #expect(await harness.stopDaemon().status == 0)
         }
     }
