@@ -52,13 +52,58 @@ public final class ConfluenceClient: Sendable {
     /// path that answers like Data Center is treated as Data Center, and the other way round),
     /// resolves the space key (from the page id if that is all the URL had), and checks that
     /// the space is visible with these credentials.
+    ///
+    /// A URL that names only the site fails with ``ConfluenceError/Kind/invalidURL``; open it
+    /// with ``connect(toSite:credentials:governor:http:options:)`` instead.
     public static func connect(
         to location: SpaceLocation, credentials: ConfluenceCredentials, governor: RateGovernor,
         http: HTTPClient = .shared, options: Options = Options()
     ) async throws(ConfluenceError) -> (client: ConfluenceClient, space: Space) {
-        var candidates = [location.site]
-        var alternative = location.site
-        switch location.site.flavor {
+        guard !location.isSiteOnly else {
+            throw ConfluenceError(.invalidURL, "The URL names no space. \(SpaceLocation.examples)")
+        }
+        let (client, space) = try await firstFlavorAnswering(
+            location.site, credentials: credentials, governor: governor, http: http, options: options
+        ) { client throws(ConfluenceError) in
+            let key: String
+            if let spaceKey = location.spaceKey {
+                key = spaceKey
+            } else {
+                key = try await client.spaceKey(forPageId: location.pageId ?? "")
+            }
+            return try await client.space(key: key)
+        }
+        return (client, space)
+    }
+
+    /// Opens a whole site (a URL such as `https://x.atlassian.net/wiki` or a Data Center base
+    /// URL, parsed with `allowingSiteURL`): confirms the kind of site with one cheap request,
+    /// the space listing with a limit of 1, falling back to the other flavor exactly as
+    /// ``connect(to:credentials:governor:http:options:)`` does. Wrong credentials fail here;
+    /// on Data Center a wrong personal access token is anonymous, not an error, and shows only
+    /// as fewer (or no) visible spaces.
+    public static func connect(
+        toSite site: ConfluenceSite, credentials: ConfluenceCredentials, governor: RateGovernor,
+        http: HTTPClient = .shared, options: Options = Options()
+    ) async throws(ConfluenceError) -> ConfluenceClient {
+        try await firstFlavorAnswering(
+            site, credentials: credentials, governor: governor, http: http, options: options
+        ) { client throws(ConfluenceError) in
+            try await client.probe()
+        }.client
+    }
+
+    /// Runs `attempt` on a client for `site`, then, only if that answered "this is not that
+    /// API", on the other flavor: Data Center whose context path is `/wiki`, or an old Cloud
+    /// link without `/wiki`.
+    private static func firstFlavorAnswering<T: Sendable>(
+        _ site: ConfluenceSite, credentials: ConfluenceCredentials, governor: RateGovernor,
+        http: HTTPClient, options: Options,
+        _ attempt: (ConfluenceClient) async throws(ConfluenceError) -> T
+    ) async throws(ConfluenceError) -> (client: ConfluenceClient, value: T) {
+        var candidates = [site]
+        var alternative = site
+        switch site.flavor {
         case .cloud:
             alternative.flavor = .dataCenter  // a Data Center whose context path is /wiki
         case .dataCenter:
@@ -68,25 +113,17 @@ public final class ConfluenceClient: Sendable {
         candidates.append(alternative)
 
         var firstError: ConfluenceError?
-        for site in candidates {
-            let client = ConfluenceClient(site: site, credentials: credentials, governor: governor, http: http, options: options)
+        for candidate in candidates {
+            let client = ConfluenceClient(site: candidate, credentials: credentials, governor: governor, http: http, options: options)
             do throws(ConfluenceError) {
-                let key: String
-                if let spaceKey = location.spaceKey {
-                    key = spaceKey
-                } else if let pageId = location.pageId {
-                    key = try await client.spaceKey(forPageId: pageId)
-                } else {
-                    throw ConfluenceError(.invalidURL, "The URL names no space. \(SpaceLocation.examples)")
-                }
-                return (client, try await client.space(key: key))
+                return (client, try await attempt(client))
             } catch {
                 // Only "this is not that API" justifies trying the other flavor.
                 guard error.kind == .notConfluence else { throw error }
                 firstError = firstError ?? error
             }
         }
-        throw firstError ?? ConfluenceError(.notConfluence, "\(location.site.baseURL) does not answer like Confluence.")
+        throw firstError ?? ConfluenceError(.notConfluence, "\(site.baseURL) does not answer like Confluence.")
     }
 
     // MARK: Spaces
@@ -97,6 +134,37 @@ public final class ConfluenceClient: Sendable {
         switch site.flavor {
         case .cloud: try await CloudAPI(transport).space(key: key)
         case .dataCenter: try await DataCenterAPI(transport).space(key: key)
+        }
+    }
+
+    /// Every space visible to these credentials, in batches of up to ``Options/pageLimit``,
+    /// fetched as the sequence is iterated: Cloud `GET /wiki/api/v2/spaces` (cursor links),
+    /// Data Center `GET /rest/api/space` (offsets, corrected like page listings).
+    ///
+    /// What is included:
+    /// - every space type: global and personal (`~user`) spaces, and on Cloud also
+    ///   collaboration and knowledge-base spaces. Personal spaces are ordinary content a
+    ///   person chose to share; a caller that wants only global spaces filters on
+    ///   ``Space/type``.
+    /// - current spaces, and archived ones only with `includeArchived` (a datastore that
+    ///   includes archived pages includes archived spaces too).
+    /// - nothing the account cannot see: invisible spaces are absent, exactly like missing ones.
+    ///
+    /// A listing that throws is incomplete: callers must not treat the spaces seen so far as
+    /// all there are.
+    public func spaces(includeArchived: Bool = false) -> SpaceBatches {
+        switch site.flavor {
+        case .cloud: CloudAPI(transport).spaces(includeArchived: includeArchived)
+        case .dataCenter: DataCenterAPI(transport).spaces(includeArchived: includeArchived)
+        }
+    }
+
+    /// One cheap request that succeeds only if this site speaks this flavor's API and accepts
+    /// the credentials (the space listing with a limit of 1).
+    public func probe() async throws(ConfluenceError) {
+        switch site.flavor {
+        case .cloud: try await CloudAPI(transport).probe()
+        case .dataCenter: try await DataCenterAPI(transport).probe()
         }
     }
 

@@ -58,3 +58,6 @@ public struct ConfluencePager<Item: Sendable>: AsyncSequence, Sendable {
 
 /// Batches of page metadata (or bodies, when requested).
 public typealias PageBatches = ConfluencePager<Page>
+
+/// Batches of spaces, from ``ConfluenceClient/spaces(includeArchived:)``.
+public typealias SpaceBatches = ConfluencePager<Space>

@@ -15,6 +15,23 @@ struct DataCenterAPI: Sendable {
         return space.model
     }
 
+    /// Every space the credentials can see (global and personal), by offset, with the same
+    /// `start` correction as page listings. Archived spaces only when asked for: `status=current`
+    /// otherwise, and archived entries are dropped even if a server ignores the filter.
+    func spaces(includeArchived: Bool) -> ConfluencePager<Space> {
+        let url = site.restV1 + "/space?limit=\(limit)&start=0" + (includeArchived ? "" : "&status=current")
+        return offsetList(
+            first: url, subject: .probe, id: { (item: V1Space) in item.id.value }
+        ) { (item: V1Space) -> Space? in
+            includeArchived || item.status != "archived" ? item.model : nil
+        }
+    }
+
+    /// The cheapest request that proves this is a Data Center REST API: one space.
+    func probe() async throws(ConfluenceError) {
+        _ = try await transport.json(V1Array<V1Space>.self, site.restV1 + "/space?limit=1&start=0", .probe)
+    }
+
     func spaceKey(forPageId pageId: String) async throws(ConfluenceError) -> String {
         let content = try await content(pageId, expand: "space")
         guard let key = content.space?.key else {
@@ -82,18 +99,29 @@ struct DataCenterAPI: Sendable {
     /// takes `start` from the results actually returned: servers cap `limit` silently and
     /// then advance `start` by the requested limit, which would skip records.
     private func offsetPager(first: String, subject: Subject, spaceId: String?, includeLabels: Bool) -> PageBatches {
+        offsetList(first: first, subject: subject, id: { (item: V1Content) in item.id.value }) { (item: V1Content) -> Page? in
+            item.model(spaceId: spaceId, includeLabels: includeLabels)
+        }
+    }
+
+    /// The offset pager over any v1 list; `map` returning nil drops an item (after paging
+    /// decisions, which count every record the server returned).
+    private func offsetList<Wire: Decodable & Sendable, Item: Sendable>(
+        first: String, subject: Subject, id: @escaping @Sendable (Wire) -> String,
+        map: @escaping @Sendable (Wire) -> Item?
+    ) -> ConfluencePager<Item> {
         let transport = self.transport
         let site = self.site
-        return PageBatches(first: .init(url: first, start: 0)) { cursor throws(ConfluenceError) in
-            let (array, _) = try await transport.json(V1ContentArray.self, cursor.url, subject)
-            let ids = array.results.map(\.id.value)
+        return ConfluencePager(first: .init(url: first, start: 0)) { cursor throws(ConfluenceError) in
+            let (array, _) = try await transport.json(V1Array<Wire>.self, cursor.url, subject)
+            let ids = array.results.map(id)
             // A server bug (CONFSERVER-95312) can repeat the previous batch's last record.
-            let fresh = array.results.filter { !cursor.previousIds.contains($0.id.value) }
-            let pages = fresh.map { $0.model(spaceId: spaceId, includeLabels: includeLabels) }
-            guard let next = array._links?.next, !fresh.isEmpty else { return (pages, nil) }
+            let fresh = array.results.filter { !cursor.previousIds.contains(id($0)) }
+            let items = fresh.compactMap(map)
+            guard let next = array._links?.next, !fresh.isEmpty else { return (items, nil) }
             let start = (cursor.start ?? array.start ?? 0) + array.results.count
             let nextURL = NextLink.settingStart(try NextLink.v1(next, base: array._links?.base, site: site), to: start)
-            return (pages, .init(url: nextURL, start: start, previousIds: Set(ids)))
+            return (items, .init(url: nextURL, start: start, previousIds: Set(ids)))
         }
     }
 }

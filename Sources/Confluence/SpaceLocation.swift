@@ -22,13 +22,27 @@ public struct SpaceLocation: Sendable, Equatable {
         https://confluence.example.com/display/ENG (Data Center).
         """
 
-    /// Parses a space or page URL.
+    /// Whether the URL names only the site (no space, no page): see `allowingSiteURL` in
+    /// ``parse(_:allowInsecureHTTP:allowingSiteURL:)``.
+    public var isSiteOnly: Bool { spaceKey == nil && pageId == nil }
+
+    /// Parses a space or page URL (or, with `allowingSiteURL`, a site URL).
     ///
     /// The kind of site comes from the path (`/wiki/…` is Cloud, anything else Data Center),
     /// never from the host name; ``ConfluenceClient/connect(to:credentials:governor:http:options:)``
-    /// confirms it with the API. Plain `http://` is refused unless the host is loopback or
+    /// and ``ConfluenceClient/connect(toSite:credentials:governor:http:options:)`` confirm it
+    /// with the API. Plain `http://` is refused unless the host is loopback or
     /// `allowInsecureHTTP` is set, because the token would cross the network in clear text.
-    public static func parse(_ text: String, allowInsecureHTTP: Bool = false) throws(ConfluenceError) -> SpaceLocation {
+    ///
+    /// - Parameter allowingSiteURL: Accept the address of a whole site, such as
+    ///   `https://x.atlassian.net/wiki`, `https://confluence.example.com/confluence` or its
+    ///   `dashboard.action`: the result then has neither ``spaceKey`` nor ``pageId``
+    ///   (``isSiteOnly``). The context path is everything up to a `wiki` segment (Cloud), or
+    ///   the whole path without a trailing `*.action` page (Data Center). Without it such a URL
+    ///   is refused with an example of a space address, as a space was expected.
+    public static func parse(
+        _ text: String, allowInsecureHTTP: Bool = false, allowingSiteURL: Bool = false
+    ) throws(ConfluenceError) -> SpaceLocation {
         var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let shown = URLRedaction.redact(trimmed)
         func invalid(_ why: String) -> ConfluenceError {
@@ -58,6 +72,9 @@ public struct SpaceLocation: Sendable, Equatable {
         // "/wiki" on the site, "/ex/confluence/<cloud id>/wiki" through the API gateway).
         let markers: Set<String> = ["display", "spaces", "pages", "x", "rest"]
         guard let markerIndex = segments.firstIndex(where: { markers.contains($0) }) else {
+            if allowingSiteURL {
+                return SpaceLocation(site: siteOnly(segments, scheme: scheme, host: host, port: components.port), spaceKey: nil)
+            }
             throw invalid(segments.isEmpty || segments.last == "wiki"
                 ? "points at the whole site, not at a space" : "does not look like a Confluence space or page address")
         }
@@ -95,6 +112,20 @@ public struct SpaceLocation: Sendable, Equatable {
         }
         if let id = pageId, id.isEmpty || !id.allSatisfy(\.isNumber) { throw invalid("has a page id that is not a number") }
         return SpaceLocation(site: site, spaceKey: key, pageId: pageId)
+    }
+
+    /// The site of a URL without a space marker: Cloud up to the last `wiki` segment (which
+    /// drops e.g. `/wiki/home`), otherwise Data Center with the whole path minus a trailing
+    /// `*.action` page as its context path.
+    private static func siteOnly(_ segments: [String], scheme: String, host: String, port: Int?) -> ConfluenceSite {
+        if let wiki = segments.lastIndex(of: "wiki") {
+            let contextPath = segments[...wiki].map { "/" + $0 }.joined()
+            return ConfluenceSite(flavor: .cloud, scheme: scheme, host: host, port: port, contextPath: contextPath)
+        }
+        var path = segments
+        if let last = path.last, last.hasSuffix(".action") || last.hasSuffix(".jsp") { path.removeLast() }
+        let contextPath = path.map { "/" + $0 }.joined()
+        return ConfluenceSite(flavor: .dataCenter, scheme: scheme, host: host, port: port, contextPath: contextPath)
     }
 
     /// Global keys are letters, digits and underscores; personal spaces start with `~`.

@@ -81,8 +81,11 @@ struct V2Ancestor: Decodable, Sendable {
 }
 
 /// v1 `ContentArray` (and search results), with offset or cursor paging.
-struct V1ContentArray: Decodable, Sendable {
-    var results: [V1Content]
+typealias V1ContentArray = V1Array<V1Content>
+
+/// A v1 list (`ContentArray`, `SpaceArray`), with offset or cursor paging.
+struct V1Array<Item: Decodable & Sendable>: Decodable, Sendable {
+    var results: [Item]
     var start: Int?
     var limit: Int?
     var size: Int?

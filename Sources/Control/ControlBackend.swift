@@ -64,7 +64,8 @@ public struct DatastoreSpec: Sendable, Codable, Equatable {
     public var token: String?
     public var tokenFile: String?
     public var hasToken: Bool?
-    /// Space keys; empty means the space in `url` (or every space when the url names none).
+    /// Space keys; empty means the space in `url` (which must then name one); `["*"]` means
+    /// every space the account can see, listed again at every sync.
     public var spaces: [String]
     /// Page ids whose trees are the scope; empty means whole spaces.
     public var rootPageIds: [String]

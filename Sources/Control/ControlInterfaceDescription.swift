@@ -85,7 +85,9 @@ type DatastoreConfig (
   tokenFile: ?string,
   # Returned by Get only.
   hasToken: ?bool,
-  # Space keys; empty means the space in url (or every space when url names none).
+  # Space keys; empty means the space in url (which must then name one). ["*"] means every
+  # space the account can see (global and personal; archived ones too with includeArchived),
+  # listed again at every sync: new spaces join, pages of removed or hidden spaces leave.
   spaces: ?[]string,
   # Page ids whose trees are the scope; empty means whole spaces.
   rootPageIds: ?[]string,

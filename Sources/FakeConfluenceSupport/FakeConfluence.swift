@@ -99,6 +99,33 @@ public struct FakeConfluence: Sendable {
         return try JSONSerialization.jsonObject(with: Data(response.body))
     }
 
+    /// Adds a space (`type` global, personal, collaboration or knowledge_base; `status` current
+    /// or archived), filled with `generate` synthetic pages when given; returns its id.
+    @discardableResult
+    public func createSpace(key: String, name: String? = nil, type: String = "global", status: String = "current",
+                            generate: Int? = nil, seed: Int = 0) async throws -> String {
+        var object: [String: Any] = ["key": key, "type": type, "status": status]
+        if let name { object["name"] = name }
+        if let generate { object["generate"] = generate; object["seed"] = seed }
+        let answer = try await admin("POST", "/_fake/spaces", body: Self.json(object))
+        guard let id = (answer as? [String: Any])?["id"] else { throw CocoaError(.coderValueNotFound) }
+        return "\(id)"
+    }
+
+    /// Purges a space and every page in it.
+    public func deleteSpace(_ key: String) async throws {
+        try await admin("DELETE", "/_fake/spaces/\(key)")
+    }
+
+    /// Hides or shows a space (an invisible space answers exactly like a missing one), or
+    /// archives or unarchives it (`status`).
+    public func updateSpace(_ key: String, visible: Bool? = nil, status: String? = nil) async throws {
+        var object: [String: Any] = [:]
+        if let visible { object["visible"] = visible }
+        if let status { object["status"] = status }
+        try await admin("POST", "/_fake/spaces/\(key)", body: Self.json(object))
+    }
+
     /// Adds a page; returns its id.
     @discardableResult
     public func createPage(space: String, title: String, body: String, parentId: String? = nil, labels: [String] = []) async throws -> String {

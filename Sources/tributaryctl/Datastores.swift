@@ -36,8 +36,15 @@ struct TokenOptions: ParsableArguments {
 
 /// Scope and schedule settings shared by `create` and `update`.
 struct ScopeOptions: ParsableArguments {
-    @Option(name: .customLong("space"), help: ArgumentHelp("A space key to index (repeatable; default: the space in --url).", valueName: "key"))
+    @Option(name: .customLong("space"), help: ArgumentHelp(
+        "A space key to index (repeatable; default: the space in --url; '*' alone: every space, as --all-spaces).",
+        valueName: "key"))
     var spaces: [String] = []
+
+    @Flag(name: .customLong("all-spaces"), help: ArgumentHelp(
+        "Index every space the account can see (global and personal; archived ones with archived pages), "
+            + "re-listed at every sync: new spaces are added, removed or hidden ones dropped."))
+    var allSpaces = false
 
     @Option(name: .customLong("root-page"), help: ArgumentHelp("Index only this page and its descendants (repeatable).", valueName: "id"))
     var rootPages: [String] = []
@@ -56,7 +63,19 @@ struct ScopeOptions: ParsableArguments {
 
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per second to this Confluence site.", valueName: "req-per-s"))
     var rateLimit: Double?
+
+    /// The `spaces` setting these options ask for: `["*"]` for --all-spaces, else the keys.
+    var spaceScope: [String] { allSpaces ? [allSpacesKey] : spaces }
+
+    func validate() throws {
+        if allSpaces && !spaces.isEmpty {
+            throw ValidationError("--all-spaces already covers every space: drop --space, or list the spaces without --all-spaces")
+        }
+    }
 }
+
+/// The `spaces` value meaning every visible space (as in `spaces = *` in datastores.d).
+let allSpacesKey = "*"
 
 enum AuthKind: String, ExpressibleByArgument, CaseIterable {
     case apiToken = "api_token"
@@ -73,7 +92,7 @@ struct Create: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The datastore's name.") var name: String
-    @Option(help: ArgumentHelp("A Confluence space URL, or the site URL with --space.", valueName: "space-url"))
+    @Option(help: ArgumentHelp("A Confluence space URL, or the site URL with --space or --all-spaces.", valueName: "space-url"))
     var url: String
     @Option(help: "The account's email (Confluence Cloud API tokens).") var email: String?
     @Option(help: "api_token (Cloud: email + API token) or pat (Data Center personal access token).")
@@ -92,7 +111,7 @@ struct Create: AsyncParsableCommand {
     func run() async throws {
         let secret = try token.read(required: true, datastore: name)
         let spec = DatastoreSpec(
-            name: name, url: url, auth: auth.rawValue, email: email, token: secret, spaces: scope.spaces,
+            name: name, url: url, auth: auth.rawValue, email: email, token: secret, spaces: scope.spaceScope,
             rootPageIds: scope.rootPages, includeTitles: scope.includeTitles, excludeTitles: scope.excludeTitles,
             excludeLabels: scope.excludeLabels, includeArchived: includeArchived,
             resyncIntervalSeconds: scope.resyncInterval, rateLimit: scope.rateLimit, origin: "socket")
@@ -123,7 +142,7 @@ struct Update: AsyncParsableCommand {
         changes.email = email
         changes.auth = auth?.rawValue
         changes.token = try token.read(required: false, datastore: name)
-        if !scope.spaces.isEmpty { changes.spaces = scope.spaces }
+        if !scope.spaceScope.isEmpty { changes.spaces = scope.spaceScope }
         if !scope.rootPages.isEmpty { changes.rootPageIds = scope.rootPages }
         if !scope.includeTitles.isEmpty { changes.includeTitles = scope.includeTitles }
         if !scope.excludeTitles.isEmpty { changes.excludeTitles = scope.excludeTitles }
@@ -228,7 +247,11 @@ enum StatusText {
             var auth = config.auth + (config.email.map { " as \($0)" } ?? "")
             auth += config.hasToken == true ? ", token stored" : ", no token stored"
             lines.append(("auth", auth))
-            if !config.spaces.isEmpty { lines.append(("spaces", config.spaces.joined(separator: ", "))) }
+            if config.spaces == [allSpacesKey] {
+                lines.append(("spaces", "all spaces (every space the account can see, re-listed each sync)"))
+            } else if !config.spaces.isEmpty {
+                lines.append(("spaces", config.spaces.joined(separator: ", ")))
+            }
             if !config.rootPageIds.isEmpty { lines.append(("root pages", config.rootPageIds.joined(separator: ", "))) }
             if let origin = config.origin ?? status.origin { lines.append(("defined in", origin)) }
         }

@@ -64,6 +64,54 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("spaces = * means every space; it stands alone, takes a site URL and refuses page trees")
+    func allSpacesScope() throws {
+        let path = try write("""
+            url = https://example.atlassian.net/wiki
+            email = bot@example.com
+            token_file = /t
+            spaces = *
+            include_archived = yes
+            """)
+        let configuration = try DatastoreConfiguration.load(path: path)
+        #expect(configuration.spaces == ["*"])
+        #expect(configuration.includesAllSpaces)
+        #expect(!DatastoreConfiguration(name: "a", url: "https://x.atlassian.net/wiki/spaces/A", spaces: ["ENG"]).includesAllSpaces)
+
+        func problem(_ adjust: (inout DatastoreConfiguration) -> Void) -> ConfigurationProblem? {
+            var configuration = DatastoreConfiguration(
+                name: "all", url: "https://example.atlassian.net/wiki", email: "bot@example.com", spaces: ["*"])
+            adjust(&configuration)
+            do {
+                try configuration.validate()
+                return nil
+            } catch {
+                return error
+            }
+        }
+        #expect(problem { _ in } == nil)
+        #expect(problem { $0.url = "https://example.atlassian.net/wiki/spaces/ENG" } == nil)  // a space URL works too
+        #expect(problem { $0.url = "https://confluence.example.com/confluence"; $0.auth = .personalAccessToken } == nil)
+        #expect(problem { $0.spaces = ["ENG", "OPS"] } == nil)  // listed keys with a site URL
+        #expect(problem { $0.spaces = ["*", "ENG"] }?.field == "spaces")
+        #expect(problem { $0.spaces = ["ENG", "*"] }?.message.contains("stands alone") == true)
+        #expect(problem { $0.rootPageIds = ["123"] }?.field == "root_pages")
+        #expect(problem { $0.spaces = ["E*G"] }?.field == "spaces")
+        let noSpace = problem { $0.spaces = [] }
+        #expect(noSpace?.field == "url")
+        #expect(noSpace?.message.contains("spaces = *") == true)
+        #expect(problem { $0.url = "https://example.atlassian.net/wiki/x/AbCd" }?.field == "url")
+
+        let broken = try write("url = https://example.atlassian.net/wiki\nemail = a@b\ntoken_file = /t\nspaces = *, ENG\n")
+        do {
+            _ = try DatastoreConfiguration.load(path: broken)
+            Issue.record("accepted `*` with a key")
+        } catch {
+            #expect(error.line == 4)
+            #expect(error.description.contains("spaces"))
+        }
+    }
+
     @Test("The daemon file sets credits and limits; datastores.d sits beside it")
     func daemonFile() throws {
         let path = try write("""

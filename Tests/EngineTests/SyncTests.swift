@@ -194,4 +194,132 @@ struct SyncTests {
             #expect(statistics.pageCount == ready.indexed)
         }
     }
+
+    /// Every current page of every visible, current space without the `template` label, by id →
+    /// (space key, version): what a `spaces = *` datastore excluding that label must hold.
+    static func expectedAcrossSpaces(_ harness: EngineHarness) async throws -> [String: (space: String, version: Int)] {
+        let site = try SpaceLocation.parse(harness.fake.origin + "/wiki", allowingSiteURL: true).site
+        let client = try await ConfluenceClient.connect(
+            toSite: site, credentials: .apiToken(email: EngineHarness.email, token: EngineHarness.token),
+            governor: RateGovernor(configuration: .init(requestsPerSecond: 0)))
+        let templated = Set(try await client.search(cql: "type = page and label = \"template\"").collect().map(\.id))
+        var result: [String: (space: String, version: Int)] = [:]
+        for space in try await client.spaces().collect() {
+            for page in try await client.pages(in: space).collect() where !templated.contains(page.id) {
+                result[page.id] = (space.key, page.version)
+            }
+        }
+        return result
+    }
+
+    /// The manifest's indexed pages must be exactly `expected`, each in the index once, with no stale posting.
+    static func expectIndexed(_ harness: EngineHarness, _ name: String, _ expected: [String: (space: String, version: Int)]) throws {
+        let indexed = try harness.manifest(name).filter { $0.value.disposition == .indexed }
+        #expect(Set(indexed.keys) == Set(expected.keys))
+        for (id, truth) in expected {
+            #expect(indexed[id]?.versionIndexed == truth.version, "page \(id)")
+            #expect(indexed[id]?.spaceKey == truth.space, "page \(id)")
+        }
+        let id = try harness.engine.identifier(of: name)
+        let statistics = try harness.temporary.store.read { try harness.engine.core.index.statistics(datastore: id, in: $0) }
+        #expect(statistics.pageCount == expected.count)
+        #expect(statistics.chunkCount == indexed.values.reduce(0) { $0 + $1.chunks })
+        let audit = try harness.temporary.store.read { try harness.engine.core.index.audit(datastore: id, in: $0) }
+        #expect(audit.isConsistent, "\(audit)")
+    }
+
+    @Test("spaces = * indexes every visible space once, picks up a new space and drops a deleted or hidden one in one cycle")
+    func allSpaces() async throws {
+        try await EngineHarness.with(["--generate", "150", "--seed", "9"]) { harness in
+            let fake = harness.fake
+            try await fake.createSpace(key: "OPS", generate: 90, seed: 2)
+            try await fake.createSpace(key: "~alice", type: "personal", generate: 40, seed: 4)
+            try await fake.createSpace(key: "OLD", status: "archived", generate: 10, seed: 5)  // archived: out of scope
+            try await fake.createSpace(key: "SECRET", generate: 10, seed: 6)
+            try await fake.updateSpace("SECRET", visible: false)  // invisible: out of scope
+            let expected = try await Self.expectedAcrossSpaces(harness)
+            #expect(Set(expected.values.map(\.space)) == ["GEN", "OPS", "~alice"])
+
+            let configuration = DatastoreConfiguration(
+                name: "all", url: fake.origin + "/wiki", auth: .apiToken, email: EngineHarness.email, tokenSource: .stored,
+                spaces: ["*"], excludeLabels: ["template"])
+            _ = try await harness.engine.create(configuration, secret: EngineHarness.token)
+            let ready = try await harness.waitForReady("all")
+            #expect(ready.indexed == expected.count && ready.pending == 0 && ready.failed == 0)
+            #expect(ready.skippedByReason["excluded_by_label"] ?? 0 > 0)
+            try Self.expectIndexed(harness, "all", expected)
+            let before = try harness.manifest("all")
+            let opsPages = before.values.filter { $0.spaceKey == "OPS" && $0.disposition == .indexed }.map(\.pageId)
+            let alicePages = before.values.filter { $0.spaceKey == "~alice" && $0.disposition == .indexed }.map(\.pageId)
+            #expect(!opsPages.isEmpty && !alicePages.isEmpty)
+
+            // A new space appears, one is deleted, one becomes invisible.
+            try await fake.createSpace(key: "NEW", generate: 30, seed: 8)
+            let marker = try await fake.createPage(space: "NEW", title: "Quetzalcoatl onboarding",
+                                                   body: "<p>The quetzalcoatl rota starts on Mondays.</p>")
+            try await fake.deleteSpace("OPS")
+            try await fake.updateSpace("~alice", visible: false)
+            let expectedAfter = try await Self.expectedAcrossSpaces(harness)
+            #expect(Set(expectedAfter.values.map(\.space)) == ["GEN", "NEW"])
+
+            let cycleBefore = try harness.engine.snapshot(name: "all").record.cycle
+            _ = try await harness.engine.resync(name: "all")
+            let after = try await harness.waitFor("all", "the next ready") { $0.record.cycle > cycleBefore && $0.record.state == .ready }
+            #expect(after.record.cycle == cycleBefore + 1, "one cycle")
+            #expect(after.indexed == expectedAfter.count)
+            try Self.expectIndexed(harness, "all", expectedAfter)
+            let manifest = try harness.manifest("all")
+            let id = try harness.engine.identifier(of: "all")
+            for gone in opsPages + alicePages {
+                #expect(manifest[gone]?.disposition == .deleted, "page \(gone)")
+                let chunks = try harness.temporary.store.read {
+                    try harness.engine.core.index.chunkIDs(pageID: gone, datastore: id, in: $0)
+                }
+                #expect(chunks.isEmpty, "page \(gone) still has chunks")
+            }
+            #expect(try harness.engine.search(name: "all", query: "quetzalcoatl", limit: 3).first?.result.pageID == marker)
+
+            // A listing that finds no space at all (every space hidden, as a wrong Data Center
+            // token would see it) fails the cycle and deletes nothing.
+            let indexedBefore = after.indexed
+            for key in ["GEN", "NEW"] { try await fake.updateSpace(key, visible: false) }
+            _ = try await harness.engine.resync(name: "all")
+            let failed = try await harness.waitFor("all", "failed") { snapshot in
+                if case .failed = snapshot.record.state { return true }
+                return false
+            }
+            guard case .failed(let reason) = failed.record.state else { return }
+            #expect(reason.kind == .spaceNotFound)
+            #expect(!reason.message.contains(EngineHarness.token))
+            #expect(failed.indexed == indexedBefore)
+            try Self.expectIndexed(harness, "all", expectedAfter)
+        }
+    }
+
+    @Test("A failed space listing never counts as complete: nothing is deleted, and the next cycle recovers")
+    func allSpacesListingFailure() async throws {
+        try await EngineHarness.with(["--generate", "60", "--seed", "12"]) { harness in
+            try await harness.fake.createSpace(key: "OPS", generate: 40, seed: 3)
+            let configuration = DatastoreConfiguration(
+                name: "all", url: harness.fake.origin + "/wiki/spaces/GEN", auth: .apiToken, email: EngineHarness.email,
+                tokenSource: .stored, spaces: ["*"], excludeLabels: ["template"])
+            _ = try await harness.engine.create(configuration, secret: EngineHarness.token)
+            let ready = try await harness.waitForReady("all")
+            let expected = try await Self.expectedAcrossSpaces(harness)
+            try Self.expectIndexed(harness, "all", expected)
+
+            // Every request fails for a while: the cycle cannot list spaces, and must not start.
+            try await harness.fake.setFaults(#"{"failRate": 1.0, "failStatuses": [500]}"#)
+            _ = try await harness.engine.resync(name: "all")
+            try await Task.sleep(for: .milliseconds(1_500))
+            let during = try harness.engine.snapshot(name: "all")
+            #expect(during.indexed == ready.indexed)
+            #expect(try harness.manifest("all").values.allSatisfy { $0.disposition != .deleted })
+            try await harness.fake.setFaults(#"{"failRate": 0}"#)
+            let cycleBefore = during.record.cycle
+            _ = try await harness.engine.resync(name: "all")
+            _ = try await harness.waitFor("all", "ready again") { $0.record.cycle > cycleBefore && $0.record.state == .ready }
+            try Self.expectIndexed(harness, "all", expected)
+        }
+    }
 }

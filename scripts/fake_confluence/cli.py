@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Binds 127.0.0.1 only. Admin API under /_fake/ (see scripts/fake_confluence/README.md).",
         epilog="On startup prints 'listening on http://127.0.0.1:PORT'. Admin (no auth): GET /_fake/health, "
         "GET /_fake/stats, POST /_fake/stats/reset, GET|POST /_fake/faults, GET|POST /_fake/spaces, "
-        "POST /_fake/spaces/{key}, POST /_fake/pages, GET|DELETE /_fake/pages/{id}, "
+        "POST|DELETE /_fake/spaces/{key}, POST /_fake/pages, GET|DELETE /_fake/pages/{id}, "
         "POST /_fake/pages/{id}/{edit|move|archive|status|labels|restrict|delete}, POST /_fake/shutdown.",
     )
     g = p.add_argument_group("content (at least one of --pages/--generate/--sample)")

@@ -187,13 +187,16 @@ def generate_space(
     space_id: int = GENERATED_SPACE_ID,
     name: Optional[str] = None,
     public: bool = False,
+    first_page_id: int = FIRST_PAGE_ID,
+    space_type: str = "global",
 ) -> Space:
     """Add a space of ``n`` synthetic pages to ``store`` and return it.
 
     Shape: page ``FIRST_PAGE_ID`` is the homepage; ~2% of pages are extra root
     pages; the rest hang below earlier current pages (depth <= 8). About 3% of
     pages are archived, 1% trashed and 0.5% drafts; ~10% carry the
-    ``template`` label; most pages have 1-12 versions.
+    ``template`` label; most pages have 1-12 versions. ``first_page_id`` and
+    ``space_id`` let several generated spaces live in one store.
     """
     rng = random.Random(seed)
     space = store.add_space(
@@ -204,6 +207,7 @@ def generate_space(
             description="Synthetic space built by fake-confluence --generate",
             created_ms=_START_MS - 86400000,
             public=public,
+            type=space_type,
         )
     )
     label_objs = {name_: store.label(name_) for name_ in _LABEL_POOL + ("template",)}
@@ -211,7 +215,7 @@ def generate_space(
     depth = {}
     current_ids: List[int] = []
     next_position = {}
-    page_id = FIRST_PAGE_ID
+    page_id = first_page_id
     step_ms = _SPAN_MS // max(n, 1)
     body_rng = random.Random(seed * 7919 + 1)
     for i in range(n):

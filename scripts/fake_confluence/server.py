@@ -27,7 +27,8 @@ from . import render
 from .cql import CQLError, compile_cql
 from .faults import Faults, Stats
 from .paging import BadCursor, decode_cursor, desc_value, encode_cursor, order_key, page_slice
-from .store import PAGE_STATUSES, NotFound, Page, Space, Store, iso_ms, now_ms, parse_iso
+from .generator import generate_space
+from .store import PAGE_STATUSES, SPACE_STATUSES, SPACE_TYPES, NotFound, Page, Space, Store, iso_ms, now_ms, parse_iso
 
 JSON = "application/json;charset=UTF-8"
 BASIC_DEPRECATED = (
@@ -889,16 +890,29 @@ class FakeConfluence:
         return self._dc_offsets(req, entries, "/rest/api/content/search", render.normalize_expand(req.get("expand")))
 
     def dc_spaces(self, req: Request) -> Response:
+        """``GET /rest/api/space``: ``spaceKey`` (repeatable), ``type`` (global, personal),
+        ``status`` (current, archived; default both), offsets with the ``--dc-limit-cap`` quirk."""
         keys = req.getlist("spaceKey")
+        stype = req.get("type")
+        sstatus = req.get("status")
+        if stype is not None and stype not in ("global", "personal"):
+            raise self._v1_400("Invalid space type: %s" % stype)
+        if sstatus is not None and sstatus not in SPACE_STATUSES:
+            raise self._v1_400("Invalid space status: %s" % sstatus)
         start = self._v1_int(req, "start", 0)
-        limit = max(self._v1_int(req, "limit", 25), 1)
+        requested = max(self._v1_int(req, "limit", 25), 1)
+        cap = self.faults.settings.dc_limit_cap
+        limit = min(requested, cap) if cap else requested
         with self.store.lock:
-            spaces = sorted((s for s in self.store.spaces.values() if self.space_visible(s, req) and (not keys or s.key in keys)),
+            spaces = sorted((s for s in self.store.spaces.values()
+                             if self.space_visible(s, req) and (not keys or s.key in keys)
+                             and (stype is None or s.type == stype) and (sstatus is None or s.status == sstatus)),
                             key=lambda s: s.key)
             chunk = [self.v1.space(s) for s in spaces[start : start + limit]]
         links = {"base": self.base, "context": self.config.context_path}
-        if start + limit < len(spaces):
-            pairs = [(k, v) for k, v in req.pairs if k not in ("start", "limit")] + [("limit", str(limit)), ("start", str(start + limit))]
+        if start + len(chunk) < len(spaces):
+            # Like content listings: next advances by the *requested* limit (skips under a cap).
+            pairs = [(k, v) for k, v in req.pairs if k not in ("start", "limit")] + [("limit", str(requested)), ("start", str(start + requested))]
             links["next"] = "/rest/api/space?" + urllib.parse.urlencode(pairs)
         return _json(200, render.dumps({"results": chunk, "start": start, "limit": limit, "size": len(chunk), "_links": links}))
 
@@ -926,8 +940,8 @@ class FakeConfluence:
         }
 
     def _admin_space(self, space: Space) -> dict:
-        return {"id": str(space.id), "key": space.key, "name": space.name, "visible": space.visible,
-                "public": space.public, "pages": len(space.page_ids)}
+        return {"id": str(space.id), "key": space.key, "name": space.name, "type": space.type, "status": space.status,
+                "visible": space.visible, "public": space.public, "pages": len(space.page_ids)}
 
     def _space_from(self, data: dict) -> Space:
         if "spaceKey" in data:
@@ -969,19 +983,38 @@ class FakeConfluence:
                 with store.lock:
                     key = data["key"]
                     sid = int(data.get("id", max(store.spaces, default=10000) + 1))
-                    space = store.add_space(Space(id=sid, key=key, name=str(data.get("name", key)),
-                                                  description=str(data.get("description", "")),
-                                                  public=bool(data.get("public", False)), visible=bool(data.get("visible", True)),
-                                                  created_ms=now_ms()))
+                    stype = str(data.get("type", "global"))
+                    sstatus = str(data.get("status", "current"))
+                    if stype not in SPACE_TYPES or sstatus not in SPACE_STATUSES:
+                        raise ValueError("type must be one of %s, status one of %s" % (SPACE_TYPES, SPACE_STATUSES))
+                    if key in store.spaces_by_key or sid in store.spaces:
+                        raise ValueError("a space with key %s or id %d exists" % (key, sid))
+                    if "generate" in data:
+                        # Generated pages take ids after every existing one, from a round number.
+                        first = (store.next_page_id() // 100000 + 1) * 100000 + 1
+                        space = generate_space(store, int(data["generate"]), int(data.get("seed", 0)), key=key, space_id=sid,
+                                               name=data.get("name"), public=bool(data.get("public", False)),
+                                               first_page_id=first, space_type=stype)
+                        store.update_space(space, visible=bool(data.get("visible", True)), status=sstatus)
+                    else:
+                        space = store.add_space(Space(id=sid, key=key, name=str(data.get("name", key)),
+                                                      description=str(data.get("description", "")), type=stype, status=sstatus,
+                                                      public=bool(data.get("public", False)), visible=bool(data.get("visible", True)),
+                                                      created_ms=now_ms()))
                     return _admin_json(201, self._admin_space(space))
         m_space = re.fullmatch(r"/_fake/spaces/([^/]+)", path)
-        if m_space and m in ("POST", "PUT", "PATCH"):
+        if m_space and m in ("POST", "PUT", "PATCH", "DELETE"):
             space = store.spaces_by_key.get(urllib.parse.unquote(m_space.group(1)))
             if space is None:
                 raise NotFound("no space with key %s" % m_space.group(1))
+            if m == "DELETE":
+                removed = store.delete_space(space)
+                return _admin_json(200, {"deleted": space.key, "pages": removed})
             vis = data.get("visible")
             pub = data.get("public")
-            store.update_space(space, visible=None if vis is None else bool(vis), public=None if pub is None else bool(pub))
+            status = data.get("status")
+            store.update_space(space, visible=None if vis is None else bool(vis), public=None if pub is None else bool(pub),
+                               status=None if status is None else str(status))
             return _admin_json(200, self._admin_space(space))
         if path == "/_fake/pages" and m == "POST":
             with store.lock:

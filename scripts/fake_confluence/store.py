@@ -22,6 +22,8 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 #: Statuses a page may have in the store.
 PAGE_STATUSES = ("current", "archived", "draft", "trashed")
+SPACE_STATUSES = ("current", "archived")
+SPACE_TYPES = ("global", "collaboration", "knowledge_base", "personal")
 
 DEFAULT_AUTHOR = "557058:f2a1c1e4-0000-4000-8000-000000000001"
 
@@ -419,6 +421,22 @@ class Store:
                 self.attachments.pop(att.id, None)
             self._touch(tree=True)
 
+    def delete_space(self, space: Space) -> int:
+        """Remove a space and every page in it (purge); returns the number of pages removed."""
+        with self.lock:
+            doomed = set(space.page_ids)
+            for pid in space.page_ids:
+                page = self.pages.pop(pid)
+                for att in page.attachments:
+                    self.attachments.pop(att.id, None)
+            self.all_page_ids = [pid for pid in self.all_page_ids if pid not in doomed]
+            for key in [k for k in self.children if k[0] == space.id]:
+                del self.children[key]
+            del self.spaces[space.id]
+            del self.spaces_by_key[space.key]
+            self._touch(tree=True)
+            return len(doomed)
+
     def set_labels(self, page_id: int, names: Iterable[str]) -> Page:
         """Replace the labels; labels are not versioned in Confluence."""
         with self.lock:
@@ -434,12 +452,17 @@ class Store:
             self._changed(page, tree=True)
             return page
 
-    def update_space(self, space: Space, *, visible: Optional[bool] = None, public: Optional[bool] = None) -> Space:
+    def update_space(self, space: Space, *, visible: Optional[bool] = None, public: Optional[bool] = None,
+                     status: Optional[str] = None) -> Space:
         with self.lock:
+            if status is not None and status not in SPACE_STATUSES:
+                raise ValueError("bad space status %r (want one of %s)" % (status, ", ".join(SPACE_STATUSES)))
             if visible is not None:
                 space.visible = visible
             if public is not None:
                 space.public = public
+            if status is not None:
+                space.status = status
             for pid in space.page_ids:
                 self.pages[pid].cache.clear()
             self._touch(tree=True)

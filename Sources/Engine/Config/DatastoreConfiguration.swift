@@ -32,7 +32,8 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
     public var auth: AuthenticationKind
     public var email: String?
     public var tokenSource: TokenSource
-    /// Space keys; empty: the space named by `url`.
+    /// Space keys; empty: the space named by `url`; `["*"]` (``allSpacesKey`` alone): every
+    /// space the credentials can see, re-listed at every metadata sync (see ``includesAllSpaces``).
     public var spaces: [String]
     /// Roots of the page trees in scope; empty: whole spaces.
     public var rootPageIds: [String]
@@ -48,6 +49,18 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
     public var origin: String
 
     public static let defaultResyncInterval = 3_600
+
+    /// The `spaces` value that means every visible space: `spaces = *`, `--all-spaces`.
+    public static let allSpacesKey = "*"
+
+    /// Whether the scope is every space visible to the credentials (`spaces` is exactly `["*"]`).
+    ///
+    /// Every metadata sync lists the site's spaces first: global and personal spaces (and on
+    /// Cloud collaboration and knowledge-base spaces); archived spaces only with
+    /// ``includeArchived``. A space that appeared is synced in that cycle; the pages of a space
+    /// that was deleted, archived or became invisible are removed in that cycle. A listing that
+    /// fails, or that finds no space at all, ends the cycle before anything is changed.
+    public var includesAllSpaces: Bool { spaces == [Self.allSpacesKey] }
 
     public init(
         name: String, url: String, auth: AuthenticationKind = .apiToken, email: String? = nil,
@@ -77,12 +90,13 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
         try Self.validateName(name)
         let location: SpaceLocation
         do {
-            location = try SpaceLocation.parse(url)
+            location = try SpaceLocation.parse(url, allowingSiteURL: true)
         } catch {
             throw ConfigurationProblem(field: "url", message: error.message)
         }
-        if location.spaceKey == nil, location.pageId == nil, spaces.isEmpty {
-            throw ConfigurationProblem(field: "url", message: "the URL names no space; give a space URL or list `spaces`")
+        if location.isSiteOnly, spaces.isEmpty {
+            throw ConfigurationProblem(
+                field: "url", message: "the URL names no space; give a space URL, list `spaces`, or set `spaces = *` for every space")
         }
         switch auth {
         case .apiToken:
@@ -99,8 +113,21 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
         case .anonymous:
             break
         }
-        for key in spaces where key.isEmpty || !key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "~" || $0 == "_" }) {
-            throw ConfigurationProblem(field: "spaces", message: "“\(key)” is not a space key")
+        if spaces.contains(Self.allSpacesKey) {
+            guard spaces.count == 1 else {
+                throw ConfigurationProblem(
+                    field: "spaces", message: "`*` means every space and stands alone; list space keys or `*`, not both")
+            }
+            guard rootPageIds.isEmpty else {
+                throw ConfigurationProblem(
+                    field: "root_pages",
+                    message: "page trees cannot be combined with `spaces = *`: list the spaces that hold the root pages instead")
+            }
+        } else {
+            for key in spaces where key.isEmpty || !key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "~" || $0 == "_" }) {
+                throw ConfigurationProblem(
+                    field: "spaces", message: "“\(ConfigFile.shorten(key))” is not a space key (or `*` for every space)")
+            }
         }
         for id in rootPageIds where id.isEmpty || !id.allSatisfy(\.isNumber) {
             throw ConfigurationProblem(field: "root_pages", message: "“\(id)” is not a page id (digits only)")

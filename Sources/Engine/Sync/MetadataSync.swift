@@ -8,6 +8,10 @@ import Storage
 /// each batch against the manifest in one write transaction. Only after the listing completed
 /// are pages that were not seen removed, so an interrupted listing never deletes anything.
 /// No timestamp decides what changed: only version numbers and presence.
+///
+/// With `spaces = *` the spaces themselves are listed first (by ``SiteAccess/connect(_:credentials:)``,
+/// completely, or the cycle does not start): pages of a space that is no longer listed are simply
+/// not seen, so they are removed like any other page that left the scope, in the same cycle.
 struct MetadataSync {
     let core: EngineCore
     let datastore: UInt64
@@ -46,9 +50,12 @@ struct MetadataSync {
 
         // Pages carrying an excluded label: listings do not include labels, one query per label does.
         var labelled: [String: [String]] = [:]
+        // With every space in scope, one site-wide query per label replaces one per space and label.
+        let spaceClauses = configuration.includesAllSpaces
+            ? [""] : spaces.map { "space = \"\(Self.cqlEscape($0.key))\" and " }
         for label in configuration.excludeLabels {
-            for space in spaces {
-                let cql = "type = page and space = \"\(Self.cqlEscape(space.key))\" and label = \"\(Self.cqlEscape(label))\""
+            for spaceClause in spaceClauses {
+                let cql = "type = page and " + spaceClause + "label = \"\(Self.cqlEscape(label))\""
                 do {
                     for try await batch in client.search(cql: cql) {
                         for page in batch { labelled[page.id, default: []].append(label.lowercased()) }
@@ -63,6 +70,8 @@ struct MetadataSync {
         var statuses: Set<PageStatus> = [.current]
         if configuration.includeArchived { statuses.insert(.archived) }
         var listed = 0
+        // Spaces listed at connect that were gone by the time their pages were listed.
+        var vanished: Set<String> = []
         for space in spaces {
             do {
                 for try await batch in client.pages(in: space, statuses: statuses) {
@@ -85,6 +94,11 @@ struct MetadataSync {
                 }
             } catch let error as SyncFailure {
                 throw error
+            } catch let error as ConfluenceError where configuration.includesAllSpaces && error.kind == .spaceNotFound {
+                // Deleted or hidden since the space listing: out of scope, like an unlisted space.
+                vanished.insert(space.key)
+                core.logger.notice("space \(space.key) disappeared while \(configuration.name) was listing it; its pages are removed",
+                                   metadata: ["datastore": "\(configuration.name)", "space": "\(space.key)"])
             } catch let error as ConfluenceError {
                 throw SyncFailure(error)
             } catch {
@@ -92,10 +106,12 @@ struct MetadataSync {
             }
         }
 
-        try finishListing(cycle: cycle, configuration: configuration)
+        try finishListing(cycle: cycle, configuration: configuration, vanishedSpaces: vanished)
         let pending = try storage { try core.store.read { txn in try core.tables.counts(txn, datastore: datastore)["disposition.pending"] ?? 0 } }
-        core.logger.info("listed \(listed) pages of \(configuration.name); \(pending) to process",
-                         metadata: ["datastore": "\(configuration.name)", "pages_listed": "\(listed)", "pages_pending": "\(pending)"])
+        let spacesListed = spaces.count - vanished.count
+        core.logger.info("listed \(listed) pages in \(spacesListed) spaces of \(configuration.name); \(pending) to process",
+                         metadata: ["datastore": "\(configuration.name)", "pages_listed": "\(listed)", "pages_pending": "\(pending)",
+                                    "spaces_listed": "\(spacesListed)"])
         return pending > 0 ? .process(pending: pending) : .ready
     }
 
@@ -132,9 +148,10 @@ struct MetadataSync {
         if entry != old { try core.tables.putPage(txn, datastore: datastore, old: old, new: entry) }
     }
 
-    /// After a complete listing: removes pages that were not seen, applies page-tree scope,
-    /// and records the estimate. Runs in bounded transactions; running it twice is harmless.
-    private func finishListing(cycle: UInt64, configuration: DatastoreConfiguration) throws(SyncFailure) {
+    /// After a complete listing: removes pages that were not seen (or whose space vanished
+    /// part-way through its listing), applies page-tree scope, and records the estimate. Runs
+    /// in bounded transactions; running it twice is harmless.
+    private func finishListing(cycle: UInt64, configuration: DatastoreConfiguration, vanishedSpaces: Set<String>) throws(SyncFailure) {
         try storage {
             // What to change, gathered in a read snapshot first (never scan a table while writing it).
             var changes: [(String, PageDisposition, String?)] = []
@@ -142,7 +159,7 @@ struct MetadataSync {
             try core.store.read { txn in
                 try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
                     let entry = coded.value
-                    if entry.seenInCycle != cycle {
+                    if entry.seenInCycle != cycle || vanishedSpaces.contains(entry.spaceKey) {
                         if entry.disposition != .deleted {
                             changes.append((entry.pageId, .deleted, "not_listed"))
                         }

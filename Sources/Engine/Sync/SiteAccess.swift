@@ -24,7 +24,7 @@ final class SiteAccess: Sendable {
 
     /// Records the rate a datastore asks for, before its site's governor is first made.
     func noteRateLimit(_ rate: Double?, for url: String) {
-        guard let rate, let location = try? SpaceLocation.parse(url) else { return }
+        guard let rate, let location = try? SpaceLocation.parse(url, allowingSiteURL: true) else { return }
         rateLimits.set(rate, for: location.site.origin)
     }
 
@@ -69,16 +69,46 @@ final class SiteAccess: Sendable {
         return text
     }
 
-    /// Connects to the configured space: confirms the site's kind and that the space is visible.
+    /// Connects to the configured scope: confirms the site's kind and resolves the spaces.
+    ///
+    /// - A space (or page) URL and no `spaces`: that space.
+    /// - Listed keys: each of them (a missing or invisible one fails the cycle).
+    /// - `spaces = *`: every space the site lists for these credentials, listed completely now
+    ///   (a failure part-way throws, so the cycle never starts on a partial listing). A listing
+    ///   with no space at all fails too: on Data Center a wrong token is anonymous and sees
+    ///   nothing, which must not empty the datastore.
     func connect(_ configuration: DatastoreConfiguration, credentials: ConfluenceCredentials) async throws(SyncFailure) -> (ConfluenceClient, [Space]) {
         let location: SpaceLocation
         do {
-            location = try SpaceLocation.parse(configuration.url)
+            location = try SpaceLocation.parse(configuration.url, allowingSiteURL: true)
         } catch {
             throw .configuration(error.message)
         }
         let governor = governors.governor(for: location.site)
+        if configuration.includesAllSpaces {
+            let (client, spaces) = try await allSpaces(location.site, configuration: configuration, credentials: credentials,
+                                                       governor: governor)
+            guard !spaces.isEmpty else {
+                var isPAT = false
+                if case .personalAccessToken = credentials { isPAT = true }
+                throw .permanent(FailureReason(
+                    kind: .spaceNotFound,
+                    message: "Confluence lists no space these credentials can see, so `spaces = *` has nothing to index. "
+                        + "Check that the account has View permission on some space"
+                        + (isPAT ? "; on Data Center a wrong or expired personal access token "
+                            + "is treated as anonymous, so also check the token." : ".")))
+            }
+            return (client, spaces)
+        }
         do {
+            if location.isSiteOnly {
+                // validate() guarantees listed keys here.
+                let client = try await ConfluenceClient.connect(
+                    toSite: location.site, credentials: credentials, governor: governor, options: clientOptions())
+                var spaces: [Space] = []
+                for key in configuration.spaces { spaces.append(try await client.space(key: key)) }
+                return (client, spaces)
+            }
             let (client, firstSpace) = try await ConfluenceClient.connect(
                 to: location, credentials: credentials, governor: governor, options: clientOptions())
             guard !configuration.spaces.isEmpty else { return (client, [firstSpace]) }
@@ -90,6 +120,25 @@ final class SiteAccess: Sendable {
                 } else {
                     spaces.append(try await client.space(key: key))
                 }
+            }
+            return (client, spaces)
+        } catch {
+            throw SyncFailure(error)
+        }
+    }
+
+    /// The site (whatever space its URL names, which `*` does not need) and every space it
+    /// lists, each once.
+    private func allSpaces(
+        _ site: ConfluenceSite, configuration: DatastoreConfiguration, credentials: ConfluenceCredentials, governor: RateGovernor
+    ) async throws(SyncFailure) -> (ConfluenceClient, [Space]) {
+        do {
+            let client = try await ConfluenceClient.connect(
+                toSite: site, credentials: credentials, governor: governor, options: clientOptions())
+            var seen: Set<String> = []
+            var spaces: [Space] = []
+            for try await batch in client.spaces(includeArchived: configuration.includeArchived) {
+                for space in batch where seen.insert(space.id).inserted { spaces.append(space) }
             }
             return (client, spaces)
         } catch {
