@@ -134,10 +134,40 @@ struct Update: AsyncParsableCommand {
     @OptionGroup var scope: ScopeOptions
     @Option(name: .customLong("include-archived"), help: ArgumentHelp("Index archived pages (true or false).", valueName: "bool"))
     var includeArchived: Bool?
+    @Option(name: .customLong("clear"), help: ArgumentHelp(
+        "Empty a list setting (repeatable); clearing spaces goes back to the space in the URL.",
+        valueName: "setting"))
+    var clear: [ClearableSetting] = []
     @Flag(help: "Print the new status as JSON.") var json = false
+
+    /// The list settings `--clear` can empty (repeating options can only add values).
+    enum ClearableSetting: String, CaseIterable, ExpressibleByArgument {
+        case spaces, rootPages = "root-pages", includeTitles = "include-titles"
+        case excludeTitles = "exclude-titles", excludeLabels = "exclude-labels"
+    }
+
+    func validate() throws {
+        let given: [(ClearableSetting, Bool)] = [
+            (.spaces, !scope.spaceScope.isEmpty), (.rootPages, !scope.rootPages.isEmpty),
+            (.includeTitles, !scope.includeTitles.isEmpty), (.excludeTitles, !scope.excludeTitles.isEmpty),
+            (.excludeLabels, !scope.excludeLabels.isEmpty),
+        ]
+        for (setting, isSet) in given where isSet && clear.contains(setting) {
+            throw ValidationError("--clear \(setting.rawValue) and a new value for it cannot go together: give only the new values")
+        }
+    }
 
     func run() async throws {
         var changes = DatastoreChanges()
+        for setting in clear {
+            switch setting {
+            case .spaces: changes.spaces = []
+            case .rootPages: changes.rootPageIds = []
+            case .includeTitles: changes.includeTitles = []
+            case .excludeTitles: changes.excludeTitles = []
+            case .excludeLabels: changes.excludeLabels = []
+            }
+        }
         changes.url = url
         changes.email = email
         changes.auth = auth?.rawValue

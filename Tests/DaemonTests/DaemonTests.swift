@@ -57,6 +57,34 @@ struct DaemonTests {
         }
     }
 
+    @Test("tributaryctl update --clear empties a list filter; clearing and setting the same one is a usage error")
+    func updateClearsFilters() async throws {
+        try await FakeConfluence.with(["--generate", "40", "--seed", "5", "--email", DaemonHarness.email, "--token", DaemonHarness.token]) { fake in
+            let harness = try DaemonHarness(fake: fake)
+            defer { harness.remove() }
+            try await harness.startDaemon()
+            try await harness.create(extra: ["--include-title", "No page is called this*"])
+            try await harness.waitReady()
+            let before = try await harness.ctl(["status", "gen", "--json"]).json()
+            #expect((before["pages"] as? [String: Any])?["indexed"] as? Int == 0)
+
+            let conflicting = try await harness.ctl(["update", "gen", "--clear", "include-titles", "--include-title", "A*"])
+            #expect(conflicting.status == 2, "\(conflicting.stderr)")
+            let cleared = try await harness.ctl(["update", "gen", "--clear", "include-titles", "--json"])
+            #expect(cleared.status == 0, "\(cleared.stderr)")
+            #expect(try await harness.ctl(["resync", "gen"]).status == 0)
+            var indexed = 0
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, indexed == 0 {
+                let status = try await harness.ctl(["status", "gen", "--json"]).json()
+                if status["state"] as? String == "ready" { indexed = (status["pages"] as? [String: Any])?["indexed"] as? Int ?? 0 }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(indexed > 0, "the cleared title filter still applies: \(harness.tail())")
+            #expect(await harness.stopDaemon().status == 0)
+        }
+    }
+
     @Test("Killed with SIGKILL 10 times during a sync of 3,000 pages, the final manifest, index and ledger equal an uninterrupted run's")
     func crashResume() async throws {
         try await FakeConfluence.with(["--generate", "3000", "--seed", "9", "--email", DaemonHarness.email, "--token", DaemonHarness.token], maxSeconds: 900) { fake in
