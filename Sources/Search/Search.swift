@@ -5,10 +5,11 @@
 // - Tokenizer/: `Tokenizer` (segmentation, case and diacritic folding, Snowball stemming via
 //   libstemmer); `TermScanner` is its byte loop, `Vocabulary` interns terms for the hot paths.
 // - Index/: the table layout (`SearchTables`), key and value codecs (`IndexKeys`,
-//   `PostingEntry`, `LengthCode`, `StoredChunk` and its `ChunkPieces`, `ChunkTerms`,
-//   `IndexStatistics`), and the writer: `prepare` (tokenise, count and encode, no storage;
-//   `BatchTerms` and `BatchPostings` group a batch's postings by term) and `apply` (puts
-//   inside the caller's `WriteTransaction`), plus removal and `audit`.
+//   `PostingEntry`, `LengthCode`, `StoredChunk` and its `ChunkPieces`, `IndexStatistics`,
+//   `IndexFormat`), and the writer: `prepare` (tokenise, count and encode, no storage;
+//   `ChunkAnalysis` counts a chunk, `BatchTerms` and `BatchPostings` group a batch's
+//   postings by term) and `apply` (puts inside the caller's `WriteTransaction`), plus
+//   removal and `audit`.
 // - Query/: `SearchQuery` parsing, posting lists and BM25F scoring with a top-k heap,
 //   phrase re-ranking, snippets, and `SearchIndex.search`.
 //
@@ -18,19 +19,24 @@
 //                                             anchor, url hint, field lengths, text; cut into
 //                                             pieces of ≤ 1,000 bytes under (ds, chunk id, n)
 //                                             so no record needs LMDB overflow pages
-//   search.chunk-terms     (ds, chunk id)  → ChunkTerms: body length code + (term, packed field
-//                                             tfs) per distinct term: exactly the postings the
-//                                             chunk added, so removal deletes exactly those
 //   search.postings        (ds, term)      → DUPSORT|DUPFIXED 8-byte PostingEntry per chunk:
 //                                             40-bit chunk id | 8-bit length code | 2-bit title
 //                                             tf | 3-bit heading tf | 11-bit body tf, big-endian
 //   search.pages           (ds, page id)   → DUPSORT|DUPFIXED 8-byte chunk ids
 //   search.stats           ds              → IndexStatistics: next chunk id, chunk and page
-//                                             counts, field length sums (BM25's N and averages)
+//                                             counts, field length sums (BM25's N and averages),
+//                                             layout version and analysis fingerprint
+//
+// A chunk's postings are not stored with it: removal analyses the stored chunk (title, heading
+// path, text) again, which yields exactly the postings it added as long as the analysis is the
+// same, and deletes those, failing on any that is missing. `IndexFormat` records the layout
+// and a fingerprint of the analysis (rules version and the stems of a probe text) in the
+// statistics; writes refuse a datastore recorded with others, which must then be rebuilt.
 //
 // Chunk ids come from the per-datastore counter and are never reused, so a new posting is
 // always above every existing one under its term and a DUPSORT value is never overwritten in
 // place (LMDB 0.9.24's caveat, engineering notes §1.4). `prepare` does everything that needs
 // no chunk id (tokenising, counting, encoding records, grouping postings by term in key
 // order); `apply` numbers the chunks and writes each term's postings of the batch with one
-// bulk put (Storage's `putDuplicates`: MDB_MULTIPLE, appended with MDB_APPENDDUP).
+// bulk put (Storage's `putDuplicates`: MDB_MULTIPLE, appended with MDB_APPENDDUP), all terms
+// through one cursor.

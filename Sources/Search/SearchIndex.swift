@@ -13,8 +13,7 @@ public struct SearchIndex: Sendable {
 
     /// Names of the tables the index uses (for operators and backups).
     public static let tableNames = [
-        SearchTables.chunksName, SearchTables.chunkTermsName, SearchTables.postingsName,
-        SearchTables.pagesName, SearchTables.statsName,
+        SearchTables.chunksName, SearchTables.postingsName, SearchTables.pagesName, SearchTables.statsName,
     ]
 
     /// Opens (creating if needed) the index tables. Call it outside any transaction.

@@ -59,39 +59,81 @@ extension WriteTransaction {
             throw .invalidSize(path: store.path, table: table.name,
                                detail: "\(encodedValues.count) bytes are not a whole number of \(size)-byte values")
         }
-        let count = encodedValues.count / size
-        guard count > 0, let base = encodedValues.baseAddress else { return 0 }
+        guard encodedValues.count > 0 else { return 0 }
         let entriesBefore = try self.count(table)
         let cursor = try openCursor(table)
         defer { mdb_cursor_close(cursor) }
         try withValue(key) { (keyVal: inout MDB_val) throws(StorageError) in
-            // Appending first: values above every stored one go to the end without a search,
-            // and full pages split the way appends do, leaving them full. LMDB refuses at the
-            // first value that is not above the last (storing nothing for it); the rest then
-            // goes through ordinary inserts.
-            var flags = UInt32(MDB_MULTIPLE | MDB_APPENDDUP)
-            var done = 0
-            while done < count {
-                let remaining = count - done
-                // MDB_MULTIPLE takes two MDB_vals: the first value and its size, then the count,
-                // which LMDB overwrites with how many it wrote.
-                var values = (MDB_val(mv_size: size, mv_data: UnsafeMutableRawPointer(mutating: base + done * size)),
-                              MDB_val(mv_size: remaining, mv_data: nil))
-                let rc = withUnsafeMutableBytes(of: &values) { pair in
-                    mdb_cursor_put(cursor, &keyVal, pair.baseAddress!.assumingMemoryBound(to: MDB_val.self), flags)
-                }
-                let written = values.1.mv_size
-                if rc == MDB_KEYEXIST, flags & UInt32(MDB_APPENDDUP) != 0 {
-                    flags = UInt32(MDB_MULTIPLE)
-                    done += written
-                    continue
-                }
-                try check(rc, "put duplicates into '\(table.name)'", table.name)
-                // Ordinary inserts stop early, reporting success, at a value equal to the key's
-                // only stored value (LMDB 0.9): it is already there, so carry on after it.
-                done += written < remaining ? written + 1 : written
+            try putDuplicates(encodedValues, size: size, under: &keyVal, cursor: cursor, table: table)
+        }
+        return try self.count(table) - entriesBefore
+    }
+
+    /// ``putDuplicates(_:_:encodedValues:)`` for many keys through one cursor: `body` calls
+    /// the function it is given once per key with that key's encoded values. With the keys in
+    /// ascending order LMDB finds each one from the leaf page the cursor is on, instead of
+    /// searching the tree from its root and opening a cursor per key.
+    /// Errors thrown by `body` (the writes' among them) end the call and must abandon the
+    /// transaction, as any failed write does.
+    /// - Returns: how many values were new, over all keys.
+    @discardableResult
+    public func putDuplicates<K, V: FixedSizeStorable>(
+        _ table: Table<K, V>,
+        runs body: (_ put: (K, UnsafeRawBufferPointer) throws(StorageError) -> Void) throws -> Void
+    ) throws -> Int {
+        try ensureUsable(table)
+        guard table.options.isSuperset(of: [.duplicateSort, .duplicateFixed]) else {
+            throw StorageError.incompatible(path: store.path, detail: "table '\(table.name)' is not duplicate-sorted and fixed")
+        }
+        let size = V.storageSize
+        let entriesBefore = try self.count(table)
+        let cursor = try openCursor(table)
+        defer { mdb_cursor_close(cursor) }
+        try body { (key: K, encodedValues: UnsafeRawBufferPointer) throws(StorageError) in
+            guard size > 0, encodedValues.count % size == 0 else {
+                throw .invalidSize(path: store.path, table: table.name,
+                                   detail: "\(encodedValues.count) bytes are not a whole number of \(size)-byte values")
+            }
+            guard encodedValues.count > 0 else { return }
+            try withValue(key) { (keyVal: inout MDB_val) throws(StorageError) in
+                try putDuplicates(encodedValues, size: size, under: &keyVal, cursor: cursor, table: table)
             }
         }
         return try self.count(table) - entriesBefore
+    }
+
+    /// Writes `encodedValues` (whole `size`-byte values, not empty) under `keyVal` with `cursor`.
+    private func putDuplicates<K, V>(
+        _ encodedValues: UnsafeRawBufferPointer, size: Int, under keyVal: inout MDB_val, cursor: OpaquePointer,
+        table: Table<K, V>
+    ) throws(StorageError) {
+        let count = encodedValues.count / size
+        let base = encodedValues.baseAddress!
+        // Appending first: values above every stored one go to the end without a search,
+        // and full pages split the way appends do, leaving them full. LMDB refuses at the
+        // first value that is not above the last (storing nothing for it); the rest then
+        // goes through ordinary inserts.
+        var flags = UInt32(MDB_MULTIPLE | MDB_APPENDDUP)
+        var done = 0
+        while done < count {
+            let remaining = count - done
+            // MDB_MULTIPLE takes two MDB_vals: the first value and its size, then the count,
+            // which LMDB overwrites with how many it wrote.
+            var values = (MDB_val(mv_size: size, mv_data: UnsafeMutableRawPointer(mutating: base + done * size)),
+                          MDB_val(mv_size: remaining, mv_data: nil))
+            let rc = withUnsafeMutableBytes(of: &values) { pair in
+                mdb_cursor_put(cursor, &keyVal, pair.baseAddress!.assumingMemoryBound(to: MDB_val.self), flags)
+            }
+            let written = values.1.mv_size
+            if rc == MDB_KEYEXIST, flags & UInt32(MDB_APPENDDUP) != 0 {
+                flags = UInt32(MDB_MULTIPLE)
+                done += written
+                continue
+            }
+            try check(rc, "put duplicates into '\(table.name)'", table.name)
+            // Ordinary inserts stop early, reporting success, at a value equal to the key's
+            // only stored value (LMDB 0.9): it is already there, so carry on after it.
+            done += written < remaining ? written + 1 : written
+        }
     }
 }

@@ -60,8 +60,11 @@ enum SearchBench {
                     Measure.rate(corpus.chunkCount, ours.buildSeconds) + " chunks, "
                     + String(format: "%.2f s CPU, %.2f× FTS5's speed", ours.cpuSeconds, fts.buildSeconds / ours.buildSeconds)
                     + " (tokenising on a 2nd thread)")
+        Measure.row("  prepare CPU / apply CPU / writer idle", String(format: "%.2f/%.2f/%.2f", ours.prepareCPUSeconds,
+                                                                        ours.applyCPUSeconds, ours.waitSeconds),
+                    String(format: "seconds; one thread: %.2f/%.2f CPU", sequential.prepareCPUSeconds, sequential.applyCPUSeconds))
         Measure.row("postings written", "\(ours.postingCount)",
-                    "8 bytes each (DUPSORT|DUPFIXED), one bulk put per term and batch (MDB_MULTIPLE)")
+                    "8 bytes each (DUPSORT|DUPFIXED), one bulk put per term and batch (MDB_MULTIPLE), one cursor")
         Measure.row("size: Tributary index (LMDB)", megabytes(ours.usedBytes),
                     "file high-water mark; \(megabytes(ours.compactBytes)) compacted copy")
         Measure.row("size: SQLite FTS5", megabytes(fts.sizeBytes), "database file, text included as in LMDB")
@@ -85,15 +88,50 @@ enum SearchBench {
 
     /// Only the one-thread index build, repeated: the suite to run under a profiler.
     static func runBuild() throws {
-        print("search index build (one thread, \(batchPages) pages per synced transaction), five runs")
+        // More runs (TRIBUTARY_BENCH_RUNS) give a profiler more samples of the build itself.
+        let runs = ProcessInfo.processInfo.environment["TRIBUTARY_BENCH_RUNS"].flatMap(Int.init) ?? 5
+        print("search index build (one thread, \(batchPages) pages per synced transaction), \(runs) runs")
         let corpus = try Corpus.load()
-        for _ in 0..<5 {
+        for _ in 0..<runs {
             let built = try OurIndex(corpus: corpus, pipelined: false)
             Measure.row("build", String(format: "%.3f s", built.buildSeconds),
                         String(format: "prepare %.3f (CPU %.3f), apply %.3f (CPU %.3f), commit %.3f s; %.1f MB used, %.1f MB compacted",
                                built.prepareSeconds, built.prepareCPUSeconds, built.applySeconds, built.applyCPUSeconds,
                                built.commitSeconds,
                                Double(built.usedBytes) / 1e6, Double(built.compactBytes) / 1e6))
+            // Every fifth page indexed again, as an edited page is: its old chunks and postings go.
+            let updates = stride(from: 0, to: corpus.pages.count, by: 5).map {
+                PageUpdate(page: corpus.pages[$0].page, chunks: corpus.pages[$0].chunks)
+            }
+            let cpuBefore = Measure.threadCPUSeconds()
+            let replacing = try Measure.seconds {
+                for start in stride(from: 0, to: updates.count, by: batchPages) {
+                    let batch = Array(updates[start..<min(start + batchPages, updates.count)])
+                    let prepared = try built.index.prepare(batch, tokenizer: built.tokenizer)
+                    try built.store.write { txn in _ = try built.index.apply(prepared, datastore: OurIndex.datastore, in: txn) }
+                }
+            }
+            Measure.row("  replace every 5th page", String(format: "%.3f s", replacing),
+                        String(format: "CPU %.3f s, %d pages", Measure.threadCPUSeconds() - cpuBefore, updates.count))
+        }
+    }
+
+    /// The top ten of every bench query, with exact scores, snippets and the index counters:
+    /// diff two runs' output to check that an index change kept rankings identical.
+    static func runResults() throws {
+        let corpus = try Corpus.load()
+        let built = try OurIndex(corpus: corpus, pipelined: false)
+        try built.store.read { txn in
+            print("statistics: \(try built.index.statistics(datastore: OurIndex.datastore, in: txn))")
+            print("postings: \(built.postingCount)")
+            for query in QuerySet.queries + ["apt pinning", "\"unattended upgrades\"", "fstab mount options"] {
+                print("query: \(query)")
+                let results = try built.index.search(query, datastore: OurIndex.datastore, in: txn, tokenizer: built.tokenizer)
+                for result in results {
+                    print("  \(result.pageID) #\(result.ordinal) id \(result.chunkID) score \(result.score.bitPattern) "
+                        + String(format: "%.6f", result.score) + " \(result.snippet.prefix(80).replacingOccurrences(of: "\n", with: " "))")
+                }
+            }
         }
     }
 
@@ -288,6 +326,8 @@ extension SearchBench {
         /// CPU time of this thread in prepare and apply: steadier than wall time on a busy machine.
         var prepareCPUSeconds = 0.0
         var applyCPUSeconds = 0.0
+        /// Pipelined builds only: how long the writer waited for prepared batches.
+        var waitSeconds = 0.0
         var usedBytes = 0
         var compactBytes = 0
         var postingCount = 0
@@ -354,6 +394,7 @@ extension SearchBench {
             let queue = Handoff<PreparedPages>(capacity: 2)
             let index = self.index
             let producer = Thread {
+                let cpuBefore = Measure.threadCPUSeconds()
                 do {
                     let tokenizer = try Tokenizer()
                     for batch in batches { queue.put(.success(try index.prepare(batch, tokenizer: tokenizer))) }
@@ -362,12 +403,18 @@ extension SearchBench {
                 } catch {
                     queue.put(.failure(.stemmerUnavailable(algorithm: "\(error)")))
                 }
+                queue.producerCPUSeconds = Measure.threadCPUSeconds() - cpuBefore
             }
             producer.start()
             for _ in batches {
-                let prepared = try queue.take().get()
+                let (item, waited) = Measure.timed { queue.take() }
+                let prepared = try item.get()
+                waitSeconds += waited
+                let cpuBefore = Measure.threadCPUSeconds()
                 try store.write { txn in try index.apply(prepared, datastore: Self.datastore, in: txn) }
+                applyCPUSeconds += Measure.threadCPUSeconds() - cpuBefore
             }
+            prepareCPUSeconds = queue.waitForProducer()
         }
 
         /// Seconds per query, each in a read transaction of its own, as the daemon serves them.
@@ -548,10 +595,32 @@ extension SearchBench {
 
     /// A bounded hand-off between two threads.
     final class Handoff<Value: Sendable>: @unchecked Sendable {
-        // Safety: `items` is only touched under `condition`.
+        // Safety: `items`, `done` and `cpu` are only touched under `condition`.
         private let condition = NSCondition()
         private var items: [Result<Value, SearchError>] = []
         private let capacity: Int
+        private var done = false
+        private var cpu = 0.0
+
+        /// Set by the producer when it is done: the CPU seconds it used.
+        var producerCPUSeconds: Double {
+            get { condition.withLock { cpu } }
+            set {
+                condition.withLock {
+                    cpu = newValue
+                    done = true
+                    condition.broadcast()
+                }
+            }
+        }
+
+        /// Waits until the producer has set ``producerCPUSeconds`` and returns it.
+        func waitForProducer() -> Double {
+            condition.lock()
+            defer { condition.unlock() }
+            while !done { condition.wait() }
+            return cpu
+        }
 
         init(capacity: Int) {
             self.capacity = capacity

@@ -6,10 +6,12 @@ let suites: [String: () throws -> Void] = [
     "storage": StorageBench.run,
     "search": SearchBench.run,
     "search-build": SearchBench.runBuild,
+    "search-results": SearchBench.runResults,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
-/// `search-build` only repeats part of `search`, for profiling: `all` leaves it out.
+/// `search-build` only repeats part of `search`, for profiling, and `search-results` dumps
+/// rankings to compare across index changes: `all` leaves them out.
 let names = requested.isEmpty || requested == ["all"] ? ["search", "storage"] : requested
 for name in names {
     guard let suite = suites[name] else {

@@ -71,7 +71,6 @@ struct IndexTests {
         let empty = try fixture.rawRecordCounts()
         #expect(empty[SearchTables.postingsName] == 0)
         #expect(empty[SearchTables.chunksName] == 0)
-        #expect(empty[SearchTables.chunkTermsName] == 0)
         #expect(empty[SearchTables.pagesName] == 0)
         let emptied = try fixture.store.read { try fixture.index.statistics(datastore: 1, in: $0) }
         #expect(emptied.chunkCount == 0 && emptied.pageCount == 0 && emptied.totalBodyLength == 0)
@@ -111,6 +110,46 @@ struct IndexTests {
         }
         let counts = try fixture.rawRecordCounts()
         #expect(counts.filter { $0.key != SearchTables.statsName }.values.allSatisfy { $0 == 0 })
+    }
+
+    @Test("Removal derives a chunk's postings from its text; what it cannot find is an error, never left stale")
+    func derivedRemovalIsChecked() throws {
+        let fixture = try IndexFixture()
+        try fixture.add(Self.install)
+        try fixture.add(Self.backup)
+
+        // A posting gone behind the index's back: removing its page fails and changes nothing.
+        let raw = try #require(fixture.store.read { txn in
+            try txn.get(fixture.index.tables.postings, TermKey(datastore: 1, term: "worker"))
+        })
+        let deleted = try fixture.store.write { txn in
+            try txn.delete(fixture.index.tables.postings, TermKey(datastore: 1, term: "worker"), value: raw)
+        }
+        #expect(deleted)
+        #expect(try fixture.audit().problems.contains { $0.hasPrefix("missing posting 'worker'") })
+        #expect(throws: SearchError.self) { try fixture.remove("100") }
+        #expect(try fixture.search("worker").isEmpty)
+        #expect(try fixture.search("tributary").contains { $0.pageID == "100" })
+        try fixture.store.write { txn in try txn.put(fixture.index.tables.postings, TermKey(datastore: 1, term: "worker"), raw) }
+        #expect(try fixture.audit().problems == [])
+
+        // A datastore recorded with another analysis is refused for writes, not half-cleaned.
+        try fixture.store.write { txn in
+            var stats = try fixture.index.statistics(datastore: 1, in: txn)
+            stats.analysis ^= 1
+            try txn.put(fixture.index.tables.stats, 1, stats)
+        }
+        #expect(try !fixture.audit().problems.isEmpty)
+        #expect(throws: SearchError.self) { try fixture.remove("200") }
+        #expect(throws: SearchError.self) { try fixture.add(Self.backup) }
+        #expect(throws: SearchError.self) { try fixture.add(TestPage(id: "300", title: "New", sections: [("", "Fresh text.")])) }
+        #expect(try fixture.search("mdb_copy").first?.pageID == "200")
+
+        // An empty datastore takes this build's format, whatever it was written with before.
+        try fixture.store.write { try fixture.index.removeDatastore(1, in: $0) }
+        try fixture.add(Self.backup)
+        try fixture.remove("200")
+        #expect(try fixture.rawRecordCounts().filter { $0.key != SearchTables.statsName }.values.allSatisfy { $0 == 0 })
     }
 
     @Test("Datastores sharing a store never see each other")

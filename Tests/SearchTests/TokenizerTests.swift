@@ -115,6 +115,19 @@ struct TokenizerTests {
             #expect(ids.map { terms[Int($0)] } == tokenizer.terms(in: text))
             #expect(tokenizer.occurrences(in: text).map(\.byteRange) == tokenizer.tokens(in: text).map(\.byteRange))
         }
+        // The ASCII fast path decides connectors, suffixes and cuts as the general rules do.
+        let pieces = ["a", "Z", "q", "7", "0", "_", ".", "'", "+", "#", " ", "-", "/", "é", "É", "’", "ß", "\u{301}",
+                      "東", "—", "ж", "\n", "run", "NING", "ed", "x86", "v2", "C", "don", String(repeating: "k", count: 70)]
+        for _ in 0..<400 {
+            let text = (0..<Int.random(in: 1...40, using: &generator))
+                .map { _ in pieces.randomElement(using: &generator)! }.joined()
+            var ids: [Int32] = []
+            tokenizer.scanTermIDs(text) { ids.append($0) }
+            let terms = tokenizer.vocabularyTerms
+            #expect(ids.map { terms[Int($0)] } == tokenizer.terms(in: text), "\(text.debugDescription)")
+            #expect(tokenizer.occurrences(in: text).map(\.byteRange) == tokenizer.tokens(in: text).map(\.byteRange),
+                    "\(text.debugDescription)")
+        }
         // Words with one stem share one id.
         var ids: [Int32] = []
         tokenizer.scanTermIDs("connect connected connecting") { ids.append($0) }

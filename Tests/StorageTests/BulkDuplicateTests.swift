@@ -78,6 +78,48 @@ struct BulkDuplicateTests {
         try restored.read { txn in try Self.verify(txn, restoredPostings, against: model) }
     }
 
+    @Test("Many keys through one cursor, in key order or not, write what one bulk put per key writes")
+    func runsThroughOneCursor() throws {
+        let temporary = try TemporaryStore()
+        let store = try temporary.opened
+        let postings = try Self.openPostings(store)
+        var random = Generator(seed: 0x7275_6e73)
+        var model: [String: Set<UInt64>] = [:]
+        let keys = (0..<40).map { String(format: "term-%02d", $0) }
+        for round in 0..<12 {
+            var batches = keys.filter { _ in random.next() % 3 != 0 }.map { key in
+                (key, Self.randomBatch(existing: model[key, default: []], random: &random).sorted())
+            }
+            if round % 4 == 3 { batches.shuffle(using: &random) }
+            let added = try store.write { txn in
+                try txn.putDuplicates(postings) { put in
+                    for (key, values) in batches {
+                        var encoded = [UInt8]()
+                        for value in values { value.withStorageBytes { encoded.append(contentsOf: $0) } }
+                        try encoded.withUnsafeBytes { try put(key, $0) }
+                    }
+                }
+            }
+            var expectedAdded = 0
+            for (key, values) in batches {
+                let merged = model[key, default: []].union(values)
+                expectedAdded += merged.count - model[key, default: []].count
+                model[key] = merged.isEmpty ? nil : merged
+            }
+            #expect(added == expectedAdded, "round \(round)")
+            try store.read { txn in try Self.verify(txn, postings, against: model) }
+        }
+        // A run that is not whole values fails with a typed error and the transaction with it.
+        #expect(throws: StorageError.self) {
+            try store.write { txn in
+                try txn.putDuplicates(postings) { put in
+                    try [UInt8](repeating: 1, count: 12).withUnsafeBytes { try put("term-00", $0) }
+                }
+            }
+        }
+        try store.read { txn in try Self.verify(txn, postings, against: model) }
+    }
+
     @Test("An equal value is skipped wherever it appears, whether the key holds one, few or many values")
     func equalValuesAreSkipped() throws {
         let temporary = try TemporaryStore()

@@ -15,16 +15,18 @@ struct ChunkAnalysis {
         var length: Int
 
         init(_ texts: [String], tokenizer: Tokenizer) {
-            var counts: [Int32: Int] = [:]
-            var length = 0
+            // A title or heading path has a handful of terms: sorting them beats hashing.
+            var ids: [Int32] = []
             for text in texts {
-                tokenizer.scanTermIDs(text) { id in
-                    counts[id, default: 0] += 1
-                    length += 1
-                }
+                tokenizer.scanTermIDs(text) { ids.append($0) }
             }
-            self.counts = counts.map { ($0.key, $0.value) }
-            self.length = length
+            ids.sort()
+            var counts: [(id: Int32, count: Int)] = []
+            for id in ids {
+                if counts.last?.id == id { counts[counts.count - 1].count += 1 } else { counts.append((id, 1)) }
+            }
+            self.counts = counts
+            length = ids.count
         }
     }
 
@@ -74,6 +76,21 @@ struct ChunkAnalysis {
     /// Counts `chunk`, whose page title and heading path were counted by the caller (they
     /// repeat from chunk to chunk).
     init(chunk: Chunk, title: FieldTerms, headings: FieldTerms, tokenizer: Tokenizer, counter: inout Counter) {
+        self.init(text: chunk.text, headingPath: chunk.headingPath, title: title, headings: headings, tokenizer: tokenizer,
+                  counter: &counter)
+    }
+
+    /// Counts a stored chunk again, exactly as ``SearchIndex/prepare(_:tokenizer:)`` counted it
+    /// when it was indexed: the postings it added are derived from its record, not stored.
+    init(stored chunk: StoredChunk, tokenizer: Tokenizer, counter: inout Counter) {
+        self.init(text: chunk.text, headingPath: chunk.headingPath, title: FieldTerms([chunk.title], tokenizer: tokenizer),
+                  headings: FieldTerms(chunk.headingPath, tokenizer: tokenizer), tokenizer: tokenizer, counter: &counter)
+    }
+
+    private init(
+        text: String, headingPath: [String], title: FieldTerms, headings: FieldTerms, tokenizer: Tokenizer,
+        counter: inout Counter
+    ) {
         for (id, count) in title.counts {
             counter.add(id, .title, count: count)
         }
@@ -81,7 +98,7 @@ struct ChunkAnalysis {
             counter.add(id, .heading, count: count)
         }
         var bodyLength = 0
-        tokenizer.scanTermIDs(Self.body(of: chunk)) { id in
+        tokenizer.scanTermIDs(Self.body(of: text, headingPath: headingPath)) { id in
             counter.add(id, .body)
             bodyLength += 1
         }
@@ -94,10 +111,18 @@ struct ChunkAnalysis {
     /// The chunk text without the `## Heading` line the chunker puts at the start of a
     /// section's first chunk: the heading is its own field, and counting it twice would let a
     /// heading match outweigh a title match.
-    static func body(of chunk: Chunk) -> Substring {
-        guard let heading = chunk.headingPath.last, chunk.text.utf8.first == UInt8(ascii: "#") else { return chunk.text[...] }
-        let firstLine = chunk.text.prefix { $0 != "\n" }
-        guard firstLine.drop(while: { $0 == "#" }).dropFirst() == heading[...] else { return chunk.text[...] }
-        return chunk.text[firstLine.endIndex...]
+    static func body(of text: String, headingPath: [String]) -> Substring {
+        guard let heading = headingPath.last, text.utf8.first == UInt8(ascii: "#") else { return text[...] }
+        let firstLine = text.prefix { $0 != "\n" }
+        guard firstLine.drop(while: { $0 == "#" }).dropFirst() == heading[...] else { return text[...] }
+        return text[firstLine.endIndex...]
+    }
+
+    /// The postings this analysis stands for, as (vocabulary id, stored value) for `chunkID`.
+    func postings(chunkID: UInt64) -> [(id: Int32, entry: PostingEntry)] {
+        let lengthCode = LengthCode.encode(bodyLength)
+        return terms.map { id, frequencies in
+            (id, PostingEntry(chunkID: chunkID, payload: PostingEntry.payload(lengthCode: lengthCode, frequencies: frequencies)))
+        }
     }
 }

@@ -13,7 +13,13 @@ public struct IndexStatistics: Sendable, Equatable, StorageRecord {
     public var totalTitleLength: Int
     public var totalHeadingLength: Int
     public var totalBodyLength: Int
+    /// The index layout and the fingerprint of the text analysis the datastore was written
+    /// with (0 in records from before they were kept). Writes refuse a datastore that holds
+    /// chunks of another layout or analysis: removing those needs the analysis that indexed them.
+    public internal(set) var layout: UInt32
+    public internal(set) var analysis: UInt32
 
+    /// Counters; the layout and analysis are this build's.
     public init(
         nextChunkID: UInt64 = 1, chunkCount: Int = 0, pageCount: Int = 0, totalTitleLength: Int = 0,
         totalHeadingLength: Int = 0, totalBodyLength: Int = 0
@@ -24,6 +30,8 @@ public struct IndexStatistics: Sendable, Equatable, StorageRecord {
         self.totalTitleLength = totalTitleLength
         self.totalHeadingLength = totalHeadingLength
         self.totalBodyLength = totalBodyLength
+        layout = IndexFormat.layout
+        analysis = IndexFormat.analysis
     }
 
     /// Mean body length in tokens (1 when empty, to keep the arithmetic finite).
@@ -38,6 +46,8 @@ public struct IndexStatistics: Sendable, Equatable, StorageRecord {
         writer.append(UInt64(totalTitleLength))
         writer.append(UInt64(totalHeadingLength))
         writer.append(UInt64(totalBodyLength))
+        writer.append(layout)
+        writer.append(analysis)
     }
 
     public init(from reader: inout ByteReader) throws(StorageError) {
@@ -47,6 +57,19 @@ public struct IndexStatistics: Sendable, Equatable, StorageRecord {
         totalTitleLength = Int(try reader.read(UInt64.self))
         totalHeadingLength = Int(try reader.read(UInt64.self))
         totalBodyLength = Int(try reader.read(UInt64.self))
+        if reader.remainingCount >= 8 {
+            layout = try reader.read()
+            analysis = try reader.read()
+        } else {
+            layout = 0
+            analysis = 0
+        }
+    }
+
+    /// Whether chunks written with this record's layout and analysis can be written to (and
+    /// their postings derived again) by this build.
+    var isCurrentFormat: Bool {
+        layout == IndexFormat.layout && analysis == IndexFormat.analysis
     }
 
     /// The same counts with the allocator ignored: what a clean rebuild would produce.

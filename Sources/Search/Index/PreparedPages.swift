@@ -9,9 +9,9 @@ import Storage
 /// than puts. A value is immutable and `Sendable`.
 public struct PreparedPages: Sendable {
     struct PreparedChunk: Sendable {
-        /// The ``StoredChunk`` encoded and cut (see ``ChunkPieces``), and the ``ChunkTerms`` record.
+        /// The ``StoredChunk`` encoded and cut (see ``ChunkPieces``). Its postings are in
+        /// ``PreparedPages/postings``; nothing else about its terms is stored.
         var pieces: [[UInt8]]
-        var terms: [UInt8]
         var titleLength: Int
         var headingLength: Int
         var bodyLength: Int
@@ -46,44 +46,39 @@ extension SearchIndex {
         tokenizer.clearVocabularyIfLarge()
         var counter = ChunkAnalysis.Counter()
         var analyses: [ChunkAnalysis] = []
-        var pages: [(page: IndexedPage, chunks: [Chunk], analyses: Range<Int>)] = []
+        var pages: [PreparedPages.PreparedPage] = []
         for (position, update) in updates.enumerated() where latest[update.page.pageID] == position {
             let title = ChunkAnalysis.FieldTerms([update.page.title], tokenizer: tokenizer)
             var headings: (path: [String], terms: ChunkAnalysis.FieldTerms)?
-            let first = analyses.count
+            var chunks: [PreparedPages.PreparedChunk] = []
+            chunks.reserveCapacity(update.chunks.count)
             for chunk in update.chunks {
                 // Consecutive chunks of a section share its heading path.
                 if headings?.path != chunk.headingPath {
                     headings = (chunk.headingPath, ChunkAnalysis.FieldTerms(chunk.headingPath, tokenizer: tokenizer))
                 }
-                analyses.append(ChunkAnalysis(chunk: chunk, title: title, headings: headings!.terms, tokenizer: tokenizer,
-                                              counter: &counter))
+                let analysis = ChunkAnalysis(chunk: chunk, title: title, headings: headings!.terms, tokenizer: tokenizer,
+                                             counter: &counter)
+                chunks.append(Self.encode(chunk, of: update.page, analysis: analysis))
+                analyses.append(analysis)
             }
-            pages.append((update.page, update.chunks, first..<analyses.count))
+            pages.append(PreparedPages.PreparedPage(page: update.page, chunks: chunks))
         }
         let batch = BatchTerms(chunks: analyses, vocabulary: tokenizer.vocabularyTerms)
-        let prepared = pages.map { page in
-            PreparedPages.PreparedPage(page: page.page, chunks: zip(page.chunks, analyses[page.analyses]).map { chunk, analysis in
-                Self.encode(chunk, of: page.page, analysis: analysis, batch: batch)
-            })
-        }
-        return PreparedPages(pages: prepared, postings: BatchPostings(chunks: analyses, batch: batch),
+        return PreparedPages(pages: pages, postings: BatchPostings(chunks: analyses, batch: batch),
                              chunkCount: analyses.count)
     }
 
-    /// The chunk's two records, in buffers sized up front.
-    private static func encode(
-        _ chunk: Chunk, of page: IndexedPage, analysis: ChunkAnalysis, batch: BatchTerms
-    ) -> PreparedPages.PreparedChunk {
+    /// The chunk's record, in a buffer sized up front.
+    private static func encode(_ chunk: Chunk, of page: IndexedPage, analysis: ChunkAnalysis) -> PreparedPages.PreparedChunk {
         let stored = StoredChunk(
             pageID: page.pageID, ordinal: chunk.ordinal, title: page.title, headingPath: chunk.headingPath,
             anchor: chunk.anchor, urlHint: page.urlHint, text: chunk.text, titleLength: analysis.titleLength,
             headingLength: analysis.headingLength, bodyLength: analysis.bodyLength)
         var record = ByteWriter(capacity: stored.encodedSizeEstimate)
         stored.encode(to: &record)
-        let terms = batch.chunkTermsRecord(lengthCode: LengthCode.encode(analysis.bodyLength), terms: analysis.terms)
         return PreparedPages.PreparedChunk(
-            pieces: ChunkPieces.split(record.bytes), terms: terms, titleLength: analysis.titleLength,
+            pieces: ChunkPieces.split(record.bytes), titleLength: analysis.titleLength,
             headingLength: analysis.headingLength, bodyLength: analysis.bodyLength)
     }
 }

@@ -17,14 +17,18 @@ public struct IndexAudit: Sendable, Equatable {
 }
 
 extension SearchIndex {
-    /// Scans every record of a datastore and checks that postings are exactly those the chunks
-    /// declare, that pages and chunks point at each other, and that the statistics match.
-    /// Linear in the index size: for tests, crash checks and `tributaryctl` diagnostics.
+    /// Scans every record of a datastore and checks that postings are exactly those the chunks'
+    /// text yields (as removal derives them), that pages and chunks point at each other, and
+    /// that the statistics match. Linear in the index size: for tests, crash checks and
+    /// `tributaryctl` diagnostics.
     public func audit(datastore: UInt64, in transaction: ReadTransaction) throws(SearchError) -> IndexAudit {
         let prefix = datastorePrefix(datastore)
         let stored = try statistics(datastore: datastore, in: transaction)
         var recomputed = IndexStatistics(nextChunkID: stored.nextChunkID)
         var audit = IndexAudit(storedStatistics: stored, recomputedStatistics: recomputed)
+        let tokenizer = try Tokenizer()
+        var counter = ChunkAnalysis.Counter()
+        // Postings by vocabulary id of `tokenizer`: no string hashing per posting.
         var expected: Set<PostingRecord> = []
         var chunkPages: [UInt64: String] = [:]
         var pages: Set<String> = []
@@ -42,22 +46,18 @@ extension SearchIndex {
                 if chunkID >= stored.nextChunkID {
                     audit.problems.append("chunk \(chunkID) is beyond the id counter \(stored.nextChunkID)")
                 }
-            }
-            var termRecords = 0
-            try transaction.forEach(in: tables.chunkTerms, .prefix(prefix)) { key, terms in
-                termRecords += 1
-                if chunkPages[key.chunkID] == nil { audit.problems.append("terms of missing chunk \(key.chunkID)") }
-                for (term, entry) in terms.postings(chunkID: key.chunkID) {
-                    expected.insert(PostingRecord(term: term, raw: entry.raw))
+                let analysis = ChunkAnalysis(stored: chunk, tokenizer: tokenizer, counter: &counter)
+                if analysis.titleLength != chunk.titleLength || analysis.headingLength != chunk.headingLength
+                    || analysis.bodyLength != chunk.bodyLength {
+                    audit.problems.append("chunk \(chunkID) analyses to other field lengths than it was indexed with")
                 }
-                return .continue
-            }
-            if termRecords != audit.chunks {
-                audit.problems.append("\(audit.chunks) chunks but \(termRecords) term lists")
+                for (id, entry) in analysis.postings(chunkID: chunkID) {
+                    expected.insert(PostingRecord(id: id, raw: entry.raw))
+                }
             }
             try transaction.forEach(in: tables.postings, .prefix(prefix)) { key, raw in
                 audit.postings += 1
-                if expected.remove(PostingRecord(term: key.term, raw: raw)) == nil {
+                if expected.remove(PostingRecord(id: tokenizer.termID(ofStem: key.term), raw: raw)) == nil {
                     audit.problems.append("stale posting '\(key.term)' → chunk \(raw >> 24)")
                 }
                 return .continue
@@ -70,8 +70,13 @@ extension SearchIndex {
                 return .continue
             }
         }
+        if audit.chunks > 0, !stored.isCurrentFormat {
+            audit.problems.append("written with index layout \(stored.layout) and analysis \(String(stored.analysis, radix: 16)), "
+                                  + "not this build's \(IndexFormat.layout) and \(String(IndexFormat.analysis, radix: 16))")
+        }
+        let terms = tokenizer.vocabularyTerms
         for missing in expected.prefix(10) {
-            audit.problems.append("missing posting '\(missing.term)' → chunk \(missing.raw >> 24)")
+            audit.problems.append("missing posting '\(terms[Int(missing.id)])' → chunk \(missing.raw >> 24)")
         }
         if audit.pageEntries != audit.chunks {
             audit.problems.append("\(audit.chunks) chunks but \(audit.pageEntries) page entries")
@@ -123,6 +128,6 @@ extension SearchIndex {
 }
 
 private struct PostingRecord: Hashable {
-    var term: String
+    var id: Int32
     var raw: UInt64
 }

@@ -26,21 +26,32 @@ extension SearchIndex {
         in transaction: WriteTransaction,
         tokenizer: Tokenizer
     ) throws(SearchError) -> PageIndexChange {
-        try apply(prepare(updates, tokenizer: tokenizer), datastore: datastore, in: transaction)
+        try apply(prepare(updates, tokenizer: tokenizer), datastore: datastore, in: transaction, tokenizer: tokenizer)
     }
 
     /// Writes prepared pages inside the caller's transaction, replacing whatever those pages
     /// had. Records come encoded and postings grouped by term from ``prepare(_:tokenizer:)``:
     /// the transaction numbers the chunks, puts the records and writes each term's postings in
-    /// one bulk put.
+    /// one bulk put. Pages that were indexed before have their old postings derived from their
+    /// stored chunks and deleted (see ``IndexFormat``).
     @discardableResult
     public func apply(_ prepared: PreparedPages, datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) -> PageIndexChange {
+        try apply(prepared, datastore: datastore, in: transaction, tokenizer: nil)
+    }
+
+    /// ``apply(_:datastore:in:)`` with the tokenizer to derive old postings with (one is made
+    /// if needed and none is given).
+    func apply(
+        _ prepared: PreparedPages, datastore: UInt64, in transaction: WriteTransaction, tokenizer: Tokenizer?
+    ) throws(SearchError) -> PageIndexChange {
         var stats = try statistics(datastore: datastore, in: transaction)
         var change = PageIndexChange(removedChunks: 0, addedChunks: 0)
+        var removal = Removal(tokenizer: tokenizer)
         for page in prepared.pages {
             change.removedChunks += try removeChunks(of: page.page.pageID, datastore: datastore, stats: &stats,
-                                                     in: transaction)
+                                                     removal: &removal, in: transaction)
         }
+        try checkFormat(stats, datastore: datastore)
         guard stats.nextChunkID + UInt64(prepared.chunkCount) <= PostingEntry.maxChunkID else {
             throw .chunkIDsExhausted(datastore: datastore)
         }
@@ -51,7 +62,6 @@ extension SearchIndex {
                 for chunk in page.chunks {
                     let key = ChunkKey(datastore: datastore, chunkID: stats.nextChunkID)
                     try putChunk(chunk.pieces, key: key, in: transaction)
-                    try appendOrPut(tables.chunkTermRecords, key, chunk.terms, in: transaction)
                     stats.nextChunkID += 1
                     stats.chunkCount += 1
                     stats.totalTitleLength += chunk.titleLength
@@ -74,7 +84,8 @@ extension SearchIndex {
     @discardableResult
     public func removePage(_ pageID: String, datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) -> Int {
         var stats = try statistics(datastore: datastore, in: transaction)
-        let removed = try removeChunks(of: pageID, datastore: datastore, stats: &stats, in: transaction)
+        var removal = Removal(tokenizer: nil)
+        let removed = try removeChunks(of: pageID, datastore: datastore, stats: &stats, removal: &removal, in: transaction)
         if removed > 0 { try saveStatistics(stats, datastore: datastore, in: transaction) }
         return removed
     }
@@ -84,7 +95,6 @@ extension SearchIndex {
         let prefix = datastorePrefix(datastore)
         try storageCall {
             try transaction.deleteAll(in: tables.chunkHeads, .prefix(prefix))
-            try transaction.deleteAll(in: tables.chunkTerms, .prefix(prefix))
             try transaction.deleteAll(in: tables.postings, .prefix(prefix))
             try transaction.deleteAll(in: tables.pages, .prefix(prefix))
             try transaction.delete(tables.stats, datastore)
@@ -93,7 +103,8 @@ extension SearchIndex {
 
     // MARK: Internals
 
-    /// Writes the batch's postings term by term in key order, each term's list in one bulk put.
+    /// Writes the batch's postings term by term in key order, each term's list in one bulk put,
+    /// all through one cursor (the next term is usually on the leaf page of the last).
     /// Chunk ids come from a counter that only grows, so every list ascends and lands after the
     /// ids already under its term: LMDB's fast path.
     private func writePostings(
@@ -102,43 +113,96 @@ extension SearchIndex {
         let values = postings.filled(firstChunkID: firstChunkID)
         try values.withUnsafeBytes { bytes in
             let size = MemoryLayout<UInt64>.size
-            for (slot, term) in postings.terms.enumerated() {
-                let run = UnsafeRawBufferPointer(rebasing: bytes[postings.starts[slot] * size..<postings.starts[slot + 1] * size])
-                try transaction.putDuplicates(tables.postings, TermKey(datastore: datastore, term: term), encodedValues: run)
+            try transaction.putDuplicates(tables.postings) { put in
+                for (slot, term) in postings.terms.enumerated() {
+                    let run = UnsafeRawBufferPointer(rebasing: bytes[postings.starts[slot] * size..<postings.starts[slot + 1] * size])
+                    try put(TermKey(datastore: datastore, term: term), run)
+                }
             }
         }
     }
 
+    /// What removing pages needs besides the transaction: a tokenizer (made on first use) and
+    /// buffers reused from page to page.
+    struct Removal {
+        private var given: Tokenizer?
+        var counter = ChunkAnalysis.Counter()
+        var postings: [(id: Int32, raw: UInt64)] = []
+
+        init(tokenizer: Tokenizer?) {
+            given = tokenizer
+        }
+
+        mutating func tokenizer() throws(SearchError) -> Tokenizer {
+            if let given { return given }
+            let made = try Tokenizer()
+            given = made
+            return made
+        }
+    }
+
     /// Deletes every chunk of a page with exactly the postings each one added, and subtracts
-    /// them from `stats`.
+    /// them from `stats`. The postings are derived again from the stored chunks, then deleted
+    /// term by term in key order; one that is not there means the chunk was indexed some other
+    /// way, and the index is reported corrupted rather than left with stale postings.
     private func removeChunks(
-        of pageID: String, datastore: UInt64, stats: inout IndexStatistics, in transaction: WriteTransaction
+        of pageID: String, datastore: UInt64, stats: inout IndexStatistics, removal: inout Removal,
+        in transaction: WriteTransaction
     ) throws(SearchError) -> Int {
         let ids = try chunkIDs(pageID: pageID, datastore: datastore, in: transaction)
         guard !ids.isEmpty else { return 0 }
+        try checkFormat(stats, datastore: datastore)
+        let tokenizer = try removal.tokenizer()
+        tokenizer.clearVocabularyIfLarge()
+        removal.postings.removeAll(keepingCapacity: true)
         for chunkID in ids {
-            let key = ChunkKey(datastore: datastore, chunkID: chunkID)
-            try storageCall {
-                if let terms = try transaction.get(tables.chunkTerms, key) {
-                    for (term, entry) in terms.postings(chunkID: chunkID) {
-                        try transaction.delete(tables.postings, TermKey(datastore: datastore, term: term), value: entry.raw)
-                    }
-                    try transaction.delete(tables.chunkTerms, key)
+            // A chunk missing from under its page added postings nobody can name any more;
+            // the audit reports them.
+            guard let chunk = try deleteChunk(ChunkKey(datastore: datastore, chunkID: chunkID), in: transaction) else { continue }
+            let analysis = ChunkAnalysis(stored: chunk, tokenizer: tokenizer, counter: &removal.counter)
+            guard analysis.titleLength == chunk.titleLength, analysis.headingLength == chunk.headingLength,
+                  analysis.bodyLength == chunk.bodyLength else {
+                throw .corruptedIndex(datastore: datastore, detail: "chunk \(chunkID) of page '\(pageID)' analyses to other "
+                                      + "field lengths than it was indexed with")
+            }
+            for (id, entry) in analysis.postings(chunkID: chunkID) { removal.postings.append((id, entry.raw)) }
+            stats.totalTitleLength -= chunk.titleLength
+            stats.totalHeadingLength -= chunk.headingLength
+            stats.totalBodyLength -= chunk.bodyLength
+        }
+        let terms = tokenizer.vocabularyTerms
+        // Key order (the page's chunks share most terms): each term's values are deleted from
+        // one neighbourhood of the tree, and neighbouring terms from neighbouring pages.
+        removal.postings.sort { lhs, rhs in
+            lhs.id == rhs.id ? lhs.raw < rhs.raw : terms[Int(lhs.id)].utf8.lexicographicallyPrecedes(terms[Int(rhs.id)].utf8)
+        }
+        try storageCall {
+            for (id, raw) in removal.postings {
+                guard try transaction.delete(tables.postings, TermKey(datastore: datastore, term: terms[Int(id)]), value: raw) else {
+                    throw SearchError.corruptedIndex(datastore: datastore, detail: "posting '\(terms[Int(id)])' of chunk "
+                                                     + "\(PostingEntry(raw: raw).chunkID) (page '\(pageID)') is missing")
                 }
             }
-            if let chunk = try deleteChunk(key, in: transaction) {
-                stats.totalTitleLength -= chunk.titleLength
-                stats.totalHeadingLength -= chunk.headingLength
-                stats.totalBodyLength -= chunk.bodyLength
-            }
+            try transaction.delete(tables.pages, PageKey(datastore: datastore, pageID: pageID))
         }
-        try storageCall { try transaction.delete(tables.pages, PageKey(datastore: datastore, pageID: pageID)) }
         stats.chunkCount -= ids.count
         stats.pageCount -= 1
         return ids.count
     }
 
+    /// Refuses to write to a datastore whose chunks were indexed with another layout or
+    /// analysis: their postings could not be derived again to remove them.
+    private func checkFormat(_ stats: IndexStatistics, datastore: UInt64) throws(SearchError) {
+        guard stats.chunkCount > 0, !stats.isCurrentFormat else { return }
+        throw .corruptedIndex(datastore: datastore, detail: "written with index layout \(stats.layout) and analysis "
+                              + "\(String(stats.analysis, radix: 16)), this build writes layout \(IndexFormat.layout) and analysis "
+                              + "\(String(IndexFormat.analysis, radix: 16))")
+    }
+
     private func saveStatistics(_ stats: IndexStatistics, datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) {
+        var stats = stats
+        stats.layout = IndexFormat.layout
+        stats.analysis = IndexFormat.analysis
         try storageCall { try transaction.put(tables.stats, datastore, stats) }
     }
 }

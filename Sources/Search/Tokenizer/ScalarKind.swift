@@ -43,3 +43,29 @@ enum ScalarKind: UInt8 {
         }
     }
 }
+
+/// Kinds of non-ASCII scalars met before, direct-mapped: a Unicode property lookup costs more
+/// than scanning a word, and texts repeat the few symbols and letters they use. Owned by one
+/// scanner.
+struct ScalarKindCache {
+    /// Per slot: scalar << 8 | kind + 1, or 0 when empty. Allocated on the first non-ASCII scalar.
+    private var entries: [UInt64] = []
+
+    @inline(__always)
+    mutating func kind(of value: UInt32) -> ScalarKind {
+        if value < 0x80 { return ScalarKind.of(value) }
+        return nonASCII(value)
+    }
+
+    private mutating func nonASCII(_ value: UInt32) -> ScalarKind {
+        if entries.isEmpty { entries = [UInt64](repeating: 0, count: 1_024) }
+        let slot = Int(value & 1_023)
+        let entry = entries[slot]
+        if entry >> 8 == UInt64(value), let kind = ScalarKind(rawValue: UInt8(truncatingIfNeeded: entry) &- 1) {
+            return kind
+        }
+        let kind = ScalarKind.of(value)
+        entries[slot] = UInt64(value) << 8 | UInt64(kind.rawValue + 1)
+        return kind
+    }
+}

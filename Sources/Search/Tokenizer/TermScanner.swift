@@ -2,6 +2,7 @@
 struct TermScanner {
     private let stemmer: Stemmer?
     private var folding = CaseFolding()
+    private var kinds = ScalarKindCache()
     /// The word being scanned: `wordLength` bytes at `buffer.base` (of which at most
     /// ``WordBuffer/capacity`` are kept).
     private let buffer = WordBuffer()
@@ -52,24 +53,123 @@ struct TermScanner {
     }
 
     /// Scans folded words and maps each to its vocabulary id: one hash probe on the word's
-    /// bytes, stemming only words never seen before.
+    /// bytes, stemming only words never seen before. Words of plain ASCII (nearly all of them)
+    /// take the tight loop of ``scanASCIIWord(_:from:)``; the rest, and anything it is unsure
+    /// of, go through ``scanWord(_:from:stem:)`` as in ``scan(_:stem:_:)``.
     private mutating func forEachTermID(in text: Substring, _ body: (Int32, Range<Int>) -> Void) {
-        // Moved out so the scan closure can use them while `self` is busy scanning.
+        // Moved out so the loop below can use them while `self` is busy scanning.
         var vocabulary = self.vocabulary
         self.vocabulary = Vocabulary()
-        let stemmer = self.stemmer
         var scratch: [UInt8] = []
-        scan(text, stem: false) { bytes, _, range in
-            if let id = vocabulary.id(ofWord: bytes) {
-                body(id, range)
-                return
+        var text = text
+        text.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let lead = bytes[index]
+                if lead < 0x80 {
+                    guard Self.isASCIIWordByte(lead) else {
+                        index += 1
+                        continue
+                    }
+                    if let end = scanASCIIWord(bytes, from: index) {
+                        let id = vocabulary.id(ofWord: word)
+                            ?? Self.intern(word, stemmer: stemmer, vocabulary: &vocabulary, scratch: &scratch)
+                        body(id, index..<end)
+                        index = end
+                        continue
+                    }
+                }
+                let (value, length) = UTF8Decoding.scalar(in: bytes, at: index)
+                let end: Int
+                switch kinds.kind(of: value) {
+                case .word:
+                    end = scanWord(bytes, from: index, stem: false)
+                case .ideograph:
+                    wordLength = 0
+                    append(folding.folded(value))
+                    end = index + length
+                case .separator, .diacritic:
+                    index += length
+                    continue
+                }
+                let id = vocabulary.id(ofWord: word)
+                    ?? Self.intern(word, stemmer: stemmer, vocabulary: &vocabulary, scratch: &scratch)
+                body(id, index..<end)
+                index = end
             }
-            scratch.removeAll(keepingCapacity: true)
-            scratch.append(contentsOf: bytes)
-            if let stemmer, Self.isStemmable(scratch) { stemmer.stem(&scratch) }
-            body(scratch.withUnsafeBufferPointer { vocabulary.add(word: bytes, stem: $0) }, range)
         }
         self.vocabulary = vocabulary
+    }
+
+    /// Stems a word the vocabulary has not seen and registers it.
+    @inline(never)
+    private static func intern(
+        _ word: UnsafeBufferPointer<UInt8>, stemmer: Stemmer?, vocabulary: inout Vocabulary, scratch: inout [UInt8]
+    ) -> Int32 {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: word)
+        if let stemmer, isStemmable(scratch) { stemmer.stem(&scratch) }
+        return scratch.withUnsafeBufferPointer { vocabulary.add(word: word, stem: $0) }
+    }
+
+    /// ``scanWord(_:from:stem:)`` (unstemmed) for a word that starts with an ASCII letter or
+    /// digit, in one tight pass: returns the end of the word (left in `word`), or nil when a
+    /// non-ASCII byte or a `+`/`#` suffix needs the general rules (the caller then scans the
+    /// word again with those).
+    @inline(__always)
+    private mutating func scanASCIIWord(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        let base = buffer.base
+        var length = 0
+        var index = start
+        var end = start
+        var previous: UInt8 = 0
+        while index < bytes.count {
+            var byte = bytes[index]
+            if Self.isASCIIWordByte(byte) {
+                end = index + 1
+            } else if byte >= 0x80 {
+                return nil
+            } else {
+                // `joins` and `languageSuffix` with ASCII on both sides.
+                if (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#")) && length <= 2 { return nil }
+                guard byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "'"),
+                      index + 1 < bytes.count else { break }
+                let next = bytes[index + 1]
+                if next >= 0x80 { return nil }
+                let joins: Bool
+                switch byte {
+                case UInt8(ascii: "_"): joins = Self.isASCIIWordByte(next)
+                case UInt8(ascii: "."): joins = Self.isASCIIDigit(previous) && Self.isASCIIDigit(next)
+                default: joins = Self.isASCIILetter(previous) && Self.isASCIILetter(next)
+                }
+                guard joins else { break }
+            }
+            previous = byte
+            if byte &- UInt8(ascii: "A") < 26 { byte |= 0x20 }
+            // Terms are cut at `maxTermBytes`; ASCII has no scalar to keep whole.
+            if length < Tokenizer.maxTermBytes {
+                base[length] = byte
+                length += 1
+            }
+            index += 1
+        }
+        wordLength = length
+        return end
+    }
+
+    @inline(__always)
+    private static func isASCIIWordByte(_ byte: UInt8) -> Bool {
+        byte &- UInt8(ascii: "0") < 10 || (byte | 0x20) &- UInt8(ascii: "a") < 26
+    }
+
+    @inline(__always)
+    private static func isASCIIDigit(_ byte: UInt8) -> Bool {
+        byte &- UInt8(ascii: "0") < 10
+    }
+
+    @inline(__always)
+    private static func isASCIILetter(_ byte: UInt8) -> Bool {
+        (byte | 0x20) &- UInt8(ascii: "a") < 26
     }
 
     /// The hot path: calls `body` with each term's bytes (valid only during the call), its
@@ -113,7 +213,7 @@ struct TermScanner {
         var previous: UInt32 = 0
         while index < bytes.count {
             let (value, length) = UTF8Decoding.scalar(in: bytes, at: index)
-            let kind = ScalarKind.of(value)
+            let kind = kinds.kind(of: value)
             if kind == .word {
                 appendFolded(value)
                 previous = value
