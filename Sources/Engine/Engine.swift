@@ -66,8 +66,51 @@ public actor Engine {
             }
         }
         try seedBackoffs()
+        let outdated = try dropOutdatedIndexes()
         heartbeatClock.beat()
         scheduler = Task { [weak self] in await self?.schedule() }
+        for name in outdated {
+            // A datastore paused by its user is rebuilt when it is resumed.
+            _ = try? resync(name: name)
+        }
+    }
+
+    /// Empties the index of every datastore written with another index layout or text
+    /// analysis (after an upgrade of Tributary or of libstemmer, pages could not be replaced
+    /// in place) and marks its pages for processing again. Page versions already paid for are
+    /// not charged again. Returns the names of the datastores to sync.
+    private func dropOutdatedIndexes() throws(EngineError) -> [String] {
+        try engineCall {
+            let datastores = try core.store.read { txn in
+                try list(txn).filter { id, _ in try core.index.needsRebuild(datastore: id, in: txn) }
+            }
+            for (id, name) in datastores {
+                // Gathered in a read snapshot first: never scan a table while writing it.
+                let indexed = try core.store.read { txn in
+                    var entries: [ManifestEntry] = []
+                    try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(id))) { _, coded in
+                        if coded.value.versionIndexed != nil || coded.value.disposition == .indexed { entries.append(coded.value) }
+                        return .continue
+                    }
+                    return entries
+                }
+                try core.store.write { txn in
+                    try core.index.removeDatastore(id, in: txn)
+                    for old in indexed {
+                        var new = old
+                        new.versionIndexed = nil
+                        new.disposition = .pending
+                        new.reason = nil
+                        new.chunks = 0
+                        try core.tables.putPage(txn, datastore: id, old: old, new: new)
+                    }
+                }
+                core.logger.notice(
+                    "the index of \(name) was written by another index format or text analysis; it is rebuilt from Confluence (\(indexed.count) pages, no credits charged again)",
+                    metadata: ["datastore": "\(name)", "pages": "\(indexed.count)"])
+            }
+            return datastores.map(\.1)
+        }
     }
 
     /// Stops taking work, cancels running jobs (a batch either commits before it notices or is

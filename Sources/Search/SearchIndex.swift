@@ -31,6 +31,14 @@ public struct SearchIndex: Sendable {
         try storageCall { try transaction.get(tables.stats, datastore) } ?? IndexStatistics()
     }
 
+    /// Whether the datastore holds chunks written with another index layout or text analysis
+    /// (an upgrade of Tributary or of libstemmer): this build cannot replace or remove them, so
+    /// the datastore must be emptied with ``removeDatastore(_:in:)`` and indexed again.
+    public func needsRebuild(datastore: UInt64, in transaction: ReadTransaction) throws(SearchError) -> Bool {
+        let stats = try statistics(datastore: datastore, in: transaction)
+        return stats.chunkCount > 0 && !stats.isCurrentFormat
+    }
+
     /// The chunk ids currently indexed for a page, in id order.
     public func chunkIDs(pageID: String, datastore: UInt64, in transaction: ReadTransaction) throws(SearchError) -> [UInt64] {
         var ids: [UInt64] = []
