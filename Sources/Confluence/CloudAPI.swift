@@ -27,10 +27,9 @@ struct CloudAPI: Sendable {
     /// `status` filter takes one value, so "both" means no filter).
     func spaces(includeArchived: Bool) -> ConfluencePager<Space> {
         let url = site.restV2 + "/spaces?limit=\(limit)" + (includeArchived ? "" : "&status=current")
-        return v2Pager(
-            first: url, subject: .probe,
-            keep: { (item: V2Space) in includeArchived || item.status != "archived" }
-        ) { (item: V2Space) in item.model }
+        return v2Pager(first: url, subject: .probe) { (item: V2Space) -> Space? in
+            includeArchived || item.status != "archived" ? item.model : nil
+        }
     }
 
     /// The cheapest request that proves this is a v2 API and the credentials work: one space.
@@ -112,16 +111,16 @@ struct CloudAPI: Sendable {
     }
 
     /// A pager over a v2 list: follows `_links.next` (or the `Link` header) from the origin.
-    /// `keep` drops items after decoding (the server's filter is trusted for paging, not for scope).
+    /// `map` returning nil drops an item after decoding (the server's filter is trusted for
+    /// paging, not for scope), as in the Data Center offset pager.
     private func v2Pager<Wire: Decodable & Sendable, Item: Sendable>(
-        first: String, subject: Subject, keep: @escaping @Sendable (Wire) -> Bool = { _ in true },
-        map: @escaping @Sendable (Wire) -> Item
+        first: String, subject: Subject, map: @escaping @Sendable (Wire) -> Item?
     ) -> ConfluencePager<Item> {
         let transport = self.transport
         let site = self.site
         return ConfluencePager(first: .init(url: first)) { cursor throws(ConfluenceError) in
             let (list, response) = try await transport.json(V2List<Wire>.self, cursor.url, subject)
-            let items = list.results.filter(keep).map(map)
+            let items = list.results.compactMap(map)
             guard let next = list._links?.next ?? NextLink.fromLinkHeader(response.headers) else { return (items, nil) }
             let nextURL = try NextLink.v2(next, site: site)
             guard nextURL != cursor.url, !list.results.isEmpty else {

@@ -525,7 +525,7 @@ public actor Engine {
         try engineCall {
             try core.store.read { txn in
                 let names = try Dictionary(uniqueKeysWithValues: list(txn).map { ($0.0, $0.1) })
-                let recentEntries = try core.ledger.recentEntries(txn, limit: max(0, recent))
+                let recentEntries = try core.ledger.recentEntries(txn, limit: recent)
                 return CreditsSnapshot(
                     balance: try core.ledger.balance(txn), policy: try core.ledger.policy(txn),
                     spent: try core.ledger.spent(txn),

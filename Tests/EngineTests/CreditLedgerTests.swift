@@ -92,6 +92,11 @@ struct CreditLedgerTests {
         // The running totals that reports read equal a scan of the whole ledger.
         #expect(spent == 5_000)
         #expect(usedNovember == 20_000 && usedDecember == 10_000)
+        let (none, newestTwo) = try temporary.store.read { txn in
+            (try ledger.recentEntries(txn, limit: 0), try ledger.recentEntries(txn, limit: 2))
+        }
+        #expect(none.isEmpty)
+        #expect(newestTwo.map(\.sequence) == entries.suffix(2).reversed().map(\.sequence))
         var running: Int64 = 0
         for entry in entries {
             running += entry.amount

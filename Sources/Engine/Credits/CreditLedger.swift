@@ -139,6 +139,7 @@ public struct CreditLedger: Sendable {
 
     /// The newest entries first, at most `limit`, optionally only those before `sequence`.
     public func recentEntries(_ txn: ReadTransaction, limit: Int, before sequence: UInt64? = nil) throws -> [LedgerEntry] {
+        guard limit > 0 else { return [] }
         var result: [LedgerEntry] = []
         let bounds: KeyBounds<UInt64> = sequence.map { .between(0, $0) } ?? .all
         try txn.forEach(in: entries, bounds, reverse: true) { _, entry in

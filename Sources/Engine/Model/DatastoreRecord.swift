@@ -78,6 +78,13 @@ public struct ManifestEntry: Sendable, Equatable, Codable {
     /// Failed attempts at processing the seen version.
     public var failures: Int
 
+    /// Forgets what the index held of the page, as its chunks leave the index.
+    mutating func forgetIndexedContent() {
+        versionIndexed = nil
+        chunks = 0
+        unrenderedMacros = []
+    }
+
     public init(pageId: String, title: String, spaceKey: String, parentId: String?, status: String, versionSeen: Int,
                 seenInCycle: UInt64, webui: String?) {
         self.pageId = pageId

@@ -53,6 +53,14 @@ struct BatchProcessor {
         // that bounded whatever the request size.
         // A replaced page deletes its old postings across many terms: it weighs ten new pages.
         let budget = max(1, core.options.pagesPerTransaction)
+        // One tokenizer for the batch: prepare fills its stem cache, and removing the pages'
+        // old postings in apply derives them with the same stems.
+        let tokenizer: Tokenizer
+        do {
+            tokenizer = try Tokenizer()
+        } catch {
+            throw .transient("indexing: \(error)")
+        }
         var start = 0
         while start < converted.results.count {
             var end = start
@@ -63,8 +71,8 @@ struct BatchProcessor {
             }
             let ids = Set(converted.results[start..<end].map(\.pageId))
             let prepared = try prepare(results: Array(converted.results[start..<end]),
-                                       updates: converted.updates.filter { ids.contains($0.page.pageID) })
-            let outcome = try commit(prepared, now: currentMillis())
+                                       updates: converted.updates.filter { ids.contains($0.page.pageID) }, tokenizer: tokenizer)
+            let outcome = try commit(prepared, tokenizer: tokenizer, now: currentMillis())
             if outcome != .more { return outcome }
             start = end
         }
@@ -135,16 +143,15 @@ struct BatchProcessor {
     }
 
     /// Tokenizes one commit group: CPU work, no storage.
-    private func prepare(results: [PageResult], updates: [PageUpdate]) throws(SyncFailure) -> PreparedBatch {
+    private func prepare(results: [PageResult], updates: [PageUpdate], tokenizer: Tokenizer) throws(SyncFailure) -> PreparedBatch {
         do {
-            let tokenizer = try Tokenizer()
             return PreparedBatch(results: results, pages: try core.index.prepare(updates, tokenizer: tokenizer))
         } catch {
             throw .transient("indexing: \(error)")
         }
     }
 
-    private func commit(_ batch: PreparedBatch, now: Int64) throws(SyncFailure) -> Outcome {
+    private func commit(_ batch: PreparedBatch, tokenizer: Tokenizer, now: Int64) throws(SyncFailure) -> Outcome {
         let outcome: Outcome = try storage {
             try core.store.write { txn -> Outcome in
                 guard var record = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
@@ -165,7 +172,7 @@ struct BatchProcessor {
                 case .allowed:
                     break
                 }
-                try core.index.apply(batch.pages, datastore: datastore, in: txn)
+                try core.index.apply(batch.pages, datastore: datastore, in: txn, tokenizer: tokenizer)
                 for result in batch.results {
                     guard let old = try core.tables.page(txn, datastore: datastore, pageId: result.pageId) else { continue }
                     var entry = old
@@ -188,9 +195,7 @@ struct BatchProcessor {
                     case .failed:
                         entry.failures += 1
                     default:
-                        entry.versionIndexed = nil
-                        entry.chunks = 0
-                        entry.unrenderedMacros = []
+                        entry.forgetIndexedContent()
                     }
                     try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
                 }

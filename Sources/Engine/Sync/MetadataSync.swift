@@ -135,9 +135,7 @@ struct MetadataSync {
             if entry.versionIndexed != nil { try removeFromIndex(page.id, txn: txn) }
             entry.disposition = .skipped
             entry.reason = reason
-            entry.versionIndexed = nil
-            entry.chunks = 0
-            entry.unrenderedMacros = []
+            entry.forgetIndexedContent()
         } else if entry.disposition == .indexed, entry.versionIndexed == page.version {
             // Unchanged content; a move or a new web link only updates the manifest, which is
             // where citations take their URL from.
@@ -200,9 +198,7 @@ struct MetadataSync {
                         if entry.versionIndexed != nil { try removeFromIndex(pageId, txn: txn) }
                         entry.disposition = disposition
                         entry.reason = reason
-                        entry.versionIndexed = nil
-                        entry.chunks = 0
-                        entry.unrenderedMacros = []
+                        entry.forgetIndexedContent()
                         try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
                     }
                 }

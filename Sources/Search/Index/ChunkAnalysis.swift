@@ -118,6 +118,12 @@ struct ChunkAnalysis {
         return text[firstLine.endIndex...]
     }
 
+    /// Whether this analysis of a stored chunk yields the field lengths the chunk was indexed
+    /// with: if not, its postings cannot be derived again from its text.
+    func hasFieldLengths(of chunk: StoredChunk) -> Bool {
+        titleLength == chunk.titleLength && headingLength == chunk.headingLength && bodyLength == chunk.bodyLength
+    }
+
     /// The postings this analysis stands for, as (vocabulary id, stored value) for `chunkID`.
     func postings(chunkID: UInt64) -> [(id: Int32, entry: PostingEntry)] {
         let lengthCode = LengthCode.encode(bodyLength)

@@ -26,7 +26,7 @@ struct TermKey: StorageRecord, Equatable {
     }
 }
 
-/// Key of the chunks and chunk-terms tables.
+/// Key of the chunks table.
 struct ChunkKey: StorageRecord, Equatable {
     var datastore: UInt64
     var chunkID: UInt64

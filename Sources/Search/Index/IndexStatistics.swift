@@ -72,6 +72,13 @@ public struct IndexStatistics: Sendable, Equatable, StorageRecord {
         layout == IndexFormat.layout && analysis == IndexFormat.analysis
     }
 
+    /// What differs from this build's layout and analysis, for errors and the audit; nil when nothing does.
+    var formatMismatch: String? {
+        isCurrentFormat ? nil
+            : "written with index layout \(layout) and analysis \(String(analysis, radix: 16)), this build writes "
+                + "layout \(IndexFormat.layout) and analysis \(String(IndexFormat.analysis, radix: 16))"
+    }
+
     /// The same counts with the allocator ignored: what a clean rebuild would produce.
     func sameContent(as other: IndexStatistics) -> Bool {
         chunkCount == other.chunkCount && pageCount == other.pageCount && totalTitleLength == other.totalTitleLength

@@ -47,8 +47,7 @@ extension SearchIndex {
                     audit.problems.append("chunk \(chunkID) is beyond the id counter \(stored.nextChunkID)")
                 }
                 let analysis = ChunkAnalysis(stored: chunk, tokenizer: tokenizer, counter: &counter)
-                if analysis.titleLength != chunk.titleLength || analysis.headingLength != chunk.headingLength
-                    || analysis.bodyLength != chunk.bodyLength {
+                if !analysis.hasFieldLengths(of: chunk) {
                     audit.problems.append("chunk \(chunkID) analyses to other field lengths than it was indexed with")
                 }
                 for (id, entry) in analysis.postings(chunkID: chunkID) {
@@ -70,9 +69,8 @@ extension SearchIndex {
                 return .continue
             }
         }
-        if audit.chunks > 0, !stored.isCurrentFormat {
-            audit.problems.append("written with index layout \(stored.layout) and analysis \(String(stored.analysis, radix: 16)), "
-                                  + "not this build's \(IndexFormat.layout) and \(String(IndexFormat.analysis, radix: 16))")
+        if audit.chunks > 0, let mismatch = stored.formatMismatch {
+            audit.problems.append(mismatch)
         }
         let terms = tokenizer.vocabularyTerms
         for missing in expected.prefix(10) {

@@ -33,16 +33,11 @@ extension SearchIndex {
     /// had. Records come encoded and postings grouped by term from ``prepare(_:tokenizer:)``:
     /// the transaction numbers the chunks, puts the records and writes each term's postings in
     /// one bulk put. Pages that were indexed before have their old postings derived from their
-    /// stored chunks and deleted (see ``IndexFormat``).
+    /// stored chunks and deleted (see ``IndexFormat``), with `tokenizer` when given (pass the
+    /// one that prepared the pages: its stems are already cached), else with one made here.
     @discardableResult
-    public func apply(_ prepared: PreparedPages, datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) -> PageIndexChange {
-        try apply(prepared, datastore: datastore, in: transaction, tokenizer: nil)
-    }
-
-    /// ``apply(_:datastore:in:)`` with the tokenizer to derive old postings with (one is made
-    /// if needed and none is given).
-    func apply(
-        _ prepared: PreparedPages, datastore: UInt64, in transaction: WriteTransaction, tokenizer: Tokenizer?
+    public func apply(
+        _ prepared: PreparedPages, datastore: UInt64, in transaction: WriteTransaction, tokenizer: Tokenizer? = nil
     ) throws(SearchError) -> PageIndexChange {
         var stats = try statistics(datastore: datastore, in: transaction)
         var change = PageIndexChange(removedChunks: 0, addedChunks: 0)
@@ -160,8 +155,7 @@ extension SearchIndex {
             // the audit reports them.
             guard let chunk = try deleteChunk(ChunkKey(datastore: datastore, chunkID: chunkID), in: transaction) else { continue }
             let analysis = ChunkAnalysis(stored: chunk, tokenizer: tokenizer, counter: &removal.counter)
-            guard analysis.titleLength == chunk.titleLength, analysis.headingLength == chunk.headingLength,
-                  analysis.bodyLength == chunk.bodyLength else {
+            guard analysis.hasFieldLengths(of: chunk) else {
                 throw .corruptedIndex(datastore: datastore, detail: "chunk \(chunkID) of page '\(pageID)' analyses to other "
                                       + "field lengths than it was indexed with")
             }
@@ -193,10 +187,8 @@ extension SearchIndex {
     /// Refuses to write to a datastore whose chunks were indexed with another layout or
     /// analysis: their postings could not be derived again to remove them.
     private func checkFormat(_ stats: IndexStatistics, datastore: UInt64) throws(SearchError) {
-        guard stats.chunkCount > 0, !stats.isCurrentFormat else { return }
-        throw .corruptedIndex(datastore: datastore, detail: "written with index layout \(stats.layout) and analysis "
-                              + "\(String(stats.analysis, radix: 16)), this build writes layout \(IndexFormat.layout) and analysis "
-                              + "\(String(IndexFormat.analysis, radix: 16))")
+        guard stats.chunkCount > 0, let mismatch = stats.formatMismatch else { return }
+        throw .corruptedIndex(datastore: datastore, detail: mismatch)
     }
 
     private func saveStatistics(_ stats: IndexStatistics, datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) {
