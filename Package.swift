@@ -76,11 +76,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The Model Context Protocol: JSON-RPC messages, both protocol generations, the tools
+        // over a knowledge port; transports (stdio, Streamable HTTP) feed it bytes.
+        .target(
+            name: "MCP",
+            dependencies: ["Control", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // Executables.
         .executableTarget(
             name: "tributaryd",
             dependencies: [
-                "Engine", "Control", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents",
+                "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -88,7 +96,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tributaryctl",
-            dependencies: ["Content", "Control", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Content", "Control", "MCP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),

@@ -19,12 +19,22 @@ public protocol ControlBackend: Sendable {
     /// The current status first, then one element per change or progress tick, until the
     /// consumer stops iterating or the datastore is deleted (then the stream finishes).
     func watch(name: String) async throws(ControlError) -> AsyncStream<DatastoreStatus>
-    func search(name: String, query: String, limit: Int) async throws(ControlError) -> [SearchHit]
+    /// The best passages for a query over one, several or all datastores, merged by score.
+    func search(_ request: SearchRequest) async throws(ControlError) -> [SearchHit]
+    /// A page's Markdown from the index, whole, one section, or a part from an offset.
+    func page(_ request: PageRequest) async throws(ControlError) -> PageContent
+    /// Answers a question from the best passages, with citations. `onDelta` receives the answer
+    /// text as it is generated (not at all for an extractive answer, whose text is only final).
+    func ask(_ request: AskRequest, onDelta: @escaping @Sendable (String) -> Void) async throws(ControlError) -> AskAnswer
     func explain(name: String, pageId: String) async throws(ControlError) -> PageExplanation
     func credits(recentEntries: Int) async throws(ControlError) -> CreditsReport
     func addCredits(millicredits: Int64, note: String?, by caller: ControlCaller) async throws(ControlError) -> CreditsReport
     func setCreditPolicy(_ change: CreditPolicyChange, by caller: ControlCaller) async throws(ControlError) -> CreditsReport
     func health() async -> HealthReport
+    /// Creates a key for the MCP HTTP endpoint; the key is returned this once and stored hashed.
+    func createMCPKey(label: String, by caller: ControlCaller) async throws(ControlError) -> MCPKeyCreated
+    func listMCPKeys() async throws(ControlError) -> [MCPKeyInfo]
+    func revokeMCPKey(label: String, by caller: ControlCaller) async throws(ControlError)
 }
 
 /// Who called, from SO_PEERCRED; the backend logs it with every mutation.
@@ -44,6 +54,12 @@ public enum ControlError: Error, Sendable, Equatable {
     case noSuchDatastore(name: String)
     case datastoreExists(name: String)
     case noSuchPage(datastore: String, pageId: String)
+    /// ReadPage: the page has no section with this anchor.
+    case noSuchSection(datastore: String, pageId: String, anchor: String)
+    /// RevokeMcpKey: no key has this label.
+    case noSuchKey(label: String)
+    /// CreateMcpKey: a key with this label exists.
+    case keyExists(label: String)
     case invalidParameter(parameter: String, message: String)
     case authenticationFailed(message: String)
     case insufficientCredits(neededMillicredits: Int64, balanceMillicredits: Int64)
@@ -214,9 +230,24 @@ public struct SearchHit: Sendable, Codable, Equatable {
     public var anchor: String?
     public var headingPath: [String]
     public var score: Double
-    /// The passage with matched terms marked «like this».
+    /// The best window of the passage with matched terms marked «like this».
     public var snippet: String
-    public init(pageId: String, title: String, url: String, anchor: String?, headingPath: [String], score: Double, snippet: String) {
+    /// The whole passage as Markdown, under its heading path.
+    public var text: String?
+    /// The datastore the passage comes from.
+    public var datastore: String?
+    /// The page's space key and labels.
+    public var space: String?
+    public var labels: [String]?
+    /// ISO 8601 UTC time and number of the indexed version.
+    public var lastModified: String?
+    public var version: Int?
+
+    public init(
+        pageId: String, title: String, url: String, anchor: String?, headingPath: [String], score: Double, snippet: String,
+        text: String? = nil, datastore: String? = nil, space: String? = nil, labels: [String]? = nil,
+        lastModified: String? = nil, version: Int? = nil
+    ) {
         self.pageId = pageId
         self.title = title
         self.url = url
@@ -224,6 +255,12 @@ public struct SearchHit: Sendable, Codable, Equatable {
         self.headingPath = headingPath
         self.score = score
         self.snippet = snippet
+        self.text = text
+        self.datastore = datastore
+        self.space = space
+        self.labels = labels
+        self.lastModified = lastModified
+        self.version = version
     }
 }
 

@@ -118,9 +118,55 @@ public final class ControlClient: Sendable {
         try await call("Resume", Wire.Name(name: name), returning: Wire.Status.self).status
     }
 
-    /// `Search`: `limit` 1…100, the daemon's default (10) when nil.
+    /// `Search` over one, several or all datastores, with filters.
+    public func search(_ request: SearchRequest) async throws(ControlClientError) -> [SearchHit] {
+        try await call("Search", Wire.Search(request), returning: Wire.SearchResults.self).results
+    }
+
+    /// `Search` in one datastore: `limit` 1…100, the daemon's default (10) when nil.
     public func search(name: String, query: String, limit: Int? = nil) async throws(ControlClientError) -> [SearchHit] {
-        try await call("Search", Wire.Search(name: name, query: query, limit: limit), returning: Wire.SearchResults.self).results
+        try await search(SearchRequest(datastores: [name], query: query, limit: limit ?? ControlInterface.defaultSearchLimit))
+    }
+
+    /// `ReadPage`: a page's Markdown, whole, one section, or a part from an offset.
+    public func page(_ request: PageRequest) async throws(ControlClientError) -> PageContent {
+        try await call("ReadPage", Wire.ReadPage(request), returning: Wire.Page.self).page
+    }
+
+    /// `Ask`, streamed: `onDelta` receives the answer's text as the model writes it; the
+    /// returned answer is the final one (its text is authoritative: invented citations are
+    /// removed from it).
+    public func ask(
+        _ request: AskRequest, onDelta: @Sendable (String) -> Void = { _ in }
+    ) async throws(ControlClientError) -> AskAnswer {
+        let replies = client.callMore(ControlInterface.name + ".Ask", Wire.Ask(request), returning: Wire.AskReply.self)
+        do {
+            for try await reply in replies {
+                if let delta = reply.delta { onDelta(delta) }
+                if let answer = reply.answer { return answer }
+            }
+        } catch let error as VarlinkClientError {
+            throw ControlClientError(error, socketPath: socketPath)
+        } catch {
+            throw .protocolError("\(error)")
+        }
+        throw .protocolError("Ask ended without an answer")
+    }
+
+    /// `CreateMcpKey`: the key is in the reply this once, never again.
+    public func createMCPKey(label: String) async throws(ControlClientError) -> MCPKeyCreated {
+        let created = try await call("CreateMcpKey", Wire.KeyLabel(label: label), returning: Wire.KeyCreated.self)
+        return MCPKeyCreated(label: created.label, key: created.key)
+    }
+
+    /// `ListMcpKeys`: labels and dates, never the keys.
+    public func listMCPKeys() async throws(ControlClientError) -> [MCPKeyInfo] {
+        try await call("ListMcpKeys", Wire.Empty(), returning: Wire.Keys.self).keys
+    }
+
+    /// `RevokeMcpKey`: the key stops working at once.
+    public func revokeMCPKey(label: String) async throws(ControlClientError) {
+        _ = try await call("RevokeMcpKey", Wire.KeyLabel(label: label), returning: Wire.Empty.self)
     }
 
     /// `Explain`: why a page is or is not in the index.

@@ -8,6 +8,10 @@ extension ControlError {
         case .noSuchDatastore(let name): "no datastore named '\(name)'"
         case .datastoreExists(let name): "a datastore named '\(name)' already exists"
         case .noSuchPage(let datastore, let pageId): "datastore '\(datastore)' has no page \(pageId)"
+        case .noSuchSection(let datastore, let pageId, let anchor):
+            "page \(pageId) of datastore '\(datastore)' has no section '\(anchor)'"
+        case .noSuchKey(let label): "no MCP key is labelled '\(label)'"
+        case .keyExists(let label): "an MCP key labelled '\(label)' already exists"
         case .invalidParameter(let parameter, let message): "invalid \(parameter): \(message)"
         case .authenticationFailed(let message): "authentication failed: \(message)"
         case .insufficientCredits(let needed, let balance):
@@ -32,6 +36,14 @@ extension ControlError {
             return VarlinkError(prefix + "NoSuchPage", parameters: [
                 "datastore": .string(datastore), "pageId": .string(pageId), "description": description,
             ])
+        case .noSuchSection(let datastore, let pageId, let anchor):
+            return VarlinkError(prefix + "NoSuchSection", parameters: [
+                "datastore": .string(datastore), "pageId": .string(pageId), "anchor": .string(anchor), "description": description,
+            ])
+        case .noSuchKey(let label):
+            return VarlinkError(prefix + "NoSuchKey", parameters: ["label": .string(label), "description": description])
+        case .keyExists(let label):
+            return VarlinkError(prefix + "KeyExists", parameters: ["label": .string(label), "description": description])
         case .invalidParameter(let parameter, let message):
             return VarlinkError(prefix + "InvalidParameter", parameters: [
                 "parameter": .string(parameter), "description": .string(message),
@@ -61,6 +73,10 @@ extension ControlError {
         case prefix + "NoSuchDatastore": self = .noSuchDatastore(name: text("name"))
         case prefix + "DatastoreExists": self = .datastoreExists(name: text("name"))
         case prefix + "NoSuchPage": self = .noSuchPage(datastore: text("datastore"), pageId: text("pageId"))
+        case prefix + "NoSuchSection":
+            self = .noSuchSection(datastore: text("datastore"), pageId: text("pageId"), anchor: text("anchor"))
+        case prefix + "NoSuchKey": self = .noSuchKey(label: text("label"))
+        case prefix + "KeyExists": self = .keyExists(label: text("label"))
         case prefix + "InvalidParameter": self = .invalidParameter(parameter: text("parameter"), message: text("description"))
         case prefix + "AuthenticationFailed": self = .authenticationFailed(message: text("description"))
         case prefix + "InsufficientCredits":

@@ -10,6 +10,7 @@ public enum ControlInterface {
     /// Methods that change state: only callers the `Authorizer` admits may use them.
     public static let mutatingMethods: Set<String> = [
         "Create", "Update", "Delete", "Resync", "Pause", "Resume", "AddCredits", "SetCreditPolicy",
+        "CreateMcpKey", "RevokeMcpKey",
     ]
 
     /// Search results per call: the default and the largest accepted `limit`.
@@ -18,6 +19,10 @@ public enum ControlInterface {
     /// Ledger lines `Credits` returns by default, and at most.
     public static let defaultRecentEntries = 20
     public static let maxRecentEntries = 1000
+    /// Queries and questions longer than this many UTF-8 bytes are refused.
+    public static let maxQueryBytes = 4_096
+    /// `ReadPage`: the largest `maxChars` accepted.
+    public static let maxPageChars = 1_000_000
 
     /// The interface, served by `backend`. Every mutation is logged to `logger` with the
     /// caller's uid and pid (never with parameters, which may hold a token).
@@ -88,12 +93,27 @@ private struct Methods: Sendable {
                 return Wire.Details(status: status, config: config)
             },
             "Search": read { (p: Wire.Search) throws(ControlError) in
-                let limit = p.limit ?? ControlInterface.defaultSearchLimit
-                guard (1...ControlInterface.maxSearchLimit).contains(limit) else {
-                    throw .invalidParameter(parameter: "limit", message: "must be between 1 and \(ControlInterface.maxSearchLimit)")
-                }
-                try Validate.nonEmpty(p.query, parameter: "query")
-                return Wire.SearchResults(results: try await backend.search(name: p.name, query: p.query, limit: limit))
+                let request = p.request
+                try Validate.search(request)
+                return Wire.SearchResults(results: try await backend.search(request))
+            },
+            "ReadPage": read { (p: Wire.ReadPage) throws(ControlError) in
+                let request = p.request
+                try Validate.page(request)
+                return Wire.Page(page: try await backend.page(request))
+            },
+            "Ask": ask,
+            "ListMcpKeys": read { (_: Wire.Empty) throws(ControlError) in
+                Wire.Keys(keys: try await backend.listMCPKeys())
+            },
+            "CreateMcpKey": mutation("CreateMcpKey", datastore: { (_: Wire.KeyLabel) in nil }) { p, caller throws(ControlError) in
+                try Validate.keyLabel(p.label)
+                let created = try await backend.createMCPKey(label: p.label, by: caller)
+                return Wire.KeyCreated(label: created.label, key: created.key)
+            },
+            "RevokeMcpKey": mutation("RevokeMcpKey", datastore: { (_: Wire.KeyLabel) in nil }) { p, caller throws(ControlError) in
+                try await backend.revokeMCPKey(label: p.label, by: caller)
+                return Wire.Empty()
             },
             "Explain": read { (p: Wire.Explain) throws(ControlError) in
                 Wire.Explanation(page: try await backend.explain(name: p.name, pageId: p.pageId))
@@ -129,6 +149,27 @@ private struct Methods: Sendable {
                 try replies.yield(try encode(Wire.Status(status: status)))
             }
             throw ControlError.noSuchDatastore(name: name).varlinkError
+        }
+    }
+
+    /// `Ask` streams the answer's text as `delta` replies when called with `more`, then ends
+    /// with the whole answer; without `more` it replies once, with the answer.
+    private var ask: VarlinkMethodHandler {
+        let backend = backend
+        return { call, replies throws(VarlinkError) in
+            let request = try call.parameters(as: Wire.Ask.self).request
+            let more = call.more
+            let answer: AskAnswer
+            do throws(ControlError) {
+                try Validate.ask(request)
+                answer = try await backend.ask(request) { delta in
+                    guard more, let parameters = try? VarlinkParameters(encoding: Wire.AskReply(delta: delta)) else { return }
+                    try? replies.yield(parameters)
+                }
+            } catch {
+                throw error.varlinkError
+            }
+            return try encode(Wire.AskReply(answer: answer))
         }
     }
 
@@ -200,6 +241,47 @@ private enum Validate {
     static func nonEmpty(_ value: String, parameter: String) throws(ControlError) {
         if value.allSatisfy(\.isWhitespace) {
             throw .invalidParameter(parameter: parameter, message: "must not be empty")
+        }
+    }
+
+    static func search(_ request: SearchRequest) throws(ControlError) {
+        guard (1...ControlInterface.maxSearchLimit).contains(request.limit) else {
+            throw .invalidParameter(parameter: "limit", message: "must be between 1 and \(ControlInterface.maxSearchLimit)")
+        }
+        try nonEmpty(request.query, parameter: "query")
+        try length(request.query, parameter: "query")
+        if let date = request.modifiedAfter, ISODateTime.parse(date) == nil {
+            throw .invalidParameter(parameter: "modifiedAfter", message: "'\(date)' is not an ISO 8601 date (2026-01-31) or date-time (2026-01-31T12:00:00Z)")
+        }
+    }
+
+    static func page(_ request: PageRequest) throws(ControlError) {
+        try nonEmpty(request.page, parameter: "page")
+        if let maxChars = request.maxChars, !(1...ControlInterface.maxPageChars).contains(maxChars) {
+            throw .invalidParameter(parameter: "maxChars", message: "must be between 1 and \(ControlInterface.maxPageChars)")
+        }
+        guard request.offset >= 0 else { throw .invalidParameter(parameter: "offset", message: "must not be negative") }
+    }
+
+    static func ask(_ request: AskRequest) throws(ControlError) {
+        try nonEmpty(request.question, parameter: "question")
+        try length(request.question, parameter: "question")
+        guard (1...AskRequest.maxPassages).contains(request.passages) else {
+            throw .invalidParameter(parameter: "passages", message: "must be between 1 and \(AskRequest.maxPassages)")
+        }
+    }
+
+    /// Labels name keys in listings and logs: short, printable, no spaces.
+    static func keyLabel(_ label: String) throws(ControlError) {
+        let allowed = label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.@".unicodeScalars.contains($0)) }
+        guard (1...64).contains(label.utf8.count), allowed else {
+            throw .invalidParameter(parameter: "label", message: "must be 1 to 64 characters of letters, digits, '-', '_', '.' or '@'")
+        }
+    }
+
+    static func length(_ value: String, parameter: String) throws(ControlError) {
+        guard value.utf8.count <= ControlInterface.maxQueryBytes else {
+            throw .invalidParameter(parameter: parameter, message: "is longer than \(ControlInterface.maxQueryBytes) bytes")
         }
     }
 

@@ -6,9 +6,9 @@ extension ControlInterface {
     public static let description = #"""
 # Tributary keeps searchable indexes ("datastores") of Confluence spaces. This interface
 # creates, inspects, steers and searches them. Everyone who can open the socket may call the
-# read methods (List, Get, Watch, Search, Explain, Credits, Health); the methods that change
-# anything (Create, Update, Delete, Resync, Pause, Resume, AddCredits, SetCreditPolicy) are
-# allowed to uid 0, the daemon's own uid and members of the group "tributary" only, and
+# read methods (List, Get, Watch, Search, ReadPage, Ask, Explain, Credits, Health,
+# ListMcpKeys); the methods that change anything (Create, Update, Delete, Resync, Pause,
+# Resume, AddCredits, SetCreditPolicy, CreateMcpKey, RevokeMcpKey) are allowed to uid 0, the daemon's own uid and members of the group "tributary" only, and
 # answer PermissionDenied to anyone else. Secrets are write-only: no method returns a token.
 # Credit amounts are integers in millicredits (1 credit = 1000 millicredits).
 interface io.tributary.Datastores
@@ -133,8 +133,93 @@ type SearchHit (
   # Headings above the passage, outermost first.
   headingPath: []string,
   score: float,
-  # The passage, with matched terms marked «like this».
-  snippet: string
+  # The best window of the passage, with matched terms marked «like this».
+  snippet: string,
+  # The whole passage as Markdown, under its heading path.
+  text: ?string,
+  # The datastore the passage comes from.
+  datastore: ?string,
+  # The page's space key and labels.
+  space: ?string,
+  labels: ?[]string,
+  # ISO 8601 UTC time and number of the indexed version of the page.
+  lastModified: ?string,
+  version: ?int
+)
+
+# One heading of a page. offset and length count characters (Unicode code points) of the
+# page's whole text.
+type PageSection (
+  anchor: string,
+  title: string,
+  # 1 for the page's top headings.
+  level: int,
+  offset: int,
+  # The section with its subsections.
+  length: int
+)
+
+# A page, or a part of it, from the index.
+type PageContent (
+  datastore: string,
+  pageId: string,
+  title: string,
+  # The page's web URL, with #anchor when one section was asked for.
+  url: string,
+  space: string,
+  labels: []string,
+  # The indexed version and its time (ISO 8601 UTC).
+  version: int,
+  lastModified: ?string,
+  # Every heading of the page, in order.
+  outline: []PageSection,
+  # The anchor of the section returned, when one was asked for.
+  section: ?string,
+  # Markdown, from offset, at most maxChars characters.
+  text: string,
+  offset: int,
+  # Characters in the whole page (or section).
+  totalChars: int,
+  # Where the next part starts; absent when text reaches the end.
+  nextOffset: ?int
+)
+
+# A source of an answer: [n] in the answer names it.
+type Citation (
+  n: int,
+  datastore: string,
+  pageId: string,
+  title: string,
+  # The page URL with the #anchor of the cited passage.
+  url: string
+)
+
+# Tokens the model reported.
+type ModelUsage (
+  promptTokens: int,
+  completionTokens: int
+)
+
+type Answer (
+  # Every [n] in the answer names one of citations.
+  answer: string,
+  citations: []Citation,
+  # generated: a model wrote the answer from the passages; extractive: the best passages,
+  # each cited (no model configured, or it failed: see reason).
+  mode: (generated, extractive),
+  reason: ?string,
+  model: ?string,
+  usage: ?ModelUsage,
+  # Credits charged for the model's tokens.
+  chargedMillicredits: ?int
+)
+
+# An MCP key, without its secret.
+type McpKey (
+  label: string,
+  # ISO 8601 UTC.
+  created: string,
+  lastUsed: ?string
 )
 
 # Why a page is or is not in the index.
@@ -155,7 +240,8 @@ type PageExplanation (
 type LedgerLine (
   sequence: int,
   time: string,
-  kind: (opening_balance, top_up, auto_top_off, charge),
+  # charge: indexing; model_usage: the tokens of an answer (Ask).
+  kind: (opening_balance, top_up, auto_top_off, charge, model_usage),
   # Positive for additions, negative for charges.
   millicredits: int,
   balanceAfter: int,
@@ -239,8 +325,36 @@ method Resume(name: string) -> (status: DatastoreStatus)
 # hang up to stop watching. Without more: ExpectedMore.
 method Watch(name: string) -> (status: DatastoreStatus)
 
-# Searches one datastore. limit: 1 to 100, default 10.
-method Search(name: string, query: string, limit: ?int) -> (results: []SearchHit)
+# Searches one datastore (name), several (names), or every datastore with content (neither),
+# results merged by score. limit: 1 to 100, default 10. Filters: spaces (any of these space
+# keys), labels (pages carrying all of them), modifiedAfter (ISO 8601 date or date-time, UTC
+# when no zone is given).
+method Search(name: ?string, names: ?[]string, query: string, limit: ?int, spaces: ?[]string,
+              labels: ?[]string, modifiedAfter: ?string) -> (results: []SearchHit)
+
+# A page's Markdown from the index. page: the page id or a URL of the page. section: a heading
+# anchor (the outline lists them). maxChars (1 to 1000000) and offset read a long page in
+# parts: each reply says nextOffset until the end.
+method ReadPage(name: string, page: string, section: ?string, maxChars: ?int, offset: ?int)
+  -> (page: PageContent)
+
+# Answers a question from the best passages of one, several or every datastore (passages: how
+# many, 1 to 20, default 6), citing them as [n]. With more: replies carrying delta (the
+# answer's text as the model writes it) come first, then the reply carrying answer. An
+# extractive answer (no model, or the model failed) comes whole. The model's tokens are charged
+# as model_usage; with credits enforced and short: InsufficientCredits.
+method Ask(name: ?string, names: ?[]string, question: string, passages: ?int)
+  -> (delta: ?string, answer: ?Answer)
+
+# The keys of the MCP HTTP endpoint, without their secrets.
+method ListMcpKeys() -> (keys: []McpKey)
+
+# Creates a key for the MCP HTTP endpoint (Authorization: Bearer KEY). The key is in this reply
+# only; the daemon keeps a hash. label: 1 to 64 letters, digits, '-', '_', '.', '@'. Mutation.
+method CreateMcpKey(label: string) -> (label: string, key: string)
+
+# Revokes an MCP key at once. Mutation.
+method RevokeMcpKey(label: string) -> ()
 
 # Explains why a page is or is not in the index.
 method Explain(name: string, pageId: string) -> (page: PageExplanation)
@@ -265,6 +379,15 @@ error DatastoreExists (name: string, description: string)
 
 # Explain: the datastore has no page with this id.
 error NoSuchPage (datastore: string, pageId: string, description: string)
+
+# ReadPage: the page has no section with this anchor.
+error NoSuchSection (datastore: string, pageId: string, anchor: string, description: string)
+
+# RevokeMcpKey: no key has this label.
+error NoSuchKey (label: string, description: string)
+
+# CreateMcpKey: a key with this label exists.
+error KeyExists (label: string, description: string)
 
 # A parameter has a valid type but an unacceptable value.
 error InvalidParameter (parameter: string, description: string)

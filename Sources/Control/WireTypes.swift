@@ -29,10 +29,96 @@ enum Wire {
         let changes: DatastoreChanges
     }
 
+    /// `name` (one datastore) and `names` (several) may both be absent: every datastore.
     struct Search: Codable, Sendable {
-        let name: String
+        var name: String?
+        var names: [String]?
         let query: String
-        let limit: Int?
+        var limit: Int?
+        var spaces: [String]?
+        var labels: [String]?
+        var modifiedAfter: String?
+
+        init(_ request: SearchRequest) {
+            name = request.datastores.count == 1 ? request.datastores[0] : nil
+            names = request.datastores.count > 1 ? request.datastores : nil
+            query = request.query
+            limit = request.limit
+            spaces = request.spaces.isEmpty ? nil : request.spaces
+            labels = request.labels.isEmpty ? nil : request.labels
+            modifiedAfter = request.modifiedAfter
+        }
+
+        var request: SearchRequest {
+            var datastores = names ?? []
+            if let name, !datastores.contains(name) { datastores.insert(name, at: 0) }
+            return SearchRequest(
+                datastores: datastores, query: query, limit: limit ?? ControlInterface.defaultSearchLimit,
+                spaces: spaces ?? [], labels: labels ?? [], modifiedAfter: modifiedAfter)
+        }
+    }
+
+    struct ReadPage: Codable, Sendable {
+        let name: String
+        let page: String
+        var section: String?
+        var maxChars: Int?
+        var offset: Int?
+
+        init(_ request: PageRequest) {
+            name = request.datastore
+            page = request.page
+            section = request.section
+            maxChars = request.maxChars
+            offset = request.offset == 0 ? nil : request.offset
+        }
+
+        var request: PageRequest {
+            PageRequest(datastore: name, page: page, section: section, maxChars: maxChars, offset: offset ?? 0)
+        }
+    }
+
+    struct Page: Codable, Sendable {
+        let page: PageContent
+    }
+
+    struct Ask: Codable, Sendable {
+        var name: String?
+        var names: [String]?
+        let question: String
+        var passages: Int?
+
+        init(_ request: AskRequest) {
+            name = request.datastores.count == 1 ? request.datastores[0] : nil
+            names = request.datastores.count > 1 ? request.datastores : nil
+            question = request.question
+            passages = request.passages
+        }
+
+        var request: AskRequest {
+            var datastores = names ?? []
+            if let name, !datastores.contains(name) { datastores.insert(name, at: 0) }
+            return AskRequest(datastores: datastores, question: question, passages: passages ?? AskRequest.defaultPassages)
+        }
+    }
+
+    /// One reply of `Ask`: text as it is generated (`delta`, with `continues`), then the answer.
+    struct AskReply: Codable, Sendable {
+        var delta: String?
+        var answer: AskAnswer?
+    }
+
+    struct KeyLabel: Codable, Sendable {
+        let label: String
+    }
+
+    struct KeyCreated: Codable, Sendable {
+        let label: String
+        let key: String
+    }
+
+    struct Keys: Codable, Sendable {
+        let keys: [MCPKeyInfo]
     }
 
     struct SearchResults: Codable, Sendable {

@@ -37,10 +37,11 @@ struct CtlFailure: Error {
         case .protocolError: status = .error
         case .control(let control):
             switch control {
-            case .noSuchDatastore, .noSuchPage: status = .notFound
+            case .noSuchDatastore, .noSuchPage, .noSuchSection, .noSuchKey: status = .notFound
             case .invalidParameter: status = .usage
             case .permissionDenied: status = .permissionDenied
-            case .datastoreExists, .authenticationFailed, .insufficientCredits, .notReady, .internalError: status = .error
+            case .datastoreExists, .keyExists, .authenticationFailed, .insufficientCredits, .notReady, .internalError:
+                status = .error
             }
         }
     }

@@ -88,16 +88,7 @@ struct EngineBackend: ControlBackend {
         }
     }
 
-    // MARK: Search
-
-    func search(name: String, query: String, limit: Int) async throws(ControlError) -> [SearchHit] {
-        let hits = try await map { try engine.search(name: name, query: query, limit: limit) }
-        return hits.map { hit in
-            SearchHit(pageId: hit.result.pageID, title: hit.result.title, url: hit.url,
-                      anchor: hit.result.anchor.isEmpty ? nil : hit.result.anchor, headingPath: hit.result.headingPath,
-                      score: (hit.result.score * 1_000).rounded() / 1_000, snippet: hit.result.snippet)
-        }
-    }
+    // MARK: Explain
 
     func explain(name: String, pageId: String) async throws(ControlError) -> PageExplanation {
         let report = try await map { try engine.explain(name: name, pageId: pageId) }
@@ -175,20 +166,20 @@ struct EngineBackend: ControlBackend {
 
     // MARK: Mapping
 
-    private func audit(_ action: String, _ name: String, _ caller: ControlCaller) {
+    func audit(_ action: String, _ name: String, _ caller: ControlCaller) {
         logger.notice("\(action) datastore \(name) requested by uid \(caller.uid) pid \(caller.pid)",
                       metadata: ["datastore": "\(name)", "uid": "\(caller.uid)", "pid": "\(caller.pid)", "action": "\(action)"])
     }
 
-    private func map(_ body: () async throws -> DatastoreSnapshot) async throws(ControlError) -> DatastoreStatus {
+    func map(_ body: () async throws -> DatastoreSnapshot) async throws(ControlError) -> DatastoreStatus {
         Self.status(from: try await map(body))
     }
 
-    private func map(_ body: () async throws -> [DatastoreSnapshot]) async throws(ControlError) -> [DatastoreStatus] {
+    func map(_ body: () async throws -> [DatastoreSnapshot]) async throws(ControlError) -> [DatastoreStatus] {
         (try await map(body) as [DatastoreSnapshot]).map(Self.status(from:))
     }
 
-    private func map<T>(_ body: () async throws -> T) async throws(ControlError) -> T {
+    func map<T>(_ body: () async throws -> T) async throws(ControlError) -> T {
         do {
             return try await body()
         } catch let error as EngineError {

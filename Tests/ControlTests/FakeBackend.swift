@@ -11,6 +11,7 @@ actor FakeBackend: ControlBackend {
     private(set) var addedMillicredits: [Int64] = []
     private(set) var policyChanges: [CreditPolicyChange] = []
     private(set) var lastSearch: (query: String, limit: Int)?
+    private(set) var lastSearchRequest: SearchRequest?
     var hits: [SearchHit] = [
         SearchHit(pageId: "101", title: "Expense policy", url: "https://wiki.example/pages/101#receipts", anchor: "receipts",
                   headingPath: ["Finance", "Receipts"], score: 7.25, snippet: "Keep «receipts» for every «expense»"),
@@ -136,11 +137,59 @@ actor FakeBackend: ControlBackend {
         return stream
     }
 
-    func search(name: String, query: String, limit: Int) async throws(ControlError) -> [SearchHit] {
+    func search(_ request: SearchRequest) async throws(ControlError) -> [SearchHit] {
         record("search")
-        _ = try existing(name)
-        lastSearch = (query, limit)
-        return Array(hits.prefix(limit))
+        for name in request.datastores { _ = try existing(name) }
+        lastSearch = (request.query, request.limit)
+        lastSearchRequest = request
+        return Array(hits.prefix(request.limit))
+    }
+
+    func page(_ request: PageRequest) async throws(ControlError) -> PageContent {
+        record("page")
+        _ = try existing(request.datastore)
+        guard request.page == "101" else { throw .noSuchPage(datastore: request.datastore, pageId: request.page) }
+        let text = Array("# Expense policy\n\nKeep receipts for every expense.\n".unicodeScalars)
+        let start = min(request.offset, text.count)
+        let end = min(text.count, start + (request.maxChars ?? text.count))
+        var part = String.UnicodeScalarView()
+        part.append(contentsOf: text[start..<end])
+        return PageContent(
+            datastore: request.datastore, pageId: "101", title: "Expense policy", url: "https://wiki.example/pages/101",
+            space: "HB", labels: ["finance"], version: 4, lastModified: "2026-01-02T03:04:05Z",
+            outline: [PageSection(anchor: "expense-policy", title: "Expense policy", level: 1, offset: 0, length: text.count)],
+            section: request.section, text: String(part), offset: start, totalChars: text.count,
+            nextOffset: end < text.count ? end : nil)
+    }
+
+    func ask(_ request: AskRequest, onDelta: @escaping @Sendable (String) -> Void) async throws(ControlError) -> AskAnswer {
+        record("ask")
+        for delta in ["Keep ", "receipts [1]."] { onDelta(delta) }
+        return AskAnswer(
+            answer: "Keep receipts [1].",
+            citations: [Citation(n: 1, datastore: "handbook", pageId: "101", title: "Expense policy",
+                                 url: "https://wiki.example/pages/101#receipts")],
+            mode: "generated", model: "fake", usage: ModelUsage(promptTokens: 10, completionTokens: 4))
+    }
+
+    private(set) var mcpKeys: [String: String] = [:]
+
+    func createMCPKey(label: String, by caller: ControlCaller) async throws(ControlError) -> MCPKeyCreated {
+        record("createMCPKey", caller)
+        guard mcpKeys[label] == nil else { throw .keyExists(label: label) }
+        let key = "trb_fake_\(label)"
+        mcpKeys[label] = key
+        return MCPKeyCreated(label: label, key: key)
+    }
+
+    func listMCPKeys() async throws(ControlError) -> [MCPKeyInfo] {
+        record("listMCPKeys")
+        return mcpKeys.keys.sorted().map { MCPKeyInfo(label: $0, created: "2026-01-02T03:04:05Z") }
+    }
+
+    func revokeMCPKey(label: String, by caller: ControlCaller) async throws(ControlError) {
+        record("revokeMCPKey", caller)
+        guard mcpKeys.removeValue(forKey: label) != nil else { throw .noSuchKey(label: label) }
     }
 
     func explain(name: String, pageId: String) async throws(ControlError) -> PageExplanation {
