@@ -25,9 +25,9 @@ struct TributaryCtl: AsyncParsableCommand {
           8  health: the daemon reports degraded or stalled
         """,
         subcommands: [
-            Create.self, Update.self, List.self, Status.self, Watch.self, Search.self, Explain.self,
+            Create.self, Update.self, List.self, Status.self, Watch.self, Search.self, Page.self, Ask.self, Explain.self,
             Resync.self, Pause.self, Resume.self, Delete.self, Credits.self, Health.self, Interface.self,
-            Convert.self, Manual.self, BenchSearch.self,
+            MCPCommand.self, Convert.self, Manual.self, BenchSearch.self,
         ]
     )
 

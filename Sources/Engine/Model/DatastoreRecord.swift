@@ -73,6 +73,10 @@ public struct ManifestEntry: Sendable, Equatable, Codable {
     public var webui: String?
     public var chunks: Int
     public var tokens: Int
+    /// The page's labels (names), as the last sync saw them; nil where not known yet.
+    public var labels: [String]?
+    /// When the seen version was made (milliseconds since 1970), as Confluence said.
+    public var lastModified: Int64?
     public var unrenderedMacros: [String]
     public var lastProcessed: Int64?
     /// Failed attempts at processing the seen version.
