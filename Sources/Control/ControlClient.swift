@@ -140,11 +140,15 @@ public final class ControlClient: Sendable {
         _ request: AskRequest, onDelta: @Sendable (String) -> Void = { _ in }
     ) async throws(ControlClientError) -> AskAnswer {
         let replies = client.callMore(ControlInterface.name + ".Ask", Wire.Ask(request), returning: Wire.AskReply.self)
+        var answer: AskAnswer?
         do {
+            // Read to the end of the stream (the answer is its last reply): leaving it early
+            // would hang up the shared connection.
             for try await reply in replies {
                 if let delta = reply.delta { onDelta(delta) }
-                if let answer = reply.answer { return answer }
+                if let final = reply.answer { answer = final }
             }
+            if let answer { return answer }
         } catch let error as VarlinkClientError {
             throw ControlClientError(error, socketPath: socketPath)
         } catch {

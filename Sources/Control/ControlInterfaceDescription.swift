@@ -325,11 +325,12 @@ method Resume(name: string) -> (status: DatastoreStatus)
 # hang up to stop watching. Without more: ExpectedMore.
 method Watch(name: string) -> (status: DatastoreStatus)
 
-# Searches one datastore (name), several (names), or every datastore with content (neither),
+# Searches one datastore (name), several (names), or every datastore with content (neither:
+# the members keep the order of the first version of this method, so positional clients work),
 # results merged by score. limit: 1 to 100, default 10. Filters: spaces (any of these space
 # keys), labels (pages carrying all of them), modifiedAfter (ISO 8601 date or date-time, UTC
 # when no zone is given).
-method Search(name: ?string, names: ?[]string, query: string, limit: ?int, spaces: ?[]string,
+method Search(name: ?string, query: string, limit: ?int, names: ?[]string, spaces: ?[]string,
               labels: ?[]string, modifiedAfter: ?string) -> (results: []SearchHit)
 
 # A page's Markdown from the index. page: the page id or a URL of the page. section: a heading

@@ -31,13 +31,14 @@ struct InterfaceTests {
         #expect(lines.count == 3)
         let methods = Set(lines.dropFirst().first?.split(separator: " ").map(String.init) ?? [])
         #expect(methods == [
-            "AddCredits", "Create", "Credits", "Delete", "Explain", "Get", "Health", "List", "Pause", "Resume", "Resync",
-            "Search", "SetCreditPolicy", "Update", "Watch",
+            "AddCredits", "Ask", "Create", "CreateMcpKey", "Credits", "Delete", "Explain", "Get", "Health", "List",
+            "ListMcpKeys", "Pause", "ReadPage", "Resume", "Resync", "RevokeMcpKey", "Search", "SetCreditPolicy", "Update",
+            "Watch",
         ])
         let errors = Set(lines.last?.split(separator: " ").map(String.init) ?? [])
         #expect(errors == [
             "AuthenticationFailed", "DatastoreExists", "InsufficientCredits", "InternalError", "InvalidParameter",
-            "NoSuchDatastore", "NoSuchPage", "NotReady", "PermissionDenied",
+            "KeyExists", "NoSuchDatastore", "NoSuchKey", "NoSuchPage", "NoSuchSection", "NotReady", "PermissionDenied",
         ])
     }
 

@@ -110,6 +110,7 @@ struct ServiceTests {
             ("Delete", #"{"name":"handbook"}"#), ("Resync", #"{"name":"handbook"}"#),
             ("Pause", #"{"name":"handbook"}"#), ("Resume", #"{"name":"handbook"}"#),
             ("AddCredits", #"{"millicredits":1000}"#), ("SetCreditPolicy", #"{"policy":{"autoTopOffEnabled":true}}"#),
+            ("CreateMcpKey", #"{"label":"laptop"}"#), ("RevokeMcpKey", #"{"label":"laptop"}"#),
         ]
         #expect(mutations.map(\.0).sorted() == ControlInterface.mutatingMethods.sorted())
         for (method, parameters) in mutations {
