@@ -260,6 +260,11 @@ class FakeConfluence:
         if denied is not None:
             self.stats.add("auth_failures")
             return denied
+        if kind in settings.deny_kinds:
+            resp = self._denied(kind)
+            if throttle is not None:
+                resp.headers.extend(self._rate_headers(throttle))
+            return resp
         args = [urllib.parse.unquote(g) for g in m.groups()]
         try:
             resp = fn(req, *args)
@@ -306,6 +311,12 @@ class FakeConfluence:
         else:
             body = render.dumps({"statusCode": 429, "message": "Rate limit exceeded"})
         return _json(429, body, headers)
+
+    def _denied(self, kind: str) -> Response:
+        """403 for an endpoint the credentials may not use (``denyKinds``)."""
+        if kind.startswith("v2."):
+            return _json(403, render.v2_error(403, "FORBIDDEN", "Forbidden", "The token is not allowed to use this endpoint"))
+        return _json(403, render.v1_error(403, "The token is not allowed to use this endpoint"))
 
     def _injected(self, kind: str, status: int) -> Response:
         if status == 502:

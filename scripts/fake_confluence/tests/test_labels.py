@@ -67,6 +67,21 @@ class SpaceContentLabelsTest(ServerTestCase):
         self.assertNotIn("zz-fresh", {x["name"] for x in labels})
 
 
+class DenyKindsTest(ServerTestCase):
+    def test_denied_endpoint_answers_403_until_allowed_again(self):
+        path = V2 + "/spaces/%d/content/labels" % HB
+        self.assertEqual(self.c.post("/_fake/faults", {"denyKinds": ["v2.space_content_labels"]}).status, 200)
+        try:
+            r = self.c.get(path)
+            self.assertEqual(r.status, 403)
+            self.assertEqual(r.json["errors"][0]["status"], 403)
+            self.assertEqual(self.c.get(V2 + "/spaces/%d" % HB).status, 200)  # other endpoints unaffected
+            self.assertEqual(self.c.post("/_fake/faults", {"denyKinds": "x"}).status, 400)
+        finally:
+            self.c.post("/_fake/faults", {"denyKinds": []})
+        self.assertEqual(self.c.get(path).status, 200)
+
+
 class LabelSearchTest(ServerTestCase):
     """One CQL search finds every labelled page with all its labels."""
 
