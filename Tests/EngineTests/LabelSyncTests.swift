@@ -89,6 +89,29 @@ struct LabelSyncTests {
         }
     }
 
+    @Test("On Cloud, several spaces cost one label listing each and one search for all of them",
+          arguments: [["HB", "GEN"], ["*"]])
+    func severalSpaces(_ spaces: [String]) async throws {
+        try await EngineHarness.with(["--sample", "--generate", "80", "--seed", "4"]) { harness in
+            let configuration = harness.configuration("hb", space: "HB") { configuration in
+                configuration.url = harness.fake.origin + "/wiki"
+                configuration.spaces = spaces
+            }
+            try await harness.fake.resetStats()
+            _ = try await harness.engine.create(configuration, secret: EngineHarness.token)
+            _ = try await harness.waitForReady("hb")
+            let byKind = try #require(try await harness.fake.stats()["byKind"] as? [String: Int])
+            #expect(byKind["v2.space_content_labels"] == 2)
+            #expect(byKind["v1.search"] == 1)
+            let manifest = try harness.manifest("hb")
+            #expect(Set(manifest.values.map(\.spaceKey)) == ["HB", "GEN"])
+            for entry in manifest.values where entry.status == "current" {
+                #expect(entry.labels != nil && entry.lastModified != nil, "\(entry.spaceKey) \(entry.title)")
+            }
+            #expect(manifest.values.filter { $0.spaceKey == "GEN" && !($0.labels ?? []).isEmpty }.count > 10)
+        }
+    }
+
     @Test("On Cloud, labels that cannot be read stay as last known and the sync still completes")
     func unreadableLabelsKeepTheLastKnown() async throws {
         try await EngineHarness.with(Self.arguments(.cloud)) { harness in
@@ -116,6 +139,22 @@ struct LabelSyncTests {
             try await harness.fake.setFaults(#"{"denyKinds": []}"#)
             try await resync(harness)
             #expect(try harness.manifest("hb")[runbook.pageId]?.labels == ["runbook"])
+        }
+    }
+
+    @Test("On Cloud, when the search for an excluded label cannot run, the cycle stops rather than index excluded pages")
+    func exclusionStaysStrict() async throws {
+        try await EngineHarness.with(Self.arguments(.cloud)) { harness in
+            try await harness.fake.setFaults(#"{"denyKinds": ["v1.search"]}"#)
+            _ = try await harness.engine.create(harness.configuration("hb", space: "HB") { $0.excludeLabels = ["template"] },
+                                                secret: EngineHarness.token)
+            let failed = try await harness.waitFor("hb", "failed") { snapshot in
+                if case .failed = snapshot.record.state { return true }
+                return false
+            }
+            guard case .failed(let reason) = failed.record.state else { return }
+            #expect(reason.kind == .permission)
+            #expect(try harness.manifest("hb").values.allSatisfy { $0.disposition != .indexed })
         }
     }
 }
