@@ -80,6 +80,15 @@ struct CloudAPI: Sendable {
         }.collect()
     }
 
+    /// The labels on the content of a space (`/spaces/{id}/content/labels`), each once, as
+    /// opposed to `/spaces/{id}/labels`, the labels of the space itself.
+    func contentLabels(in space: Space) -> LabelBatches {
+        let url = site.restV2 + "/spaces/" + queryEscape(space.id) + "/content/labels?limit=\(limit)"
+        return v2Pager(first: url, subject: .pages(spaceKey: space.key)) { (item: V2Label) in
+            Label(id: item.id?.value, name: item.name, prefix: item.prefix)
+        }
+    }
+
     /// Ancestors come root first, at most `limit` per call; when a call is full, the rest
     /// sit above its first entry, so ask again from there.
     func ancestors(pageId: String) async throws(ConfluenceError) -> [String] {
@@ -96,14 +105,15 @@ struct CloudAPI: Sendable {
     }
 
     /// v1 CQL search with cursor `next` links (relative to `_links.base`).
-    func search(cql: String, includeBodies: Bool) -> PageBatches {
+    func search(cql: String, includeBodies: Bool, includeLabels: Bool) -> PageBatches {
         let expand = "version,space,history,ancestors" + (includeBodies ? ",body.storage" : "")
+            + (includeLabels ? ",metadata.labels" : "")
         let url = site.restV1 + "/content/search?cql=" + queryEscape(cql) + "&limit=\(limit)&expand=" + expand
         let transport = self.transport
         let site = self.site
         return PageBatches(first: .init(url: url)) { cursor throws(ConfluenceError) in
             let (array, _) = try await transport.json(V1ContentArray.self, cursor.url, .search)
-            let pages = array.results.map { $0.model(spaceId: nil, includeLabels: false) }
+            let pages = array.results.map { $0.model(spaceId: nil, includeLabels: includeLabels) }
             guard let next = array._links?.next, !array.results.isEmpty else { return (pages, nil) }
             let nextURL = try NextLink.v1(next, base: array._links?.base, site: site)
             return (pages, nextURL == cursor.url ? nil : .init(url: nextURL))

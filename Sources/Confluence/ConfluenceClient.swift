@@ -181,9 +181,10 @@ public final class ConfluenceClient: Sendable {
     /// Every page of a space with the given statuses, **without bodies**, in batches of up to
     /// ``Options/pageLimit``. Follows the server's `next` links; on Data Center corrects
     /// `start` by the number of results actually returned (servers cap `limit` silently).
-    /// - Parameter includeLabels: Data Center only (labels come with the listing there);
-    ///   on Cloud use ``labels(pageId:)``.
-    public func pages(in space: Space, statuses: Set<PageStatus> = [.current], includeLabels: Bool = false) -> PageBatches {
+    /// - Parameter includeLabels: Data Center only: each page's labels come with the listing
+    ///   (the `metadata.labels` expansion), at no extra request. Cloud's listing carries none;
+    ///   there use ``contentLabels(in:)`` and ``search(cql:includeBodies:includeLabels:)``.
+    public func pages(in space: Space, statuses: Set<PageStatus> = [.current], includeLabels: Bool = true) -> PageBatches {
         switch site.flavor {
         case .cloud: CloudAPI(transport).pages(in: space, statuses: statuses)
         case .dataCenter: DataCenterAPI(transport).pages(in: space, statuses: statuses, includeLabels: includeLabels)
@@ -207,6 +208,21 @@ public final class ConfluenceClient: Sendable {
         }
     }
 
+    /// Every label used on the content of a space, each once (Cloud
+    /// `GET /wiki/api/v2/spaces/{id}/content/labels`, cursor links, ``Options/pageLimit`` per
+    /// request). Cloud only: Data Center listings carry each page's labels instead, and there
+    /// this listing fails with ``ConfluenceError/Kind/badRequest``.
+    public func contentLabels(in space: Space) -> LabelBatches {
+        switch site.flavor {
+        case .cloud:
+            return CloudAPI(transport).contentLabels(in: space)
+        case .dataCenter:
+            return LabelBatches(first: .init(url: "")) { _ throws(ConfluenceError) in
+                throw ConfluenceError(.badRequest, "Data Center has no listing of the labels used in a space; its page listings carry labels.")
+            }
+        }
+    }
+
     /// Ids of a page's ancestors, root first.
     public func ancestors(pageId: String) async throws(ConfluenceError) -> [String] {
         switch site.flavor {
@@ -218,10 +234,12 @@ public final class ConfluenceClient: Sendable {
     /// Pages matching a CQL query (v1 `content/search`: cursor links on Cloud, offsets on
     /// Data Center), for incremental sync, e.g.
     /// `type=page and space="ENG" and lastmodified >= "2025-01-02 03:04" order by lastmodified asc`.
-    public func search(cql: String, includeBodies: Bool = false) -> PageBatches {
+    /// With `includeLabels` each page carries all its labels (`metadata.labels`), so one search
+    /// for `label in (…)` tells every labelled page's labels.
+    public func search(cql: String, includeBodies: Bool = false, includeLabels: Bool = false) -> PageBatches {
         switch site.flavor {
-        case .cloud: CloudAPI(transport).search(cql: cql, includeBodies: includeBodies)
-        case .dataCenter: DataCenterAPI(transport).search(cql: cql, includeBodies: includeBodies)
+        case .cloud: CloudAPI(transport).search(cql: cql, includeBodies: includeBodies, includeLabels: includeLabels)
+        case .dataCenter: DataCenterAPI(transport).search(cql: cql, includeBodies: includeBodies, includeLabels: includeLabels)
         }
     }
 }

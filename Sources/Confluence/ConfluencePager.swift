@@ -61,3 +61,6 @@ public typealias PageBatches = ConfluencePager<Page>
 
 /// Batches of spaces, from ``ConfluenceClient/spaces(includeArchived:)``.
 public typealias SpaceBatches = ConfluencePager<Space>
+
+/// Batches of labels, from ``ConfluenceClient/contentLabels(in:)``.
+public typealias LabelBatches = ConfluencePager<Label>

@@ -84,10 +84,10 @@ struct DataCenterAPI: Sendable {
         try await content(pageId, expand: "ancestors").ancestors?.map(\.id.value) ?? []
     }
 
-    func search(cql: String, includeBodies: Bool) -> PageBatches {
-        let expand = Self.listExpand + ",space" + (includeBodies ? ",body.storage" : "")
+    func search(cql: String, includeBodies: Bool, includeLabels: Bool) -> PageBatches {
+        let expand = Self.listExpand + ",space" + (includeBodies ? ",body.storage" : "") + (includeLabels ? ",metadata.labels" : "")
         let url = site.restV1 + "/content/search?cql=" + queryEscape(cql) + "&limit=\(limit)&start=0&expand=" + expand
-        return offsetPager(first: url, subject: .search, spaceId: nil, includeLabels: false)
+        return offsetPager(first: url, subject: .search, spaceId: nil, includeLabels: includeLabels)
     }
 
     private func content(_ id: String, expand: String) async throws(ConfluenceError) -> V1Content {

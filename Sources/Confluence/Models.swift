@@ -53,6 +53,17 @@ public struct Label: Sendable, Hashable, Codable {
         self.name = name
         self.prefix = prefix
     }
+
+    /// The label as Confluence shows it and CQL's `label` field takes it: the bare name for a
+    /// global label (the kind people add), `my:name` or `team:name` for the other prefixes;
+    /// nil for `system` labels, which Confluence keeps for itself.
+    public var displayName: String? {
+        switch prefix?.lowercased() {
+        case nil, "", "global": name
+        case "system": nil
+        case let other?: other + ":" + name
+        }
+    }
 }
 
 /// A page's metadata, and its storage-format body when it was asked for.

@@ -109,7 +109,10 @@ struct V1Content: Decodable, Sendable {
     }
     struct Brief: Decodable, Sendable { var id: FlexibleID }
     struct Body: Decodable, Sendable { var storage: BodyValue? }
-    struct LabelArray: Decodable, Sendable { var results: [V1Label]? }
+    struct LabelArray: Decodable, Sendable {
+        var results: [V1Label]?
+        var _links: ListLinks?
+    }
     struct Metadata: Decodable, Sendable { var labels: LabelArray? }
     struct V1Label: Decodable, Sendable {
         var id: FlexibleID?
@@ -196,12 +199,20 @@ extension V1Content {
             version: version?.number ?? 1,
             lastModified: ISODate.parse(version?.when),
             createdAt: ISODate.parse(history?.createdDate),
-            labels: includeLabels
-                ? (metadata?.labels?.results ?? []).map { Label(id: $0.id?.value, name: $0.name, prefix: $0.prefix) } : nil,
+            labels: includeLabels ? expandedLabels : nil,
             ancestorIds: ancestorIds,
             webui: _links?.webui,
             storageBody: body?.storage?.value
         )
+    }
+}
+
+extension V1Content {
+    /// The expanded `metadata.labels`; nil (unknown) when the server did not expand them or
+    /// sent only part of them (a `next` link), never a wrong empty list.
+    var expandedLabels: [Label]? {
+        guard let array = metadata?.labels, array._links?.next == nil, let results = array.results else { return nil }
+        return results.map { Label(id: $0.id?.value, name: $0.name, prefix: $0.prefix) }
     }
 }
 

@@ -91,8 +91,10 @@ struct SyncTests {
             // The audit finds no stale postings anywhere.
             let audit = try harness.temporary.store.read { try harness.engine.core.index.audit(datastore: id, in: $0) }
             #expect(audit.isConsistent, "\(audit)")
-            // Listing ⌈N/250⌉ + one body request for the 3 changed pages (edited, moved, created) + connect.
-            let bound = Int((Double(ready.discovered) / 250).rounded(.up)) + 1 + 3
+            // Listing ⌈N/250⌉ + one body request for the 3 changed pages (edited, moved, created) + connect
+            // + labels (Cloud: the labels in use in the space, then one search for ⌈labelled pages/250⌉).
+            let labelled = after.values.filter { !($0.labels ?? []).isEmpty && $0.disposition != .deleted }.count
+            let bound = Int((Double(ready.discovered) / 250).rounded(.up)) + 1 + 3 + 1 + Int((Double(labelled) / 250).rounded(.up))
             #expect(requests <= bound, "made \(requests) requests; bound \(bound)")
         }
     }

@@ -289,7 +289,9 @@ class _Parser:
             return lambda p, s, st: p.status == want
         if fieldname == "label":
             name = val.lower()
-            return lambda p, s, st: any(lab.name.lower() == name for lab in p.labels)
+            # As Confluence shows labels: bare for global ones, ``my:x`` / ``team:x`` otherwise.
+            return lambda p, s, st: any(
+                (lab.name if lab.prefix == "global" else lab.prefix + ":" + lab.name).lower() == name for lab in p.labels)
         if not val.isdigit():
             raise self.fail("%s needs a numeric id" % fieldname)
         num = int(val)

@@ -31,6 +31,7 @@ class FaultSettings:
     scoped_token_mismatch: bool = False  # valid Cloud credentials get the scope 401
     dc_limit_cap: int = 0  # DC: silently cap limit (0 = no cap)
     dc_overshoot_bug: bool = False  # DC: start beyond the end returns the last record
+    deny_kinds: List[str] = field(default_factory=list)  # endpoint kinds answered 403 (e.g. a token without that scope)
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -49,6 +50,9 @@ class FaultSettings:
             if isinstance(cur, bool):
                 if not isinstance(val, bool):
                     raise ValueError("%s must be true/false" % key)
+            elif attr == "deny_kinds":
+                if not isinstance(val, list) or not all(isinstance(v, str) and v for v in val):
+                    raise ValueError("%s must be a list of endpoint kinds (as in /_fake/stats byKind)" % key)
             elif isinstance(cur, list):
                 if not isinstance(val, list) or not all(v in FAIL_STATUSES for v in val) or not val:
                     raise ValueError("%s must be a non-empty subset of %s" % (key, list(FAIL_STATUSES)))

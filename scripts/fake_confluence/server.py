@@ -196,6 +196,7 @@ class FakeConfluence:
             add("GET", v2 + "/spaces", "v2.spaces", self.v2_spaces)
             add("GET", v2 + "/spaces/" + num, "v2.space", self.v2_space)
             add("GET", v2 + "/spaces/" + num + "/pages", "v2.space_pages", self.v2_space_pages)
+            add("GET", v2 + "/spaces/" + num + "/content/labels", "v2.space_content_labels", self.v2_space_content_labels)
             add("GET", v2 + "/pages", "v2.pages", self.v2_pages)
             add("GET", v2 + "/pages/" + num, "v2.page", self.v2_page)
             add("GET", v2 + "/pages/" + num + "/labels", "v2.page_labels", self.v2_page_labels)
@@ -259,6 +260,11 @@ class FakeConfluence:
         if denied is not None:
             self.stats.add("auth_failures")
             return denied
+        if kind in settings.deny_kinds:
+            resp = self._denied(kind)
+            if throttle is not None:
+                resp.headers.extend(self._rate_headers(throttle))
+            return resp
         args = [urllib.parse.unquote(g) for g in m.groups()]
         try:
             resp = fn(req, *args)
@@ -305,6 +311,12 @@ class FakeConfluence:
         else:
             body = render.dumps({"statusCode": 429, "message": "Rate limit exceeded"})
         return _json(429, body, headers)
+
+    def _denied(self, kind: str) -> Response:
+        """403 for an endpoint the credentials may not use (``denyKinds``)."""
+        if kind.startswith("v2."):
+            return _json(403, render.v2_error(403, "FORBIDDEN", "Forbidden", "The token is not allowed to use this endpoint"))
+        return _json(403, render.v1_error(403, "The token is not allowed to use this endpoint"))
 
     def _injected(self, kind: str, status: int) -> Response:
         if status == 502:
@@ -523,6 +535,38 @@ class FakeConfluence:
                                "_links": {"self": "/wiki/api/v2/spaces/%d/%s" % (space.id, inc)}}
             d["_links"]["base"] = self.base
         return _json(200, render.dumps(d))
+
+    def v2_space_content_labels(self, req: Request, raw_id: str) -> Response:
+        """Labels on the content of a space (not the space's own labels), each once.
+
+        The spec's ``prefix`` enum is ``my``/``team``; without it every prefix is returned
+        (global labels are the ones people add, and the v1 space-label doc says content
+        labels are global ones). Only pages the user can see count: restricted, trashed,
+        deleted and draft pages do not.
+        """
+        sid = self._v2_id(raw_id)
+        prefix = self._v2_enum(req, "prefix", ("my", "team"))
+        sort = self._v2_enum(req, "sort", ("created-date", "-created-date", "id", "-id", "name", "-name"), "id")
+        limit = self._v2_limit(req)
+        with self.store.lock:
+            space = self.store.spaces.get(sid)
+            if not self.space_visible(space, req):
+                raise self._v2_404()
+            by_id = {}
+            for pid in space.page_ids:
+                page = self.store.pages[pid]
+                if page.restricted or page.status not in DEFAULT_STATUSES:
+                    continue
+                for lab in page.labels:
+                    if prefix is None or lab.prefix == prefix:
+                        by_id[lab.id] = lab
+            desc = sort.startswith("-")
+            by_name = sort.lstrip("-") == "name"
+            entries = sorted(((desc_value(k) if desc else k), lab.id)
+                             for lab in by_id.values() for k in [lab.name if by_name else lab.id])
+            chunk, nxt = self._paged(req, entries, limit, "scl:%d:%s:%s" % (sid, sort, prefix))
+            items = [render.dumps(render.v2_label(by_id[e[-1]])) for e in chunk]
+        return self._v2_list(req, items, nxt)
 
     # ------------------------------------------------------------- v2 pages
     def _page_entries(self, req: Request, space_ids: Optional[Tuple[int, ...]], statuses, order, depth_root=False, title=None):

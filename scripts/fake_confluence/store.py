@@ -182,7 +182,14 @@ class Store:
             return space
 
     def label(self, name: str, prefix: str = "global") -> Label:
-        """Return the shared label object for ``prefix:name`` (labels are global)."""
+        """Return the shared label object for ``prefix:name`` (labels are global).
+
+        A name written ``my:x`` or ``team:x`` (as Confluence shows such labels) is label
+        ``x`` with that prefix.
+        """
+        head, sep, rest = name.partition(":")
+        if sep and prefix == "global" and head in ("my", "team") and rest:
+            prefix, name = head, rest
         with self.lock:
             key = (prefix, name)
             lab = self.labels_by_name.get(key)

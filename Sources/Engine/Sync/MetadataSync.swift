@@ -48,23 +48,8 @@ struct MetadataSync {
         }
         core.changed(datastore)
 
-        // Pages carrying an excluded label: listings do not include labels, one query per label does.
-        var labelled: [String: [String]] = [:]
-        // With every space in scope, one site-wide query per label replaces one per space and label.
-        let spaceClauses = configuration.includesAllSpaces
-            ? [""] : spaces.map { "space = \"\(Self.cqlEscape($0.key))\" and " }
-        for label in configuration.excludeLabels {
-            for spaceClause in spaceClauses {
-                let cql = "type = page and " + spaceClause + "label = \"\(Self.cqlEscape(label))\""
-                do {
-                    for try await batch in client.search(cql: cql) {
-                        for page in batch { labelled[page.id, default: []].append(label.lowercased()) }
-                    }
-                } catch {
-                    throw SyncFailure(error)
-                }
-            }
-        }
+        // Labels (and with them the pages carrying an excluded label), without a request per page.
+        let survey = try await LabelSurvey.run(client: client, spaces: spaces, configuration: configuration, logger: core.logger)
 
         let filter = PageFilter(configuration)
         var statuses: Set<PageStatus> = [.current]
@@ -74,7 +59,7 @@ struct MetadataSync {
         var vanished: Set<String> = []
         for space in spaces {
             do {
-                for try await batch in client.pages(in: space, statuses: statuses) {
+                for try await batch in client.pages(in: space, statuses: statuses, includeLabels: true) {
                     try storage {
                         try core.store.write { txn in
                             guard var current = try core.record(txn, datastore), current.cycle == cycle else {
@@ -82,7 +67,8 @@ struct MetadataSync {
                             }
                             for page in batch {
                                 try apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
-                                          excludedLabels: labelled[page.id] ?? [], txn: txn)
+                                          labels: survey.labels(of: page),
+                                          excludedLabels: survey.excludedLabels(of: page, excluding: filter.excludedLabels), txn: txn)
                             }
                             current.phaseDone += batch.count
                             try core.put(txn, current)
@@ -115,9 +101,12 @@ struct MetadataSync {
         return pending > 0 ? .process(pending: pending) : .ready
     }
 
-    /// Diffs one listed page against its manifest entry.
-    private func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, excludedLabels: [String],
-                       txn: WriteTransaction) throws {
+    /// Diffs one listed page against its manifest entry. `labels` nil means unknown this cycle:
+    /// the entry keeps the labels it had. Labels and the last-modified time are metadata: a
+    /// change of them alone rewrites the entry but never sends the page back for processing
+    /// (Confluence does not bump the version when labels change).
+    private func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, labels: [String]?,
+                       excludedLabels: [String], txn: WriteTransaction) throws {
         let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
         var entry = old ?? ManifestEntry(pageId: page.id, title: page.title, spaceKey: spaceKey, parentId: page.parentId,
                                          status: page.status.rawValue, versionSeen: page.version, seenInCycle: cycle,
@@ -126,7 +115,12 @@ struct MetadataSync {
         entry.spaceKey = spaceKey
         entry.parentId = page.parentId
         entry.status = page.status.rawValue
-        if entry.versionSeen != page.version { entry.failures = 0 }
+        if entry.versionSeen != page.version {
+            entry.failures = 0
+            entry.lastModified = nil  // the old version's time, unless the listing says
+        }
+        if let modified = page.lastModified { entry.lastModified = Int64((modified.timeIntervalSince1970 * 1000).rounded()) }
+        if let labels { entry.labels = labels }
         entry.versionSeen = page.version
         entry.seenInCycle = cycle
         if let webui = page.webui { entry.webui = webui }
