@@ -122,7 +122,7 @@ public struct ChatClient: Sendable {
         let request = try makeRequest(messages, endpoint: endpoint, stream: stream)
         let response: HTTPStreamingResponse
         do {
-            response = try await http.stream(request)
+            response = try await http.stream(request, silenceTimeout: endpoint.silenceTimeout)
         } catch {
             throw Self.map(error, endpoint: endpoint)
         }
@@ -162,11 +162,10 @@ public struct ChatClient: Sendable {
             "Accept": stream ? "text/event-stream, application/json" : "application/json",
         ]
         if let key = endpoint.apiKey, !key.isEmpty { headers.add(name: "Authorization", value: "Bearer " + key) }
-        let silence = max(1, Int(endpoint.silenceTimeout.components.seconds))
         return HTTPRequest(
             method: .post, url: endpoint.completionsURL, headers: headers, body: Array(encoded),
             connectTimeout: min(endpoint.timeout, .seconds(10)), timeout: endpoint.timeout,
-            lowSpeedLimit: .init(bytesPerSecond: 1, duration: .seconds(silence)), maxResponseBytes: maxAnswerBytes,
+            lowSpeedLimit: nil, maxResponseBytes: maxAnswerBytes,
             maxRedirects: 0)
     }
 

@@ -11,13 +11,31 @@ extension HTTPClient {
     /// however long the stream); past it the transfer is aborted with
     /// ``HTTPError/Kind/responseTooLarge``. Cancelling the calling task, or dropping the
     /// response, aborts the transfer.
-    public func stream(_ request: HTTPRequest) async throws(HTTPError) -> HTTPStreamingResponse {
+    ///
+    /// `silenceTimeout`, when given, fails the stream with ``HTTPError/Kind/stalled`` once the
+    /// server has sent nothing for that long (before the first byte or between two), a sharper
+    /// watch than libcurl's low-speed limit, which averages over several seconds.
+    public func stream(_ request: HTTPRequest, silenceTimeout: Duration? = nil) async throws(HTTPError) -> HTTPStreamingResponse {
         if Task.isCancelled { throw HTTPError(.cancelled, url: request.url) }
         let channel = BodyChannel(limit: max(1, request.maxResponseBytes))
         let transfer = try Transfer.make(request, configuration: configuration, channel: channel)
         let driver = self.driver
         if !driver.submit(transfer) {
             throw HTTPError(.cancelled, url: transfer.url)
+        }
+        if let silenceTimeout {
+            let url = transfer.url
+            Task {
+                while let deadline = channel.silenceDeadline(after: silenceTimeout) {
+                    if ContinuousClock.now >= deadline {
+                        let seconds = silenceTimeout.components.seconds
+                        channel.fail(HTTPError(.stalled, url: url, detail: "nothing received for \(seconds) s"))
+                        driver.cancel(transfer)
+                        return
+                    }
+                    try? await Task.sleep(until: deadline)
+                }
+            }
         }
         let head = await withTaskCancellationHandler {
             await channel.head()
@@ -99,6 +117,8 @@ final class BodyChannel: Sendable {
         var end: HTTPError?? = nil
         var headWaiter: CheckedContinuation<Result<Head, HTTPError>, Never>?
         var chunkWaiter: CheckedContinuation<Result<[UInt8]?, HTTPError>, Never>?
+        /// When bytes last arrived (or the transfer started).
+        var lastActivity = ContinuousClock.now
     }
 
     private let limit: Int
@@ -112,6 +132,7 @@ final class BodyChannel: Sendable {
     /// Driver thread: body bytes arrived. False when the unread bytes would pass the cap.
     func deliver(_ bytes: [UInt8], status: Int, headers: HTTPHeaders) -> Bool {
         let (headWaiter, chunkWaiter, accepted): (CheckedContinuation<Result<Head, HTTPError>, Never>?, CheckedContinuation<Result<[UInt8]?, HTTPError>, Never>?, Bool) = state.withLock { state in
+            state.lastActivity = .now
             var headWaiter: CheckedContinuation<Result<Head, HTTPError>, Never>?
             if state.head == nil {
                 state.head = Head(status: status, headers: headers)
@@ -132,19 +153,30 @@ final class BodyChannel: Sendable {
         return accepted
     }
 
-    /// Driver thread (or a failed submission): the transfer ended.
+    /// Driver thread: the transfer ended. The first end (this or ``fail(_:)``) is the one kept.
     func finish(_ result: Result<HTTPResponse, HTTPError>) {
-        let error: HTTPError?
         switch result {
-        case .success: error = nil
-        case .failure(let failure): error = failure
+        case .success(let response): end(nil, head: Head(status: response.status, headers: response.headers))
+        case .failure(let failure): end(failure, head: nil)
         }
-        let (headWaiter, chunkWaiter, head) = state.withLock { state in
-            if state.end == nil { state.end = .some(error) }
-            if state.head == nil, case .success(let response) = result {
-                state.head = Head(status: response.status, headers: response.headers)
-            }
-            let waiters = (state.headWaiter, state.chunkWaiter, state.head)
+    }
+
+    /// Ends the stream with `error` now (the watchdog's verdict), before libcurl's own.
+    func fail(_ error: HTTPError) {
+        end(error, head: nil)
+    }
+
+    /// When the stream counts as silent if nothing more arrives; nil once it ended.
+    func silenceDeadline(after timeout: Duration) -> ContinuousClock.Instant? {
+        state.withLock { state in state.end == nil ? state.lastActivity + timeout : nil }
+    }
+
+    private func end(_ outcome: HTTPError?, head finalHead: Head?) {
+        let (headWaiter, chunkWaiter, head, error) = state.withLock { state in
+            if state.end == nil { state.end = .some(outcome) }
+            let error = state.end ?? nil
+            if state.head == nil, error == nil, let finalHead { state.head = finalHead }
+            let waiters = (state.headWaiter, state.chunkWaiter, state.head, error)
             state.headWaiter = nil
             state.chunkWaiter = nil
             return waiters

@@ -214,7 +214,10 @@ final class Transfer: @unchecked Sendable {
         case CURLE_OPERATION_TIMEDOUT:
             var connectMicros: curl_off_t = 0
             _ = tr_curl_easy_getinfo_off_t(easy, CURLINFO_CONNECT_TIME_T, &connectMicros)
-            if connectMicros == 0 {
+            // A reused connection reports no connect time; it got as far as sending the request.
+            var pretransferMicros: curl_off_t = 0
+            _ = tr_curl_easy_getinfo_off_t(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransferMicros)
+            if connectMicros == 0 && pretransferMicros == 0 {
                 kind = .connectTimeout
             } else {
                 kind = message.contains("too slow") ? .stalled : .timedOut
