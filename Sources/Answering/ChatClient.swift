@@ -35,20 +35,21 @@ public struct ChatEndpoint: Sendable {
     public var apiKey: String?
     /// The longest a whole answer may take.
     public var timeout: Duration
-    /// The longest the model may stay silent (before its first token or between two).
+    /// The longest the model may stay silent (before its first token or between two); by
+    /// default the timeout, at most 60 s.
     public var silenceTimeout: Duration
     /// Sampling temperature: low, so answers keep to the passages.
     public var temperature: Double
 
     public init(
-        baseURL: String, model: String, apiKey: String? = nil, timeout: Duration = .seconds(60),
+        baseURL: String, model: String, apiKey: String? = nil, timeout: Duration = .seconds(120),
         silenceTimeout: Duration? = nil, temperature: Double = 0.1
     ) {
         self.baseURL = baseURL
         self.model = model
         self.apiKey = apiKey
         self.timeout = timeout
-        self.silenceTimeout = silenceTimeout ?? min(timeout, .seconds(30))
+        self.silenceTimeout = silenceTimeout ?? min(timeout, .seconds(60))
         self.temperature = temperature
     }
 

@@ -19,7 +19,7 @@ public struct ModelConfiguration: Sendable, Equatable {
     /// Millicredits per 1,000 model tokens (prompt and completion).
     public var millicreditsPerThousandTokens: Int64
 
-    public static let defaultTimeoutSeconds = 60
+    public static let defaultTimeoutSeconds = 120
     public static let timeoutRange = 1...3_600
     /// 0.1 credit per 1,000 model tokens.
     public static let defaultMillicreditsPerThousandTokens: Int64 = 100
