@@ -53,6 +53,11 @@ public struct ChatEndpoint: Sendable {
         self.temperature = temperature
     }
 
+    /// The base URL as it may be shown or logged: without userinfo, query or fragment.
+    public static func displayURL(_ url: String) -> String {
+        URLRedaction.redact(url)
+    }
+
     /// `{baseURL}/chat/completions`.
     public var completionsURL: String {
         var base = baseURL

@@ -1,3 +1,4 @@
+import Answering
 import Control
 import Dispatch
 import Engine
@@ -172,7 +173,7 @@ final class Daemon: @unchecked Sendable {
     private func applyModelSettings() {
         modelSettings.update(configuration.model)
         if let model = configuration.model {
-            logger.info("answers use the model \(model.model) at \(model.url)")
+            logger.info("answers use the model \(model.model) at \(ChatEndpoint.displayURL(model.url))")
         } else {
             logger.info("no model is configured (llm_url): answers are the best passages")
         }

@@ -50,6 +50,22 @@ struct ModelUsageTests {
         #expect(failure("llm_url = http://h/v1\nllm_model = m\nllm_prize = 1\n").contains("unknown setting `llm_prize`"))
     }
 
+    @Test("The shipped tributaryd.conf documents the llm_* keys: with its examples uncommented it still loads")
+    func shippedExample() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("etc/tributary/tributaryd.conf"), encoding: .utf8)
+        #expect(try load(text).model == nil)
+        // Uncomment the llm examples (one key source only).
+        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("# llm_") && !line.hasPrefix("# llm_api_key_credential") ? String(line.dropFirst(2)) : String(line)
+        }.joined(separator: "\n")
+        let model = try #require(try load(uncommented).model)
+        #expect(model.url == "http://localhost:11434/v1")
+        #expect(model.key == .file(path: "/etc/tributary/llm-key"))
+        #expect(model.timeoutSeconds == ModelConfiguration.defaultTimeoutSeconds)
+        #expect(model.millicreditsPerThousandTokens == ModelConfiguration.defaultMillicreditsPerThousandTokens)
+    }
+
     @Test("model_usage: charged as its own kind, never deduplicated, counted in spent; the balance stays the sum")
     func ledger() throws {
         let temporary = try TemporaryEngineStore()
