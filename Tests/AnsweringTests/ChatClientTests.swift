@@ -104,6 +104,28 @@ struct ChatClientTests {
         }
     }
 
+    @Test("HTTP streaming: a reader that falls behind fails the transfer at the unread-bytes cap, memory stays bounded")
+    func boundedStream() async throws {
+        try await FakeLLM.with(key: Self.key) { fake in
+            try await fake.script(answer: String(repeating: "word ", count: 400), chunkDelayMilliseconds: 0)
+            let body = Array(#"{"model":"m","stream":true,"messages":[]}"#.utf8)
+            let request = HTTPRequest(method: .post, url: fake.baseURL + "/chat/completions",
+                                      headers: ["Authorization": "Bearer " + Self.key], body: body, maxResponseBytes: 2_048)
+            let response = try await HTTPClient.shared.stream(request)
+            #expect(response.status == 200)
+            #expect(response.headers["Content-Type"] == "text/event-stream")
+            try await Task.sleep(for: .milliseconds(500))  // let the server outrun the reader
+            var received = 0
+            do throws(HTTPError) {
+                while let chunk = try await response.nextChunk() { received += chunk.count }
+                Issue.record("the whole stream was kept: \(received) bytes")
+            } catch {
+                #expect(error.kind == .responseTooLarge)
+                #expect(received <= 2_048)
+            }
+        }
+    }
+
     @Test("Cancelling the asking task ends a streamed answer promptly")
     func cancellation() async throws {
         try await FakeLLM.with(key: Self.key) { fake in
