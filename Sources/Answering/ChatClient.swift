@@ -332,3 +332,16 @@ public struct ChatClient: Sendable {
         return text.replacingOccurrences(of: key, with: "<redacted>")
     }
 }
+
+extension ChatEndpoint: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The model and where it is, never the key (so logging an endpoint cannot leak it).
+    public var description: String {
+        "\(model) at \(Self.displayURL(baseURL))" + (apiKey == nil ? "" : " (with an API key)")
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["model": model, "baseURL": Self.displayURL(baseURL), "hasAPIKey": apiKey != nil])
+    }
+}

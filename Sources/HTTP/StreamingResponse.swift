@@ -74,7 +74,8 @@ public final class HTTPStreamingResponse: Sendable {
     }
 
     /// The next bytes of the body, in order; nil at its end. Throws when the transfer failed
-    /// (timeout, lost connection, …) or the calling task was cancelled.
+    /// (timeout, lost connection, …) or the calling task was cancelled. Read from one task at
+    /// a time.
     public func nextChunk() async throws(HTTPError) -> [UInt8]? {
         let abort = self.abort
         let channel = self.channel
@@ -214,6 +215,10 @@ final class BodyChannel: Sendable {
                 if let end = state.end {
                     if let error = end { return .failure(error) }
                     return .success(nil)
+                }
+                // One reader at a time: a second waiter would leave the first never resumed.
+                guard state.chunkWaiter == nil else {
+                    return .failure(HTTPError(.other, url: "", detail: "the body is read by two tasks at once"))
                 }
                 state.chunkWaiter = continuation
                 return nil

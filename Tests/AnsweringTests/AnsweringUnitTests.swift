@@ -116,3 +116,19 @@ struct SSEParserTests {
         return events
     }
 }
+
+@Suite("Chat endpoint")
+struct ChatEndpointTests {
+    @Test("The completions URL is the base plus /chat/completions; descriptions never show the key or URL credentials")
+    func noKeyInDescriptions() {
+        let endpoint = ChatEndpoint(baseURL: "https://user:pw@api.example.com/v1/?token=t", model: "m", apiKey: "sk-secret-123")
+        #expect(ChatEndpoint(baseURL: "http://localhost:11434/v1/", model: "m").completionsURL == "http://localhost:11434/v1/chat/completions")
+        for text in ["\(endpoint)", String(reflecting: endpoint), String(describing: Mirror(reflecting: endpoint).children.map(\.value))] {
+            #expect(!text.contains("sk-secret-123"))
+            #expect(!text.contains("pw"))
+        }
+        #expect(ChatClient.redact("bad key sk-secret-123", endpoint: endpoint) == "bad key <redacted>")
+        #expect(ChatEndpoint(baseURL: "http://h/v1", model: "m", timeout: .seconds(300)).silenceTimeout == .seconds(60))
+        #expect(ChatEndpoint(baseURL: "http://h/v1", model: "m", timeout: .seconds(5)).silenceTimeout == .seconds(5))
+    }
+}
