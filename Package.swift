@@ -84,11 +84,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Answers with citations: the chat-completions client (streamed), the prompt, the
+        // citation check and the extractive answer. Knows HTTP, not the engine or the socket.
+        .target(name: "Answering", dependencies: ["HTTP"], swiftSettings: strictSettings),
+
         // Executables.
         .executableTarget(
             name: "tributaryd",
             dependencies: [
-                "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents",
+                "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents", "Answering",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -133,10 +137,13 @@ let package = Package(
         ),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Engine", "Storage", "Search", "FakeConfluenceSupport", "SystemdTestSupport"],
+            dependencies: ["Engine", "Storage", "Search", "FakeConfluenceSupport", "SystemdTestSupport", "Control"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AnsweringTests", dependencies: ["Answering", "HTTP", "FakeConfluenceSupport"], swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ConfluenceTests",
             dependencies: ["Confluence", "HTTP", "FakeConfluenceSupport", .product(name: "Logging", package: "swift-log")],

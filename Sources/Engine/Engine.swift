@@ -59,7 +59,7 @@ public actor Engine {
                     changed = true
                 }
                 if changed { try core.ledger.setPolicy(txn, policy) }
-                if let initialCredits, try core.ledger.allEntries(txn).allSatisfy({ $0.kind == .charge }),
+                if let initialCredits, try core.ledger.allEntries(txn).allSatisfy({ $0.kind == .charge || $0.kind == .modelUsage }),
                    try !core.ledger.policy(txn).enforced {
                     try core.ledger.add(txn, millicredits: initialCredits, note: "initial_credits from the daemon configuration", now: now)
                 }

@@ -1,3 +1,4 @@
+import Answering
 import Control
 import Dispatch
 import Engine
@@ -18,6 +19,8 @@ final class Daemon: @unchecked Sendable {
     let configPath: String?
     let logger: Logger
     let notifier = Notifier()
+    /// The chat model answers use; replaced on reload.
+    let modelSettings = ModelSettings()
 
     init(configuration: DaemonConfiguration, stateDirectory: String, socketPath: String, configPath: String?, logger: Logger) {
         self.configuration = configuration
@@ -61,7 +64,9 @@ final class Daemon: @unchecked Sendable {
         }
         await applyDatastoreFiles(engine)
 
-        let backend = EngineBackend(engine: engine, logger: Logger(label: "tributary.control"), version: Tributaryd.version)
+        applyModelSettings()
+        let backend = EngineBackend(engine: engine, logger: Logger(label: "tributary.control"), version: Tributaryd.version,
+                                    modelSettings: modelSettings)
         let server = ControlServer(backend: backend, authorizer: .system(), logger: Logger(label: "tributary.control"),
                                    version: Tributaryd.version)
         do {
@@ -154,6 +159,7 @@ final class Daemon: @unchecked Sendable {
                              ]))
             }
         }
+        applyModelSettings()
         let report = await applyDatastoreFiles(engine)
         logger.notice("configuration reloaded: \(report.created.count) created, \(report.updated.count) updated, \(report.rejected.count) rejected",
                       metadata: TributaryEvent.configReloaded.metadata([
@@ -161,6 +167,16 @@ final class Daemon: @unchecked Sendable {
                           MetadataKey.datastores: "\(report.created.count + report.updated.count + report.unchanged.count)",
                       ]))
         notify([.ready, .status(await statusLine(engine))])
+    }
+
+    /// Hands the `llm_*` settings to `ask` and says which model answers (never its key).
+    private func applyModelSettings() {
+        modelSettings.update(configuration.model)
+        if let model = configuration.model {
+            logger.info("answers use the model \(model.model) at \(ChatEndpoint.displayURL(model.url))")
+        } else {
+            logger.info("no model is configured (llm_url): answers are the best passages")
+        }
     }
 
     @discardableResult

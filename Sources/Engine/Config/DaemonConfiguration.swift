@@ -15,6 +15,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var log: String = "auto"
     /// Where `datastores.d` lives (beside the config file).
     public var datastoresDirectory: String?
+    /// The chat model answers use (`llm_*` keys); nil: answers are extractive.
+    public var model: ModelConfiguration?
 
     public init() {}
 
@@ -50,6 +52,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             }
             configuration.log = log
         }
+        configuration.model = try ModelConfiguration.read(&reader)
         try reader.rejectUnknownKeys()
         configuration.datastoresDirectory = ((path as NSString).deletingLastPathComponent as NSString)
             .appendingPathComponent("datastores.d")
