@@ -76,11 +76,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // A small HTTP/1.1 server (poll loop, whole requests, JSON-sized answers): generic, knows nothing of MCP.
+        .target(
+            name: "HTTPServer",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // The Model Context Protocol: JSON-RPC messages, both protocol generations, the tools
         // over a knowledge port; transports (stdio, Streamable HTTP) feed it bytes.
         .target(
             name: "MCP",
-            dependencies: ["Control", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Control", "HTTPServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -161,6 +168,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "MCP", "Control", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ControlTests",
             dependencies: ["Control", "Varlink", .product(name: "Logging", package: "swift-log")],
