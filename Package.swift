@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // libstemmer ships no pkg-config file; the module map links it by name.
         .systemLibrary(name: "CStemmer", providers: [.apt(["libstemmer-dev"])]),
+        // OpenSSL's libcrypto: SHA-256 and constant-time comparison for the MCP keys.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // SQLite FTS5: the search bench's baseline only.
         .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Storage", "Confluence", "Content", "Search", "TributaryEvents",
+                "Storage", "Confluence", "Content", "Search", "TributaryEvents", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
