@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "tributaryd",
             dependencies: [
-                "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents",
+                "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents", "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
