@@ -13,9 +13,12 @@ public struct MCPHTTPEndpoint: Sendable {
     /// Tells who a presented key belongs to (a label), or nil for an unknown or revoked key.
     public typealias KeyVerifier = @Sendable (String) async -> String?
 
+    /// Answers one received message; ``MCPServer/handle(_:context:)`` in the daemon.
+    public typealias MessageHandler = @Sendable ([UInt8], MCPRequestContext) async -> MCPOutcome
+
     public static let path = "/mcp"
 
-    let server: MCPServer
+    let handleMessage: MessageHandler
     let verifyKey: KeyVerifier
     /// Lower-cased, without a trailing slash.
     let allowedOrigins: Set<String>
@@ -24,7 +27,16 @@ public struct MCPHTTPEndpoint: Sendable {
     /// `allowedOrigins` are full origins such as `https://chat.example.com`; a request without
     /// `Origin` (not from a browser) is always allowed.
     public init(server: MCPServer, allowedOrigins: [String], logger: Logger, verifyKey: @escaping KeyVerifier) {
-        self.server = server
+        self.init(allowedOrigins: allowedOrigins, logger: logger, verifyKey: verifyKey) { message, context in
+            await server.handle(message, context: context)
+        }
+    }
+
+    /// The same over any message handler (tests).
+    public init(
+        allowedOrigins: [String], logger: Logger, verifyKey: @escaping KeyVerifier, handleMessage: @escaping MessageHandler
+    ) {
+        self.handleMessage = handleMessage
         self.verifyKey = verifyKey
         self.allowedOrigins = Set(allowedOrigins.map(Self.normalize(origin:)))
         self.logger = logger
@@ -57,7 +69,7 @@ public struct MCPHTTPEndpoint: Sendable {
         }
         logger.trace("MCP request", metadata: ["key": "\(label)", "bytes": "\(request.body.count)"])
         let context = MCPRequestContext(transport: .http, protocolVersionHeader: request.headers["mcp-protocol-version"])
-        switch await server.handle(request.body, context: context) {
+        switch await handleMessage(request.body, context) {
         case .reply(let bytes):
             return HTTPServerResponse(status: 200, headers: HTTPFields([("Content-Type", "application/json")]), body: bytes)
         case .accepted:
