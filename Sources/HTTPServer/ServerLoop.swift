@@ -23,6 +23,9 @@ final class ServerLoop: @unchecked Sendable {
         /// The head of the request whose body is still arriving, and where its body starts.
         var head: RequestHead?
         var bodyStart = 0
+        /// How much of `input` has been searched for the end of the head (a head sent a byte at
+        /// a time must not be rescanned from the start each time).
+        var headScanned = 0
         var sentContinue = false
         var running: Task<Void, Never>?
         var output: [UInt8] = []
@@ -238,6 +241,9 @@ final class ServerLoop: @unchecked Sendable {
                     continue
                 }
                 let connection = Connection(id: nextID, fd: fd, peer: peer, now: clock.now)
+                // A new connection owes its first request within the request timeout, not the
+                // (longer) keep-alive idle time: connections that send nothing are let go soon.
+                connection.requestSince = clock.now
                 nextID += 1
                 connections[connection.id] = connection
                 let open = connections.count
@@ -299,7 +305,9 @@ final class ServerLoop: @unchecked Sendable {
                 if connection.readClosed { close(connection, .peerClosed) }
                 return
             }
-            guard let end = RequestHead.end(in: connection.input) else {
+            let found = RequestHead.end(in: connection.input, from: connection.headScanned)
+            connection.headScanned = found == nil ? connection.input.count : 0
+            guard let end = found else {
                 if connection.input.count > limits.maxHeaderBytes {
                     reject(connection, status: 431, reason: "request head too large")
                 } else if connection.readClosed {
@@ -355,6 +363,7 @@ final class ServerLoop: @unchecked Sendable {
         statistics.mutex.withLock { $0.rejected += 1 }
         connection.head = nil
         connection.input.removeAll()
+        connection.headScanned = 0
         connection.requestSince = nil
         connection.closeAfterOutput = true
         queue(connection, Self.serialize(.text(status, HTTPServerResponse.reason(status)), head: false, close: true))
@@ -409,7 +418,7 @@ final class ServerLoop: @unchecked Sendable {
         guard connections.removeValue(forKey: connection.id) != nil else { return }
         connection.running?.cancel()
         connection.running = nil
-        Glibc.close(connection.fd)
+        // Counted before the descriptor closes, so whoever sees the close sees the count.
         let open = connections.count
         statistics.mutex.withLock { statistics in
             statistics.open = open
@@ -419,6 +428,7 @@ final class ServerLoop: @unchecked Sendable {
             case .peerClosed, .done, .stopping: break
             }
         }
+        Glibc.close(connection.fd)
         if reason == .slow {
             logger.notice("http server dropped a client that does not read its response", metadata: ["peer": "\(connection.peer)"])
         }

@@ -25,6 +25,21 @@ struct HTTPServerTests {
         await server.stop()
     }
 
+    @Test("a request sent a byte at a time is read whole")
+    func byteByByte() async throws {
+        let (server, port) = try startServer(handler: echo)
+        let text = try await offPool { () throws -> String in
+            let client = try RawClient(port: port)
+            for byte in "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok".utf8 {
+                client.send([byte])
+                usleep(200)
+            }
+            return client.readResponse()?.text ?? ""
+        }
+        #expect(text == "POST /b ok")
+        await server.stop()
+    }
+
     @Test("Connection: close and HTTP/1.0 close after the response")
     func connectionClose() async throws {
         let (server, port) = try startServer(handler: echo)
@@ -146,6 +161,21 @@ struct HTTPServerTests {
         #expect(closed)
         #expect(seconds < 3)
         #expect(server.currentStatistics.closedSlow == 1)
+        await server.stop()
+    }
+
+    @Test("a connection that sends nothing is closed after the request timeout, not the idle timeout")
+    func silentClient() async throws {
+        let limits = HTTPServer.Limits(requestTimeout: .milliseconds(300), idleTimeout: .seconds(60))
+        let (server, port) = try startServer(limits: limits, handler: echo)
+        let (closed, seconds) = try await offPool { () throws -> (Bool, Double) in
+            let client = try RawClient(port: port)
+            let start = Date()
+            _ = client.readResponse()
+            return (client.closedByServer(), Date().timeIntervalSince(start))
+        }
+        #expect(closed)
+        #expect(seconds < 3)
         await server.stop()
     }
 
