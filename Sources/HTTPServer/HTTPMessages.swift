@@ -1,5 +1,6 @@
 /// Header fields of a request or response, in the order received; names compare case-insensitively.
 public struct HTTPFields: Sendable, Equatable, Sequence {
+    /// One `name: value` line.
     public struct Field: Sendable, Equatable {
         /// As sent (responses) or lower-cased (requests, so lookups are plain comparisons).
         public var name: String
@@ -8,6 +9,7 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
 
     private var fields: [Field]
 
+    /// Fields from (name, value) pairs, in order.
     public init(_ pairs: [(String, String)] = []) {
         fields = pairs.map { Field(name: $0.0, value: $0.1) }
     }
@@ -24,6 +26,7 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
         return fields.filter { $0.name.lowercased() == lowered }.map(\.value)
     }
 
+    /// Adds a field after the others (a repeated name keeps both).
     public mutating func append(_ name: String, _ value: String) {
         fields.append(Field(name: name, value: value))
     }
@@ -33,6 +36,7 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
 
 /// One complete request, body included (the server reads it whole before calling the handler).
 public struct HTTPServerRequest: Sendable {
+    /// `GET`, `POST`, … as sent (methods are case-sensitive).
     public var method: String
     /// The request target as sent, e.g. `/mcp?x=1`.
     public var target: String
@@ -43,6 +47,7 @@ public struct HTTPServerRequest: Sendable {
     /// The peer, `ADDRESS:PORT`, for logs.
     public var remoteAddress: String
 
+    /// A request as the server hands it over; `path` is derived from `target`.
     public init(method: String, target: String, headers: HTTPFields, body: [UInt8], remoteAddress: String = "") {
         self.method = method
         self.target = target
@@ -56,10 +61,12 @@ public struct HTTPServerRequest: Sendable {
 /// What a handler answers. The server adds `Content-Length`, `Date` and, when it closes the
 /// connection, `Connection: close`; a handler must not set those itself.
 public struct HTTPServerResponse: Sendable, Equatable {
+    /// The status code; the reason phrase is the standard one.
     public var status: Int
     public var headers: HTTPFields
     public var body: [UInt8]
 
+    /// A response with `body` sent as is (set `Content-Type` in `headers`).
     public init(status: Int, headers: HTTPFields = HTTPFields(), body: [UInt8] = []) {
         self.status = status
         self.headers = headers

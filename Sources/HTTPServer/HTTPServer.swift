@@ -19,6 +19,7 @@ public final class HTTPServer: Sendable {
     public struct Limits: Sendable, Equatable {
         /// The request line and headers, together.
         public var maxHeaderBytes: Int
+        /// A longer `Content-Length` gets 413 before any of the body is read.
         public var maxBodyBytes: Int
         /// Connections served at once; further ones get 503 and are closed.
         public var maxConnections: Int
@@ -27,6 +28,7 @@ public final class HTTPServer: Sendable {
         public var requestTimeout: Duration
         /// A kept-alive connection with nothing to do for this long is closed.
         public var idleTimeout: Duration
+        /// Pending connections the kernel queues before `accept`.
         public var listenBacklog: Int32
 
         public init(
@@ -67,6 +69,7 @@ public final class HTTPServer: Sendable {
     private let state = Mutex<State>(.idle)
     let statistics = StatisticsBox()
 
+    /// A server calling `handler` for each request; nothing listens until ``start(_:)``. Refused and dropped clients are logged to `logger` (never request contents).
     public init(limits: Limits = Limits(), logger: Logger = Logger(label: "http"), handler: @escaping Handler) {
         self.handler = handler
         self.limits = limits

@@ -4,6 +4,7 @@ import Glibc
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// The IP literal, without brackets.
     public var host: String
+    /// The TCP port; 0 only before binding (a free port).
     public var port: UInt16
 
     /// Why a textual address was refused; the message names the rule broken.
@@ -46,6 +47,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         try self.init(host: String(host), port: UInt16(port))
     }
 
+    /// Whether `host` is an IPv6 literal.
     public var isIPv6: Bool { Self.family(of: host) == AF_INET6 }
 
     /// `127.0.0.1:8765` or `[::1]:8765`.
@@ -62,7 +64,9 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 
 /// A failed socket call, with the errno text.
 public struct HTTPServerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What failed, e.g. `bind 127.0.0.1:8765`.
     public var operation: String
+    /// The errno value.
     public var code: Int32
 
     public var description: String { "\(operation): \(String(cString: strerror(code)))" }

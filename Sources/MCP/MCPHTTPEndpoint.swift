@@ -16,6 +16,7 @@ public struct MCPHTTPEndpoint: Sendable {
     /// Answers one received message; ``MCPServer/handle(_:context:)`` in the daemon.
     public typealias MessageHandler = @Sendable ([UInt8], MCPRequestContext) async -> MCPOutcome
 
+    /// The only path served.
     public static let path = "/mcp"
 
     let handleMessage: MessageHandler

@@ -36,6 +36,7 @@ public enum MCPKeyError: Error, Sendable, Equatable, CustomStringConvertible {
 ///
 /// Stateless apart from the store: the daemon and the control backend may each hold one.
 public struct MCPKeyRepository: Sendable {
+    /// Every key starts with this, so leaked keys are easy to spot and a wrong string is refused without a lookup.
     public static let prefix = "trb_"
     /// `lastUsed` is written at most this often per key, so requests cost no write each.
     public static let lastUsedResolution: Int64 = 60_000
@@ -44,6 +45,7 @@ public struct MCPKeyRepository: Sendable {
     let records: Table<String, JSONCoded<MCPKeyRecord>>
     let hashes: Table<[UInt8], String>
 
+    /// Opens (creating on first use) the two tables in `store`.
     public init(store: Store) throws(StorageError) {
         self.store = store
         records = try store.openTable("mcp_keys")
