@@ -462,11 +462,13 @@ final class ServerLoop: @unchecked Sendable {
             text += "\(field.name): \(field.value)\r\n"
         }
         text += "Date: \(httpDate())\r\n"
-        text += "Content-Length: \(response.body.count)\r\n"
+        // 204 and 304 have no body, and 204 must not even say so (RFC 9110 §8.6).
+        let bodiless = response.status == 204 || response.status == 304
+        if response.status != 204 { text += "Content-Length: \(bodiless ? 0 : response.body.count)\r\n" }
         if close { text += "Connection: close\r\n" }
         text += "\r\n"
         var bytes = Array(text.utf8)
-        if !head { bytes.append(contentsOf: response.body) }
+        if !head && !bodiless { bytes.append(contentsOf: response.body) }
         return bytes
     }
 

@@ -6,9 +6,10 @@ import Logging
 /// ever issued, and no server-to-client stream is offered, so GET and DELETE answer 405 as the
 /// specification allows.
 ///
-/// Checks, in order: the path (404), the method (405), the `Origin` header against the allowed
-/// list when present (403, against DNS rebinding from browsers), the bearer key (401 with
-/// `WWW-Authenticate: Bearer`), `Content-Type` (415) and `Accept` (406).
+/// Checks, in order: the path (404), the `Origin` header against the allowed list when present
+/// (403, against DNS rebinding from browsers), the method (405; OPTIONS answers a CORS
+/// preflight), the bearer key (401 with `WWW-Authenticate: Bearer`), `Content-Type` (415) and
+/// `Accept` (406). Answers to an allowed origin carry `Access-Control-Allow-Origin`.
 public struct MCPHTTPEndpoint: Sendable {
     /// Tells who a presented key belongs to (a label), or nil for an unknown or revoked key.
     public typealias KeyVerifier = @Sendable (String) async -> String?
@@ -46,13 +47,36 @@ public struct MCPHTTPEndpoint: Sendable {
     /// Answers one HTTP request; pass it as the ``HTTPServer`` handler.
     public func respond(to request: HTTPServerRequest) async -> HTTPServerResponse {
         guard request.path == Self.path else { return .text(404, "not found; the MCP endpoint is \(Self.path)") }
-        guard request.method == "POST" else {
-            // No SSE stream to open (GET) and no session to end (DELETE).
-            return .text(405, "only POST is supported", headers: HTTPFields([("Allow", "POST")]))
-        }
-        if let origin = request.headers["origin"], !allowedOrigins.contains(Self.normalize(origin: origin)) {
+        let origin = request.headers["origin"]
+        if let origin, !allowedOrigins.contains(Self.normalize(origin: origin)) {
             logger.notice("MCP request refused: origin not allowed", metadata: ["origin": "\(origin.prefix(200))", "peer": "\(request.remoteAddress)"])
             return .text(403, "origin not allowed")
+        }
+        var response = await answer(request, fromBrowser: origin != nil)
+        if let origin {
+            // An allowed browser origin may read the answer (CORS); no cookies are involved.
+            response.headers.append("Access-Control-Allow-Origin", origin)
+            response.headers.append("Vary", "Origin")
+        }
+        return response
+    }
+
+    private func answer(_ request: HTTPServerRequest, fromBrowser: Bool) async -> HTTPServerResponse {
+        switch request.method {
+        case "POST":
+            break
+        case "OPTIONS":
+            // A browser's preflight carries no key; it learns what the POST may send.
+            var headers = HTTPFields([("Allow", Self.allowed)])
+            if fromBrowser {
+                headers.append("Access-Control-Allow-Methods", "POST")
+                headers.append("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name")
+                headers.append("Access-Control-Max-Age", "600")
+            }
+            return HTTPServerResponse(status: 204, headers: headers)
+        default:
+            // No SSE stream to open (GET) and no session to end (DELETE).
+            return .text(405, "only POST is supported", headers: HTTPFields([("Allow", Self.allowed)]))
         }
         guard let key = Self.bearerKey(request.headers["authorization"]) else {
             return Self.unauthorized("a bearer key is required (Authorization: Bearer KEY)")
@@ -68,7 +92,7 @@ public struct MCPHTTPEndpoint: Sendable {
         guard Self.acceptsJSON(request.headers.values("accept")) else {
             return .text(406, "the response is application/json; the Accept header does not allow it")
         }
-        logger.trace("MCP request", metadata: ["key": "\(label)", "bytes": "\(request.body.count)"])
+        logger.trace("MCP request", metadata: ["client": "\(label)", "bytes": "\(request.body.count)"])
         let context = MCPRequestContext(transport: .http, protocolVersionHeader: request.headers["mcp-protocol-version"])
         switch await handleMessage(request.body, context) {
         case .reply(let bytes):
@@ -77,6 +101,8 @@ public struct MCPHTTPEndpoint: Sendable {
             return HTTPServerResponse(status: 202)
         }
     }
+
+    static let allowed = "POST, OPTIONS"
 
     static func unauthorized(_ message: String) -> HTTPServerResponse {
         .text(401, message, headers: HTTPFields([("WWW-Authenticate", "Bearer realm=\"tributary\"")]))

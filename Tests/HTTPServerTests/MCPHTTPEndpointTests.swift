@@ -94,15 +94,35 @@ struct MCPHTTPEndpointTests {
         #expect(try await Self.post(Self.request, headers: ["Origin": "http://localhost:6274"]).status == 200)
     }
 
-    @Test("GET and DELETE get 405 with Allow: POST; other paths 404")
+    @Test("GET and DELETE get 405 with Allow: POST, OPTIONS; other paths 404")
     func methodsAndPaths() async throws {
         let get = try await Self.post("", method: "GET")
         #expect(get.status == 405)
-        #expect(get.headers["allow"] == "POST")
+        #expect(get.headers["allow"] == "POST, OPTIONS")
         #expect(try await Self.post("", method: "DELETE").status == 405)
         #expect(try await Self.post(Self.request, path: "/").status == 404)
         #expect(try await Self.post(Self.request, path: "/mcp/x").status == 404)
         #expect(try await Self.post(Self.request, path: "/mcp?x=1").status == 200)
+    }
+
+    @Test("an allowed origin gets CORS headers and a preflight answer without a key; a foreign one 403")
+    func cors() async throws {
+        let origin = "https://chat.example.com"
+        let preflight = try await Self.post("", method: "OPTIONS", headers: ["Origin": origin, "Authorization": "", "Content-Type": ""])
+        #expect(preflight.status == 204)
+        #expect(preflight.headers["content-length"] == nil)
+        #expect(preflight.headers["access-control-allow-origin"] == origin)
+        #expect(preflight.headers["access-control-allow-headers"]?.contains("Authorization") == true)
+        #expect(preflight.headers["access-control-allow-methods"] == "POST")
+        let post = try await Self.post(Self.request, headers: ["Origin": origin])
+        #expect(post.status == 200)
+        #expect(post.headers["access-control-allow-origin"] == origin)
+        let denied = try await Self.post(Self.request, headers: ["Origin": origin, "Authorization": ""])
+        #expect(denied.status == 401)
+        #expect(denied.headers["access-control-allow-origin"] == origin)
+        #expect(try await Self.post("", method: "OPTIONS", headers: ["Origin": "https://evil.example"]).status == 403)
+        let plain = try await Self.post(Self.request)
+        #expect(plain.headers["access-control-allow-origin"] == nil)
     }
 
     @Test("a body that is not JSON gets 415; an Accept without JSON 406")
