@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // libstemmer ships no pkg-config file; the module map links it by name.
         .systemLibrary(name: "CStemmer", providers: [.apt(["libstemmer-dev"])]),
+        // OpenSSL's libcrypto: SHA-256 and constant-time comparison for the MCP keys.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // SQLite FTS5: the search bench's baseline only.
         .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Storage", "Confluence", "Content", "Search", "TributaryEvents",
+                "Storage", "Confluence", "Content", "Search", "TributaryEvents", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -76,11 +78,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // A small HTTP/1.1 server (poll loop, whole requests, JSON-sized answers): generic, knows nothing of MCP.
+        .target(
+            name: "HTTPServer",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // The Model Context Protocol: JSON-RPC messages, both protocol generations, the tools
         // over a knowledge port; transports (stdio, Streamable HTTP) feed it bytes.
         .target(
             name: "MCP",
-            dependencies: ["Control", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Control", "HTTPServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -92,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "tributaryd",
             dependencies: [
-                "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents", "Answering",
+                "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents", "Answering", "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -168,6 +177,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "MCP", "Control", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ControlTests",
             dependencies: ["Control", "Varlink", .product(name: "Logging", package: "swift-log")],

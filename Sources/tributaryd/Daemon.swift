@@ -4,7 +4,9 @@ import Dispatch
 import Engine
 import Foundation
 import Glibc
+import HTTPServer
 import Logging
+import MCP
 import Storage
 import Systemd
 import TributaryEvents
@@ -21,13 +23,17 @@ final class Daemon: @unchecked Sendable {
     let notifier = Notifier()
     /// The chat model answers use; replaced on reload.
     let modelSettings = ModelSettings()
+    /// Where to serve MCP over HTTP; nil: not served.
+    let mcpAddress: ListenAddress?
 
-    init(configuration: DaemonConfiguration, stateDirectory: String, socketPath: String, configPath: String?, logger: Logger) {
+    init(configuration: DaemonConfiguration, stateDirectory: String, socketPath: String, configPath: String?, logger: Logger,
+         mcpAddress: ListenAddress? = nil) {
         self.configuration = configuration
         self.stateDirectory = stateDirectory
         self.socketPath = socketPath
         self.configPath = configPath
         self.logger = logger
+        self.mcpAddress = mcpAddress
     }
 
     func run() async throws {
@@ -84,6 +90,17 @@ final class Daemon: @unchecked Sendable {
             throw DaemonError(message: "cannot listen on the control socket \(socketPath): \(error)", exitCode: 71)
         }
 
+        var mcpServer: HTTPServer?
+        if let mcpAddress {
+            do {
+                mcpServer = try startMCP(at: mcpAddress, backend: backend, engine: engine)
+            } catch {
+                await server.stop()
+                await engine.stop()
+                throw DaemonError(message: "cannot serve MCP over HTTP at \(mcpAddress): \(error)", exitCode: 71)
+            }
+        }
+
         let count = (try? await engine.list().count) ?? 0
         logger.notice("tributaryd \(Tributaryd.version) ready with \(count) datastores",
                       metadata: TributaryEvent.daemonReady.metadata([MetadataKey.version: "\(Tributaryd.version)",
@@ -103,9 +120,24 @@ final class Daemon: @unchecked Sendable {
         }
         notify([.stopping, .status("stopping")])
         background.cancel()
+        await mcpServer?.stop()
         await server.stop()
         await engine.stop(timeout: .seconds(15))
         logger.info("stopped")
+    }
+
+    /// The MCP Streamable HTTP endpoint over the same backend as the control socket, with keys
+    /// checked against the store at every request (a revoked key fails at once).
+    private func startMCP(at address: ListenAddress, backend: EngineBackend, engine: Engine) throws -> HTTPServer {
+        let keys = try engine.mcpKeys()
+        let mcp = MCPServer(knowledge: EngineKnowledge(backend: backend), version: Tributaryd.version,
+                            logger: Logger(label: "tributary.mcp"))
+        let endpoint = MCPHTTPEndpoint(server: mcp, allowedOrigins: configuration.mcpAllowedOrigins,
+                                       logger: Logger(label: "tributary.mcp.http"), verifyKey: { keys.verify($0) })
+        let http = HTTPServer(logger: Logger(label: "tributary.mcp.http")) { await endpoint.respond(to: $0) }
+        let bound = try http.start(address)
+        logger.notice("serving MCP over HTTP at http://\(bound)\(MCPHTTPEndpoint.path)")
+        return http
     }
 
     /// Status lines and watchdog pings. The ping is driven by the engine's own heartbeat: if the
