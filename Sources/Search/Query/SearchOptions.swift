@@ -79,4 +79,13 @@ public struct SearchResult: Sendable, Equatable {
     /// The best-matching window of the chunk text, whitespace collapsed, matched words between
     /// ``SearchOptions/highlightOpen`` and ``SearchOptions/highlightClose``, `…` where cut.
     public var snippet: String
+    /// The chunk's whole Markdown text.
+    public var text: String
+
+    /// The chunk as a passage to read or quote: a first line naming where it is (the page
+    /// title, then its heading path, `›` between them), a blank line, then the chunk's Markdown.
+    public var passage: String {
+        let place = ([title] + headingPath).filter { !$0.isEmpty }.joined(separator: " › ")
+        return place.isEmpty ? text : place + "\n\n" + text
+    }
 }
