@@ -54,7 +54,7 @@ struct Page: AsyncParsableCommand {
         }
         Terminal.write(content.text)
         if let next = content.nextOffset {
-            Terminal.writeError("tributaryctl: \(next) of \(content.totalChars) characters shown; "
+            Terminal.writeError("tributaryctl: characters \(content.offset) to \(next) of \(content.totalChars) shown; "
                                 + "the rest starts at --offset \(next)\n")
         }
     }

@@ -215,6 +215,10 @@ struct FilteredSearchTests {
         #expect(hit.text.hasPrefix("## Configuration\n"))
         #expect(hit.text.contains("worker count"))
         #expect(hit.passage == "Installing Tributary › Configuration\n\n" + hit.text)
+        // A top heading that repeats the title is named once.
+        var repeated = hit
+        repeated.headingPath = ["Installing Tributary", "Configuration"]
+        #expect(repeated.passage == hit.passage)
     }
 
     @Test("The candidate queue hands out every candidate in ranking order")

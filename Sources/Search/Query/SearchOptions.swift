@@ -83,9 +83,12 @@ public struct SearchResult: Sendable, Equatable {
     public var text: String
 
     /// The chunk as a passage to read or quote: a first line naming where it is (the page
-    /// title, then its heading path, `›` between them), a blank line, then the chunk's Markdown.
+    /// title, then its heading path, `›` between them; a top heading that repeats the title is
+    /// named once), a blank line, then the chunk's Markdown.
     public var passage: String {
-        let place = ([title] + headingPath).filter { !$0.isEmpty }.joined(separator: " › ")
+        var names: [String] = []
+        for name in [title] + headingPath where !name.isEmpty && name != names.last { names.append(name) }
+        let place = names.joined(separator: " › ")
         return place.isEmpty ? text : place + "\n\n" + text
     }
 }
