@@ -82,6 +82,11 @@ struct PageReadTests {
             #expect((section["text"] as? String)?.hasPrefix("#") == true)
             #expect(section["section"] as? String == anchor && section["totalChars"] as? Int == length)
             #expect((section["url"] as? String)?.hasSuffix("#" + anchor) == true)
+            // A part of a section: offsets count from the section's start.
+            let sectionPart = try await harness.ctl(["page", "hb", longest.pageId, "--section", anchor, "--max-chars", "50",
+                                                     "--offset", "10", "--json"]).json()
+            #expect(sectionPart["text"] as? String == String(String.UnicodeScalarView(expected.unicodeScalars.dropFirst(10).prefix(50))))
+            #expect(sectionPart["nextOffset"] as? Int == (length > 60 ? 60 : nil))
             let missing = try await harness.ctl(["page", "hb", longest.pageId, "--section", "No-such-heading"])
             #expect(missing.status == 3 && missing.stderr.contains("No-such-heading"), "\(missing.stderr)")
             let outlined = try await harness.ctl(["page", "hb", longest.pageId, "--outline"])

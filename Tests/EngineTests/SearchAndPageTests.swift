@@ -10,6 +10,20 @@ import Testing
 
 @Suite("Engine search over datastores with filters, and page reads")
 struct SearchAndPageTests {
+    @Test("A page is named by its id, a URL holding /pages/ID or pageId=ID, or another URL to match; #anchor ignored")
+    func pageReferences() {
+        #expect(PageReference(" 123 ") == .id("123"))
+        #expect(PageReference("123#Intro") == .id("123"))
+        #expect(PageReference("https://x.atlassian.net/wiki/spaces/HB/pages/300064/Expenses+and+travel#Travel") == .id("300064"))
+        #expect(PageReference("https://x.atlassian.net/wiki/spaces/HB/pages/300064") == .id("300064"))
+        #expect(PageReference("https://dc.example/pages/viewpage.action?pageId=42&src=contextnavpagetreemode") == .id("42"))
+        #expect(PageReference("https://x/wiki/pages/edit-v2/77") == .webURL("https://x/wiki/pages/edit-v2/77"))
+        #expect(PageReference("https://dc.example/display/HB/Expenses+and+travel#Travel")
+                    == .webURL("https://dc.example/display/HB/Expenses+and+travel"))
+        #expect(PageReference("/display/HB/Home") == .webURL("/display/HB/Home"))
+        #expect(PageReference("page-7") == .id("page-7"))
+    }
+
     @Test("Every indexed page keeps its whole text; it is read by id or by any URL, and leaves with the page")
     func pageTexts() async throws {
         try await EngineHarness.with(["--generate", "40", "--seed", "4"]) { harness in
