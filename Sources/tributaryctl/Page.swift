@@ -7,13 +7,13 @@ struct Page: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a page's Markdown from the index, whole, one section, or a part.",
         discussion: """
-        The page is named by its id or any URL of it (the URL a search result cites, with or \\
-        without #anchor, or a URL holding /pages/ID or pageId=ID). --section prints one section \\
-        with its subsections (the anchors are in --outline). --max-chars reads a long page in \\
-        parts: when text remains, a note on stderr gives the --offset of the next part. Lengths \\
+        The page is named by its id or any URL of it (the URL a search result cites, with or \
+        without #anchor, or a URL holding /pages/ID or pageId=ID). --section prints one section \
+        with its subsections (the anchors are in --outline). --max-chars reads a long page in \
+        parts: when text remains, a note on stderr gives the --offset of the next part. Lengths \
         and offsets count characters (Unicode code points).
-        With --json: {"datastore", "pageId", "title", "url", "space", "labels", "version", \\
-        "lastModified", "outline": [{"anchor", "title", "level", "offset", "length"}, …], \\
+        With --json: {"datastore", "pageId", "title", "url", "space", "labels", "version", \
+        "lastModified", "outline": [{"anchor", "title", "level", "offset", "length"}, …], \
         "section", "text", "offset", "totalChars", "nextOffset"}.
         Examples:
           tributaryctl page handbook 123456 --outline
