@@ -195,6 +195,24 @@ struct FilteredSearchTests {
         #expect(capped.count == 4 && Set(capped.map(\.pageID)).count == 4 && capped.allSatisfy { wanted.contains($0.pageID) })
     }
 
+    @Test("A page with many matching chunks does not crowd the others out of a capped, filtered search")
+    func capWithFilter() throws {
+        let fixture = try IndexFixture()
+        try Self.corpus(fixture)
+        let big = TestPage(id: "big", title: "Alpha everywhere", sections: (0..<60).map { index in
+            ("Part \(index)", "alpha alpha alpha alpha beta gamma delta section \(index)")
+        })
+        try fixture.add(big)
+        #expect(big.chunks.count == 60)
+        let wanted: Set<String> = ["big", "p3", "p40", "p77"]
+        let results = try fixture.store.read { txn in
+            try fixture.index.search("alpha", datastore: 1, options: SearchOptions(limit: 4, maxResultsPerPage: 1), in: txn,
+                                     tokenizer: fixture.tokenizer) { wanted.contains($0) }
+        }
+        #expect(Set(results.map(\.pageID)) == wanted)
+        #expect(results.first?.pageID == "big")
+    }
+
     @Test("A filter's storage error reaches the caller typed")
     func filterErrors() throws {
         struct Broken: Error {}
