@@ -20,6 +20,11 @@ extension EngineBackend {
     }
 
     func page(_ request: PageRequest) async throws(ControlError) -> PageContent {
+        // Checked here too: other front ends (MCP) call the backend without the Varlink checks.
+        guard request.offset >= 0 else { throw .invalidParameter(parameter: "offset", message: "must not be negative") }
+        if let maxChars = request.maxChars, maxChars < 1 {
+            throw .invalidParameter(parameter: "maxChars", message: "must be at least 1")
+        }
         let page = try await map { try engine.page(datastore: request.datastore, page: request.page) }
         let markdown = page.text.markdown
         // The text asked for, as a range of Unicode scalars of the whole page.
@@ -36,7 +41,7 @@ extension EngineBackend {
             throw .invalidParameter(parameter: "offset", message: "\(request.offset) is past the end of the text (\(whole.count) characters)")
         }
         let start = whole.lowerBound + request.offset
-        let end = request.maxChars.map { min(whole.upperBound, start + $0) } ?? whole.upperBound
+        let end = start + min(request.maxChars ?? .max, whole.upperBound - start)
         return PageContent(
             datastore: page.datastore, pageId: page.pageId, title: page.title, url: url, space: page.space,
             labels: page.labels, version: page.version, lastModified: page.lastModified.map(ISODateTime.format(millis:)),

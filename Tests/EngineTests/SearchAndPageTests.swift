@@ -74,6 +74,9 @@ struct SearchAndPageTests {
                 try harness.engine.page(datastore: "gen", page: harness.fake.origin + "/wiki/display/GEN/Nothing")
             }
             #expect(throws: EngineError.noSuchDatastore("nope")) { try harness.engine.page(datastore: "nope", page: "1") }
+            #expect(throws: EngineError.noSuchPage(datastore: "gen", pageId: String(repeating: "9", count: 200))) {
+                try harness.engine.page(datastore: "gen", page: String(repeating: "9", count: 5_000))
+            }
 
             // Deleted in Confluence: its text leaves the index with its chunks.
             try await harness.fake.deletePage(entry.pageId)

@@ -9,6 +9,8 @@ extension Engine {
     public static let maxQueryBytes = 4_096
     /// The most results one search returns.
     public static let maxSearchLimit = 100
+    /// The longest page id the index takes (Search's limit for its keys).
+    static let maxPageIDBytes = 400
 
     /// The best passages for `query` in the named datastores (none named: every datastore
     /// with content), in any state once they have content, merged by score. `filters` are
@@ -78,7 +80,7 @@ extension Engine {
                     lastModified: entry.lastModified, text: text)
             }
         }
-        guard let page else { throw .noSuchPage(datastore: name, pageId: reference) }
+        guard let page else { throw .noSuchPage(datastore: name, pageId: String(reference.prefix(200))) }
         return page
     }
 
@@ -104,6 +106,8 @@ extension Engine {
     ) throws -> ManifestEntry? {
         switch reference {
         case .id(let pageId):
+            // Longer ids cannot be indexed (nor be LMDB keys): no such page.
+            guard pageId.utf8.count <= Self.maxPageIDBytes else { return nil }
             return try core.tables.page(txn, datastore: datastore, pageId: pageId)
         case .webURL(let url):
             // A URL with no id in it (Data Center's /display/SPACE/Title): compare with every
