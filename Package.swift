@@ -80,7 +80,7 @@ let package = Package(
         // over a knowledge port; transports (stdio, Streamable HTTP) feed it bytes.
         .target(
             name: "MCP",
-            dependencies: ["Control", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Control", "Varlink", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -96,7 +96,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "tributaryctl",
-            dependencies: ["Content", "Control", "MCP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Content", "Control", "MCP", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
@@ -165,6 +168,11 @@ let package = Package(
             name: "ControlTests",
             dependencies: ["Control", "Varlink", .product(name: "Logging", package: "swift-log")],
             exclude: ["varlink_interop.py"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MCPTests",
+            dependencies: ["MCP", "Control", "Varlink", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
     ]
