@@ -137,6 +137,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: ["Engine", "Storage", "Search", "FakeConfluenceSupport", "SystemdTestSupport"],
+            exclude: ["mcp_client_check.py"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strictSettings),
