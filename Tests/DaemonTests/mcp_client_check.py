@@ -125,10 +125,21 @@ def make_transport(args):
     import httpx2
     from mcp.client.streamable_http import streamable_http_client
 
-    http = httpx2.AsyncClient(
-        headers={"Authorization": f"Bearer {args.key}"}, timeout=httpx2.Timeout(30.0, read=120.0)
-    )
-    return streamable_http_client(args.url, http_client=http)
+    @asynccontextmanager
+    async def http_transport():
+        headers = {"Authorization": f"Bearer {args.key}"}
+        async with httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0, read=120.0)) as http:
+            async with streamable_http_client(args.url, http_client=http) as streams:
+                yield streams
+
+    return http_transport()
+
+
+def describe(error):
+    """The innermost cause, rather than anyio's "unhandled errors in a TaskGroup"."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return f"{type(error).__name__}: {error}"
 
 
 class Checks:
@@ -292,7 +303,7 @@ def main(argv):
     try:
         report.update(anyio.run(run, args, checks, transcript))
     except Exception as error:  # the session could not run at all: say why, still as JSON
-        checks.check("session", False, f"{type(error).__name__}: {error}")
+        checks.check("session", False, describe(error))
         status = 2
     report["ok"] = checks.ok
     report["checks"] = checks.results
