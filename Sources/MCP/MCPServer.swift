@@ -64,7 +64,9 @@ extension MCPOutcome {
 /// `io.modelcontextprotocol/protocolVersion` is served statelessly under that revision
 /// (2026-07-28: `server/discover`, `resultType`, caching hints); any other request is of the
 /// handshake era, under the revision `initialize` settled (stdio), the `MCP-Protocol-Version`
-/// header (HTTP), or the newest handshake revision when neither said.
+/// header (HTTP), or the newest handshake revision when neither said. `ping` is answered in
+/// both eras; notifications (`notifications/cancelled` included: every call is short) and
+/// responses are accepted and dropped.
 public final class MCPServer: Sendable {
     public let knowledge: any MCPKnowledge
     public let version: String

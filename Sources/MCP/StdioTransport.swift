@@ -13,8 +13,11 @@ import Varlink
 /// ``MCPServer/maxMessageBytes`` is skipped unbuffered and answered with -32600.
 public struct MCPStdioTransport: Sendable {
     public let server: MCPServer
+    /// Where requests are read from (standard input by default).
     public let input: Int32
+    /// Where replies are written (standard output by default): nothing else is.
     public let output: Int32
+    /// Requests served at once; reading pauses beyond that.
     public let maxInFlight: Int
 
     public init(server: MCPServer, input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, maxInFlight: Int = 32) {
