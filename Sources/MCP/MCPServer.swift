@@ -65,8 +65,8 @@ extension MCPOutcome {
 /// (2026-07-28: `server/discover`, `resultType`, caching hints); any other request is of the
 /// handshake era, under the revision `initialize` settled (stdio), the `MCP-Protocol-Version`
 /// header (HTTP), or the newest handshake revision when neither said. `ping` is answered in
-/// both eras; notifications (`notifications/cancelled` included: every call is short) and
-/// responses are accepted and dropped.
+/// both eras; notifications and responses are accepted and dropped (`notifications/cancelled`
+/// too, which the spec makes optional: the call runs on and the client drops its reply).
 public final class MCPServer: Sendable {
     public let knowledge: any MCPKnowledge
     public let version: String
@@ -138,8 +138,8 @@ public final class MCPServer: Sendable {
     private func handleMessage(_ value: JSONValue, context: MCPRequestContext) async -> JSONValue? {
         switch JSONRPCMessage(value) {
         case .response, .notification:
-            // notifications/initialized and notifications/cancelled need nothing from a server
-            // whose calls are short; responses answer requests this server never sends.
+            // notifications/initialized needs nothing; notifications/cancelled is optional to honour
+            // (the client drops the late reply); responses answer requests this server never sends.
             return nil
         case .invalid(let id, let error):
             return JSONText.error(id: id, error)
