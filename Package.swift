@@ -89,7 +89,7 @@ let package = Package(
         // over a knowledge port; transports (stdio, Streamable HTTP) feed it bytes.
         .target(
             name: "MCP",
-            dependencies: ["Control", "HTTPServer", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Control", "Varlink", "HTTPServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -109,7 +109,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "tributaryctl",
-            dependencies: ["Content", "Control", "MCP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Content", "Control", "MCP", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
@@ -147,6 +150,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: ["Engine", "Storage", "Search", "FakeConfluenceSupport", "SystemdTestSupport", "Control"],
+            exclude: ["mcp_client_check.py"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strictSettings),
@@ -186,6 +190,11 @@ let package = Package(
             name: "ControlTests",
             dependencies: ["Control", "Varlink", .product(name: "Logging", package: "swift-log")],
             exclude: ["varlink_interop.py"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MCPTests",
+            dependencies: ["MCP", "Control", "Varlink", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
     ]

@@ -93,12 +93,31 @@ public struct MCPHTTPEndpoint: Sendable {
             return .text(406, "the response is application/json; the Accept header does not allow it")
         }
         logger.trace("MCP request", metadata: ["client": "\(label)", "bytes": "\(request.body.count)"])
-        let context = MCPRequestContext(transport: .http, protocolVersionHeader: request.headers["mcp-protocol-version"])
-        switch await handleMessage(request.body, context) {
+        let version = request.headers["mcp-protocol-version"]
+        let context = MCPRequestContext(
+            transport: .http, protocolVersionHeader: version, methodHeader: request.headers["mcp-method"],
+            nameHeader: request.headers["mcp-name"])
+        let outcome = await handleMessage(request.body, context)
+        switch outcome {
         case .reply(let bytes):
-            return HTTPServerResponse(status: 200, headers: HTTPFields([("Content-Type", "application/json")]), body: bytes)
+            let status = Self.status(forError: outcome.errorCode, protocolVersion: version)
+            return HTTPServerResponse(status: status, headers: HTTPFields([("Content-Type", "application/json")]), body: bytes)
         case .accepted:
             return HTTPServerResponse(status: 202)
+        }
+    }
+
+    /// The HTTP status of a JSON-RPC reply. Header mismatches and unsupported versions are
+    /// always 400; from 2026-07-28 on, the transport maps malformed requests to 400 and unknown
+    /// methods to 404; earlier revisions carry every error in a 200 response.
+    static func status(forError code: Int?, protocolVersion: String?) -> Int {
+        guard let code else { return 200 }
+        if [-32020, -32021, -32022].contains(code) { return 400 }
+        guard let protocolVersion, protocolVersion >= "2026-07-28" else { return 200 }
+        switch code {
+        case -32700, -32600, -32602: return 400
+        case -32601: return 404
+        default: return 200
         }
     }
 
