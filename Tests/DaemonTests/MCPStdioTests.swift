@@ -14,12 +14,13 @@ struct MCPStdioTests {
     static let python = DaemonHarness.python(importing: "mcp")
     static let script = FakeConfluence.repositoryRoot.appendingPathComponent("Tests/DaemonTests/mcp_client_check.py").path
 
-    /// The fake Confluence serving the sample handbook, and a daemon with it synced.
-    static func withHandbook(_ body: (DaemonHarness) async throws -> Void) async throws {
+    /// The fake Confluence serving the sample handbook, and a daemon with it synced (serving
+    /// MCP over HTTP too when `httpPort` is given).
+    static func withHandbook(httpPort: Int? = nil, _ body: (DaemonHarness) async throws -> Void) async throws {
         try await FakeConfluence.with(["--sample", "--email", DaemonHarness.email, "--token", DaemonHarness.token]) { fake in
             let harness = try DaemonHarness(fake: fake)
             defer { harness.remove() }
-            try await harness.startDaemon()
+            try await harness.startDaemon(extraArguments: httpPort.map { ["--mcp-listen", "127.0.0.1:\($0)"] } ?? [])
             let created = try await harness.ctl([
                 "create", datastore, "--url", fake.origin + "/wiki/spaces/HB", "--email", DaemonHarness.email, "--token-file", harness.tokenFile,
             ])
@@ -31,32 +32,35 @@ struct MCPStdioTests {
     }
 
     @Test(
-        "The PyPI mcp client lists, searches, fetches in parts, lists datastores and asks, with initialize and with server/discover",
+        "The PyPI mcp client lists, searches, fetches in parts, lists datastores and asks, with initialize and with server/discover, over stdio and over HTTP",
         .enabled(if: python != nil, "no Python with the PyPI mcp package (scripts/test installs mcp==2.3.0 into .build/python-venv)"),
         .timeLimit(.minutes(5)))
     func realClient() async throws {
         let python = try #require(Self.python)
-        try await Self.withHandbook { harness in
-            for mode in ["handshake", "discover"] {
-                let run = try await DaemonHarness.run([
-                    python, Self.script, "--transport", "stdio", "--command", DaemonHarness.tributaryctl, "--socket", harness.socketPath,
-                    "--mode", mode, "--datastore", Self.datastore, "--query", Self.query, "--expect-title", Self.title,
-                ])
-                let report = try run.json()
-                #expect(report["protocol_version"] as? String == (mode == "handshake" ? "2025-11-25" : "2026-07-28"), "\(run.stderr)")
-                let checks = try #require(report["checks"] as? [[String: Any]], "\(run.stdout) \(run.stderr)")
-                #expect(checks.count >= 10, "\(checks)")
-                for check in checks where check["ok"] as? Bool != true {
-                    let detail = "\(mode): \(check["name"] ?? "?"): \(check["detail"] ?? "")"
-                    // ReadPage and Ask come with the index and ask helpers' work: until then the
-                    // daemon says "not implemented yet", and only that is tolerated here.
-                    if detail.contains("not implemented yet") {
-                        withKnownIssue("tributaryd does not implement ReadPage/Ask in this branch") { Issue.record(Comment(rawValue: detail)) }
-                    } else {
-                        Issue.record(Comment(rawValue: detail))
+        let port = Int(try MCPHTTPTests.freePort())
+        try await Self.withHandbook(httpPort: port) { harness in
+            let created = try await harness.ctl(["mcp", "key", "create", "pypi", "--json"])
+            let key = try #require(try created.json()["key"] as? String, "\(created.stderr)")
+            let transports: [(String, [String])] = [
+                ("stdio", ["--transport", "stdio", "--command", DaemonHarness.tributaryctl, "--socket", harness.socketPath]),
+                ("http", ["--transport", "http", "--url", "http://127.0.0.1:\(port)/mcp", "--key", key]),
+            ]
+            for (transport, arguments) in transports {
+                for mode in ["handshake", "discover"] {
+                    let run = try await DaemonHarness.run([python, Self.script] + arguments + [
+                        "--mode", mode, "--datastore", Self.datastore, "--query", Self.query, "--expect-title", Self.title,
+                    ])
+                    let report = try run.json()
+                    #expect(run.status == 0, "\(transport) \(mode): \(run.stderr.suffix(3000))")
+                    #expect(report["protocol_version"] as? String == (mode == "handshake" ? "2025-11-25" : "2026-07-28"), "\(run.stderr)")
+                    let checks = try #require(report["checks"] as? [[String: Any]], "\(run.stdout) \(run.stderr)")
+                    #expect(checks.count >= 10, "\(checks)")
+                    for check in checks where check["ok"] as? Bool != true {
+                        Issue.record(Comment(rawValue: "\(transport) \(mode): \(check["name"] ?? "?"): \(check["detail"] ?? "")"))
                     }
                 }
             }
+            #expect(!harness.tail(1 << 22).contains(key))
         }
     }
 
