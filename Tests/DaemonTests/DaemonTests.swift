@@ -31,7 +31,7 @@ struct DaemonTests {
             }
             // A third-party Varlink client (PyPI `varlink`): GetInfo, List, Search and a streamed Watch
             // that sees the current state, then the change a resync causes.
-            let python = try #require(DaemonHarness.pythonWithVarlink(), "no python with the varlink package")
+            let python = try #require(DaemonHarness.python(importing: "varlink"), "no python with the varlink package")
             let script = FakeConfluence.repositoryRoot.appendingPathComponent("Tests/ControlTests/varlink_interop.py").path
             async let interop = DaemonHarness.run([python, script, harness.socketPath, "gen", "deploy rollback", "2"])
             try await Task.sleep(for: .milliseconds(700))

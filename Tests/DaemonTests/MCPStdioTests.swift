@@ -217,21 +217,3 @@ final class BridgeProcess: @unchecked Sendable {
     }
 }
 
-extension DaemonHarness {
-    /// A Python that can import `module`: $TRIBUTARY_PYTHON (scripts/test sets it) or the project venv.
-    static func python(importing module: String) -> String? {
-        var candidates: [String] = []
-        if let python = ProcessInfo.processInfo.environment["TRIBUTARY_PYTHON"] { candidates.append(python) }
-        candidates.append(FakeConfluence.repositoryRoot.appendingPathComponent(".build/python-venv/bin/python").path)
-        return candidates.first { candidate in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: candidate)
-            process.arguments = ["-c", "import \(module)"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { return false }
-            process.waitUntilExit()
-            return process.terminationStatus == 0
-        }
-    }
-}
