@@ -17,9 +17,6 @@ struct MCPCommand: AsyncParsableCommand {
             """,
         subcommands: [MCPKeyCommand.self])
 
-    /// The version `serverInfo` reports (the release of tributaryd this tributaryctl ships with).
-    static let version = "0.2.0"
-
     @OptionGroup var connection: ConnectionOptions
 
     @Flag(name: .long, help: "Log every tool call to standard error.")
@@ -29,7 +26,7 @@ struct MCPCommand: AsyncParsableCommand {
         var logger = Logger(label: "tributaryctl.mcp") { label in StreamLogHandler.standardError(label: label) }
         logger.logLevel = verbose ? .debug : .warning
         let knowledge = ControlSocketKnowledge(socketPath: connection.socketPath)
-        let server = MCPServer(knowledge: knowledge, version: Self.version, logger: logger)
+        let server = MCPServer(knowledge: knowledge, version: TributaryRelease.version, logger: logger)
         await MCPStdioTransport(server: server).run()
     }
 }

@@ -11,7 +11,7 @@ import TributaryEvents
 /// `tributaryd`: the Tributary daemon, in the foreground.
 @main
 struct Tributaryd: AsyncParsableCommand {
-    static let version = "0.2.0"
+    static let version = TributaryRelease.version
 
     static let configuration = CommandConfiguration(
         commandName: "tributaryd",

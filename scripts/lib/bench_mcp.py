@@ -1,0 +1,107 @@
+"""`scripts/bench mcp`: search latency through MCP on the demo space, next to the same search
+through the control socket in the same run.
+
+Starts the fake Confluence with the bundled handbook sample and the release tributaryd serving
+MCP over HTTP, syncs the space, then times search calls made by the PyPI `mcp` client (the
+client assistants use) over stdio (`tributaryctl mcp`) and over Streamable HTTP, and the same
+queries straight through the Varlink socket (`tributaryctl bench-search`). The ratio says what
+the MCP layer adds; the issue's target is p50 <= 5 ms.
+"""
+import json, os, shutil, signal, subprocess, sys, tempfile, time
+
+QUERY = "rotate the database credentials"
+CALLS = int(os.environ.get("TRIBUTARY_BENCH_MCP_CALLS", "500"))
+
+
+def main():
+    bin_dir, repo, python = sys.argv[1], sys.argv[2], sys.argv[3]
+    work = tempfile.mkdtemp(prefix="tributary-bench-mcp-")
+    procs = []
+    try:
+        token = "bench-mcp-token"
+        port_file = os.path.join(work, "port")
+        fake = subprocess.Popen([os.path.join(repo, "scripts/fake-confluence"), "--port", "0", "--port-file", port_file,
+                                 "--sample", "--email", "b@example.com", "--token", token, "--max-seconds", "1800"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(fake)
+        origin = "http://127.0.0.1:%s" % wait_file(port_file)
+        with open(os.path.join(work, "token"), "w") as f:
+            f.write(token)
+        sock = os.path.join(work, "control.sock")
+        mcp_port = free_port()
+        log = open(os.path.join(work, "tributaryd.log"), "w")
+        daemon = subprocess.Popen([os.path.join(bin_dir, "tributaryd"), "--state-dir", os.path.join(work, "state"),
+                                   "--socket", sock, "--log", "stderr", "--mcp-listen", "127.0.0.1:%d" % mcp_port],
+                                  stdout=log, stderr=log, env=dict(os.environ, MALLOC_ARENA_MAX="2"))
+        procs.append(daemon)
+        ctl = [os.path.join(bin_dir, "tributaryctl"), "--socket", sock]
+        deadline = time.time() + 30
+        while subprocess.run(ctl + ["health", "--json"], capture_output=True).returncode != 0:
+            if time.time() > deadline: raise SystemExit("tributaryd did not start")
+            time.sleep(0.05)
+        run(ctl + ["create", "handbook", "--url", origin + "/wiki/spaces/HB", "--email", "b@example.com",
+                   "--token-file", os.path.join(work, "token")])
+        run(ctl + ["watch", "handbook", "--until", "ready", "--timeout", "300"])
+        key = json.loads(run(ctl + ["mcp", "key", "create", "bench", "--json"]))["key"]
+
+        socket_figures = json.loads(run(ctl + ["bench-search", "handbook", QUERY, "--count", str(CALLS), "--json"]))
+        check = os.path.join(repo, "Tests/DaemonTests/mcp_client_check.py")
+        common = ["--mode", "handshake", "--datastore", "handbook", "--query", QUERY,
+                  "--expect-title", "Runbook: PostgreSQL", "--bench", str(CALLS)]
+        stdio = mcp_bench([python, check, "--transport", "stdio", "--command", ctl[0], "--socket", sock] + common)
+        http = mcp_bench([python, check, "--transport", "http", "--url", "http://127.0.0.1:%d/mcp" % mcp_port,
+                          "--key", key] + common)
+
+        base = socket_figures["p50Ms"]
+        print("mcp bench: %d searches each for %r on the handbook sample (49 pages), release build" % (CALLS, QUERY))
+        print("  control socket (Varlink, tributaryctl)   p50 %6.2f ms  p99 %6.2f ms   (baseline)"
+              % (base, socket_figures["p99Ms"]))
+        for name, figures in (("MCP over stdio (PyPI mcp client)", stdio), ("MCP over HTTP (PyPI mcp client)", http)):
+            print("  %-40s p50 %6.2f ms  p99 %6.2f ms   ratio to the socket %.2f; target p50 <= 5 ms: %s"
+                  % (name, figures["p50_ms"], figures["p99_ms"], figures["p50_ms"] / base,
+                     "met" if figures["p50_ms"] <= 5 else "NOT met"))
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def mcp_bench(cmd):
+    out = run(cmd)
+    report = json.loads(out)
+    if not report.get("ok") or "bench" not in report or "error" in report["bench"]:
+        raise SystemExit("the mcp client run failed: %s" % out[-2000:])
+    return report["bench"]
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("%s failed (%d): %s %s" % (" ".join(cmd[:3]), r.returncode, r.stderr[-2000:], r.stdout[-500:]))
+    return r.stdout
+
+
+def wait_file(path):
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if os.path.exists(path):
+            text = open(path).read().strip()
+            if text: return text
+        time.sleep(0.05)
+    raise SystemExit("fake-confluence did not start")
+
+
+if __name__ == "__main__":
+    main()
