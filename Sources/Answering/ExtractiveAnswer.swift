@@ -19,7 +19,7 @@ public struct ExtractiveAnswer: Sendable {
         let quoted = passages.prefix(maxPassages)
         var parts: [String] = []
         for (index, passage) in quoted.enumerated() {
-            var text = passage.text.trimmingWhitespace()
+            var text = passage.body.trimmingWhitespace()
             if text.count > maxCharacters {
                 text = String(text.prefix(maxCharacters)).trimmingWhitespace() + "…"
             }

@@ -22,4 +22,12 @@ public struct Passage: Sendable, Equatable {
     public var location: String {
         ([title] + headingPath.filter { !$0.isEmpty && $0 != title }).joined(separator: " › ")
     }
+
+    /// The text without a first line that only repeats ``location`` (search passages start
+    /// with it), so a prompt or a quote that names the location does not say it twice.
+    public var body: String {
+        let prefix = location + "\n"
+        guard text.hasPrefix(prefix) else { return text }
+        return String(text.dropFirst(prefix.count)).trimmingWhitespace()
+    }
 }

@@ -27,7 +27,7 @@ public struct PromptBuilder: Sendable {
         var text = "Passages:\n"
         for (index, passage) in passages.enumerated() {
             text += "\n[\(index + 1)] \(passage.location) (\(passage.url))\n"
-            text += clipped(passage.text) + "\n"
+            text += clipped(passage.body) + "\n"
         }
         text += "\nQuestion: \(question)"
         return text

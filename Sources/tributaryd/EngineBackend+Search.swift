@@ -30,12 +30,17 @@ extension EngineBackend {
         // The text asked for, as a range of Unicode scalars of the whole page.
         var whole = 0..<markdown.unicodeScalars.count
         var url = page.url
+        var section: String?
         if let anchor = request.section {
-            guard let heading = page.text.outline.first(where: { $0.anchor == anchor }) else {
+            // The exact anchor, else the one anchor that differs only in case (people type them).
+            let folded = page.text.outline.filter { $0.anchor.lowercased() == anchor.lowercased() }
+            guard let heading = page.text.outline.first(where: { $0.anchor == anchor }) ?? (folded.count == 1 ? folded.first : nil)
+            else {
                 throw .noSuchSection(datastore: page.datastore, pageId: page.pageId, anchor: anchor)
             }
             whole = whole.clamped(to: heading.offset..<(heading.offset + heading.length))
-            if !url.isEmpty { url += "#" + anchor }
+            section = heading.anchor
+            if !url.isEmpty { url += "#" + heading.anchor }
         }
         guard request.offset <= whole.count else {
             throw .invalidParameter(parameter: "offset", message: "\(request.offset) is past the end of the text (\(whole.count) characters)")
@@ -49,7 +54,7 @@ extension EngineBackend {
                 PageSection(anchor: heading.anchor, title: heading.title, level: heading.level, offset: heading.offset,
                             length: heading.length)
             },
-            section: request.section, text: Self.scalars(of: markdown, in: start..<end), offset: request.offset,
+            section: section, text: Self.scalars(of: markdown, in: start..<end), offset: request.offset,
             totalChars: whole.count, nextOffset: end < whole.upperBound ? end - whole.lowerBound : nil)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Answering
 
@@ -67,6 +68,20 @@ struct PromptBuilderTests {
         #expect(composed.text.contains("**Expenses › Filing** [1]\nFile within 30 days."))
         #expect(composed.text.contains("[2]"))
         #expect(ExtractiveAnswer().compose([]).cited.isEmpty)
+    }
+
+    @Test("A passage that starts with its own location (as search passages do) does not say it twice")
+    func locationOnce() {
+        let located = Passage(datastore: "hb", pageId: "11", title: "Expenses", url: "https://w/x/pages/11#filing",
+                              headingPath: ["Expenses", "Filing"], text: "Expenses › Filing\n\n## Filing\n\nFile within 30 days.")
+        #expect(located.body == "## Filing\n\nFile within 30 days.")
+        let user = PromptBuilder().messages(question: "q", passages: [located])[1].content
+        #expect(user.components(separatedBy: "Expenses › Filing").count == 2, "\(user)")
+        let quoted = ExtractiveAnswer().compose([located]).text
+        #expect(quoted == "**Expenses › Filing** [1]\n## Filing\n\nFile within 30 days.")
+        // Text that merely begins with the title is kept whole.
+        let plain = Passage(datastore: "hb", pageId: "12", title: "Travel", url: "u", headingPath: [], text: "Travel light.")
+        #expect(plain.body == "Travel light.")
     }
 }
 

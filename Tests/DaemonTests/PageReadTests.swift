@@ -87,6 +87,9 @@ struct PageReadTests {
                                                      "--offset", "10", "--json"]).json()
             #expect(sectionPart["text"] as? String == String(String.UnicodeScalarView(expected.unicodeScalars.dropFirst(10).prefix(50))))
             #expect(sectionPart["nextOffset"] as? Int == (length > 60 ? 60 : nil))
+            // An anchor typed in another case finds the section, and the reply names the real anchor.
+            let folded = try await harness.ctl(["page", "hb", longest.pageId, "--section", anchor.lowercased(), "--json"]).json()
+            #expect(folded["text"] as? String == expected && folded["section"] as? String == anchor)
             let missing = try await harness.ctl(["page", "hb", longest.pageId, "--section", "No-such-heading"])
             #expect(missing.status == 3 && missing.stderr.contains("No-such-heading"), "\(missing.stderr)")
             let outlined = try await harness.ctl(["page", "hb", longest.pageId, "--outline"])
