@@ -42,6 +42,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "Content", swiftSettings: strictSettings),
+        // The documented range of every numeric input, shared by Engine and Control (issue #13).
+        .target(name: "InputLimits", swiftSettings: strictSettings),
         .target(name: "Search", dependencies: ["Storage", "Content", "CStemmer"], swiftSettings: strictSettings),
         // Event ids and secret redaction shared by every module that logs; no libsystemd.
         .target(
@@ -58,6 +60,7 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 "Storage", "Confluence", "Content", "Search", "TributaryEvents",
+                "InputLimits",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -71,7 +74,7 @@ let package = Package(
         // The control socket: io.tributary.Datastores over Varlink, authorization, typed client.
         .target(
             name: "Control",
-            dependencies: ["Varlink", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Varlink", "InputLimits", .product(name: "Logging", package: "swift-log")],
             exclude: ["io.tributary.Datastores.varlink"],
             swiftSettings: strictSettings
         ),
@@ -96,7 +99,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tributaryctl",
-            dependencies: ["Content", "Control", "MCP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Content", "Control", "MCP", "InputLimits", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
@@ -163,7 +166,7 @@ let package = Package(
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink"], swiftSettings: strictSettings),
         .testTarget(
             name: "ControlTests",
-            dependencies: ["Control", "Varlink", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Control", "Varlink", "InputLimits", .product(name: "Logging", package: "swift-log")],
             exclude: ["varlink_interop.py"],
             swiftSettings: strictSettings
         ),
