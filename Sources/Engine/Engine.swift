@@ -1,5 +1,6 @@
 import Confluence
 import Foundation
+import InputLimits
 import Logging
 import TributaryEvents
 import Search
@@ -39,7 +40,11 @@ public actor Engine {
     // MARK: Lifecycle
 
     /// Re-queues the jobs a previous process held (it is gone: its leases are void), seeds the
-    /// sites' back-off deadlines, applies the credit settings, and starts the scheduler.
+    /// sites' back-off deadlines, seeds the credit settings, brings values stored out of range
+    /// back into range, and starts the scheduler.
+    ///
+    /// The price and auto top-off given here seed a store that has no credit policy yet; once
+    /// one is stored (set by the first start or with `tributaryctl credits`), the stored one wins.
     public func start(initialCredits: Int64? = nil, autoTopOff: CreditPolicy.AutoTopOff? = nil,
                       millicreditsPerThousandTokens: Int64? = nil) throws(EngineError) {
         let now = currentMillis()
@@ -48,23 +53,19 @@ public actor Engine {
                 for job in try core.queue.all(txn) where job.lease != nil {
                     try core.queue.release(txn, job, now: now)
                 }
-                var policy = try core.ledger.policy(txn)
-                var changed = false
-                if let millicreditsPerThousandTokens, policy.millicreditsPerThousandTokens != millicreditsPerThousandTokens {
-                    policy.millicreditsPerThousandTokens = millicreditsPerThousandTokens
-                    changed = true
+                if try core.ledger.storedPolicy(txn) == nil, millicreditsPerThousandTokens != nil || autoTopOff != nil {
+                    var policy = try core.ledger.policy(txn)
+                    if let millicreditsPerThousandTokens { policy.millicreditsPerThousandTokens = millicreditsPerThousandTokens }
+                    if let autoTopOff { policy.autoTopOff = autoTopOff }
+                    try core.ledger.setPolicy(txn, policy)
                 }
-                if let autoTopOff, policy.autoTopOff != autoTopOff {
-                    policy.autoTopOff = autoTopOff
-                    changed = true
-                }
-                if changed { try core.ledger.setPolicy(txn, policy) }
                 if let initialCredits, try core.ledger.allEntries(txn).allSatisfy({ $0.kind == .charge }),
                    try !core.ledger.policy(txn).enforced {
                     try core.ledger.add(txn, millicredits: initialCredits, note: "initial_credits from the daemon configuration", now: now)
                 }
             }
         }
+        try clampStoredValues(now: now)
         try seedBackoffs()
         let outdated = try dropOutdatedIndexes()
         heartbeatClock.beat()
@@ -547,9 +548,17 @@ public actor Engine {
 
     /// Adds credits (turning enforcement on) and resumes datastores paused for credits.
     public func addCredits(millicredits: Int64, note: String?) throws(EngineError) -> CreditsSnapshot {
-        guard millicredits > 0 else { throw .invalid(field: "amount", message: "must be more than zero") }
+        guard Limits.addedMillicredits.contains(millicredits) else {
+            throw .invalid(field: "millicredits", message: "must be \(Limits.addedMillicredits.limits)")
+        }
         _ = try engineCall {
             try core.store.write { txn in
+                // Checked, not saturated: a top-up is refused rather than partly lost.
+                guard try core.ledger.balance(txn) <= Limits.maxBalanceMillicredits - millicredits else {
+                    throw EngineError.invalid(
+                        field: "millicredits",
+                        message: "the balance would pass its largest value, \(Credits.format(Limits.maxBalanceMillicredits)) credits")
+                }
                 try core.ledger.add(txn, millicredits: millicredits, note: note)
             }
         }

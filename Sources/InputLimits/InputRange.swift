@@ -45,3 +45,27 @@ extension InputRange where Bound == Double {
         })
     }
 }
+
+extension InputRange where Bound == Int64 {
+    /// A millicredit range in credits, for settings written in credits (`initial_credits = 100`).
+    public var inCredits: ClosedRange<Double> { Double(lowerBound) / 1_000...Double(upperBound) / 1_000 }
+}
+
+/// `Int64` arithmetic that stops at the type's bounds instead of trapping: for sums of values
+/// that are each in range but whose totals are not bounded (balances, spending, deadlines).
+public enum Saturating {
+    public static func add(_ a: Int64, _ b: Int64) -> Int64 {
+        let (result, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : result
+    }
+
+    public static func subtract(_ a: Int64, _ b: Int64) -> Int64 {
+        let (result, overflow) = a.subtractingReportingOverflow(b)
+        return overflow ? (b < 0 ? .max : .min) : result
+    }
+
+    public static func multiply(_ a: Int64, _ b: Int64) -> Int64 {
+        let (result, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? ((a < 0) == (b < 0) ? .max : .min) : result
+    }
+}
