@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // libstemmer ships no pkg-config file; the module map links it by name.
         .systemLibrary(name: "CStemmer", providers: [.apt(["libstemmer-dev"])]),
+        // OpenSSL's libcrypto: SHA-256 and constant-time comparison for the MCP keys.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // SQLite FTS5: the search bench's baseline only.
         .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
@@ -59,7 +61,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Storage", "Confluence", "Content", "Search", "TributaryEvents",
+                "Storage", "Confluence", "Content", "Search", "TributaryEvents", "CCrypto",
                 "InputLimits",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -79,19 +81,30 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // A small HTTP/1.1 server (poll loop, whole requests, JSON-sized answers): generic, knows nothing of MCP.
+        .target(
+            name: "HTTPServer",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // The Model Context Protocol: JSON-RPC messages, both protocol generations, the tools
         // over a knowledge port; transports (stdio, Streamable HTTP) feed it bytes.
         .target(
             name: "MCP",
-            dependencies: ["Control", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Control", "Varlink", "HTTPServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+
+        // Answers with citations: the chat-completions client (streamed), the prompt, the
+        // citation check and the extractive answer. Knows HTTP, not the engine or the socket.
+        .target(name: "Answering", dependencies: ["HTTP"], swiftSettings: strictSettings),
 
         // Executables.
         .executableTarget(
             name: "tributaryd",
             dependencies: [
-                "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents",
+                "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents", "Answering", "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -99,7 +112,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "tributaryctl",
-            dependencies: ["Content", "Control", "MCP", "InputLimits", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Content", "Control", "MCP", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                "InputLimits",
+            ],
             swiftSettings: strictSettings
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
@@ -136,10 +153,14 @@ let package = Package(
         ),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Engine", "Storage", "Search", "FakeConfluenceSupport", "SystemdTestSupport"],
+            dependencies: ["Engine", "Storage", "Search", "FakeConfluenceSupport", "SystemdTestSupport", "Control"],
+            exclude: ["mcp_client_check.py"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AnsweringTests", dependencies: ["Answering", "HTTP", "FakeConfluenceSupport"], swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ConfluenceTests",
             dependencies: ["Confluence", "HTTP", "FakeConfluenceSupport", .product(name: "Logging", package: "swift-log")],
@@ -151,6 +172,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "Engine", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
+                "InputLimits",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -165,9 +187,19 @@ let package = Package(
         ),
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink"], swiftSettings: strictSettings),
         .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "MCP", "Control", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "ControlTests",
             dependencies: ["Control", "Varlink", "InputLimits", .product(name: "Logging", package: "swift-log")],
             exclude: ["varlink_interop.py"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MCPTests",
+            dependencies: ["MCP", "Control", "Varlink", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
     ]

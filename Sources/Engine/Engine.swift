@@ -59,7 +59,7 @@ public actor Engine {
                     if let autoTopOff { policy.autoTopOff = autoTopOff }
                     try core.ledger.setPolicy(txn, policy)
                 }
-                if let initialCredits, try core.ledger.allEntries(txn).allSatisfy({ $0.kind == .charge }),
+                if let initialCredits, try core.ledger.allEntries(txn).allSatisfy({ $0.kind == .charge || $0.kind == .modelUsage }),
                    try !core.ledger.policy(txn).enforced {
                     try core.ledger.add(txn, millicredits: initialCredits, note: "initial_credits from the daemon configuration", now: now)
                 }
@@ -476,30 +476,7 @@ public actor Engine {
         }
     }
 
-    // MARK: Search and explain
-
-    /// The best passages for `query` in a datastore, in any state once it has content.
-    public nonisolated func search(name: String, query: String, limit: Int) throws(EngineError) -> [EngineSearchHit] {
-        let id = try identifier(of: name)
-        guard (1...100).contains(limit) else { throw .invalid(field: "limit", message: "must be from 1 to 100") }
-        guard query.utf8.count <= 4_096 else { throw .invalid(field: "query", message: "is longer than 4096 bytes") }
-        return try engineCall {
-            let tokenizer = try Tokenizer()
-            return try core.store.read { txn in
-                let record = try core.record(txn, id)
-                var options = SearchOptions()
-                options.limit = limit
-                options.maxResultsPerPage = 2
-                let results = try core.index.search(query, datastore: id, options: options, in: txn, tokenizer: tokenizer)
-                return try results.map { result in
-                    let entry = try core.tables.page(txn, datastore: id, pageId: result.pageID)
-                    var url = Self.pageURL(record: record, entry: entry) ?? result.urlHint
-                    if !result.anchor.isEmpty, !url.isEmpty { url += "#" + result.anchor }
-                    return EngineSearchHit(result: result, url: url)
-                }
-            }
-        }
-    }
+    // MARK: Explain (search and page reads: Engine+Search.swift)
 
     /// The manifest's account of one page.
     public nonisolated func explain(name: String, pageId: String) throws(EngineError) -> PageReport {
@@ -537,7 +514,8 @@ public actor Engine {
         }
     }
 
-    private nonisolated func list(_ txn: ReadTransaction) throws -> [(UInt64, String)] {
+    /// Every datastore's id and name, by name.
+    nonisolated func list(_ txn: ReadTransaction) throws -> [(UInt64, String)] {
         var result: [(UInt64, String)] = []
         try txn.forEach(in: core.tables.names) { name, id in
             result.append((id, name))

@@ -38,7 +38,7 @@ public final class HTTPClient: Sendable {
     public static let shared = HTTPClient()
 
     public let configuration: Configuration
-    private let driver: MultiDriver
+    let driver: MultiDriver
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration

@@ -116,6 +116,8 @@ final class MultiDriver: @unchecked Sendable {
     }
 
     private func complete(_ transfer: Transfer, _ result: Result<HTTPResponse, HTTPError>) {
+        // A streamed body's reader learns the end (or the failure) from its channel.
+        transfer.channel?.finish(result)
         let continuation = transfer.continuation
         transfer.continuation = nil
         continuation?.resume(returning: result)

@@ -17,13 +17,16 @@ final class Transfer: @unchecked Sendable {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
     var continuation: Completion?
+    /// Set for a streamed response: body bytes go there as they arrive instead of into `body`.
+    let channel: BodyChannel?
     /// Set under the driver's lock when the caller's task is cancelled.
     var cancelRequested = false
 
-    private init(easy: UnsafeMutableRawPointer, url: String, maxBytes: Int) {
+    private init(easy: UnsafeMutableRawPointer, url: String, maxBytes: Int, channel: BodyChannel?) {
         self.easy = easy
         self.url = url
         self.maxBytes = maxBytes
+        self.channel = channel
         errorBuffer = .allocate(capacity: Int(tr_curl_error_size))
         errorBuffer.initialize(repeating: 0, count: Int(tr_curl_error_size))
     }
@@ -35,7 +38,9 @@ final class Transfer: @unchecked Sendable {
     }
 
     /// Creates a configured easy handle for `request`.
-    static func make(_ request: HTTPRequest, configuration: HTTPClient.Configuration) throws(HTTPError) -> Transfer {
+    static func make(
+        _ request: HTTPRequest, configuration: HTTPClient.Configuration, channel: BodyChannel? = nil
+    ) throws(HTTPError) -> Transfer {
         let scheme = request.url.prefix { $0 != ":" }.lowercased()
         guard scheme == "http" || scheme == "https" else {
             throw HTTPError(.invalidRequest, url: request.url, detail: "only http and https URLs are supported")
@@ -43,8 +48,15 @@ final class Transfer: @unchecked Sendable {
         guard let easy = curl_easy_init() else {
             throw HTTPError(.other, url: request.url, detail: "libcurl could not create a handle")
         }
-        let transfer = Transfer(easy: easy, url: request.url, maxBytes: request.maxResponseBytes)
+        let transfer = Transfer(easy: easy, url: request.url, maxBytes: request.maxResponseBytes, channel: channel)
         try transfer.configure(request, configuration)
+        if channel != nil {
+            // A stream is bounded by what waits unread (the channel's cap), not by its total size.
+            let code = tr_curl_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, 0)
+            if code != CURLE_OK {
+                throw HTTPError(.invalidRequest, url: request.url, detail: String(cString: curl_easy_strerror(code)))
+            }
+        }
         return transfer
     }
 
@@ -135,6 +147,15 @@ final class Transfer: @unchecked Sendable {
     // MARK: Callbacks (driver thread)
 
     private func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        if let channel {
+            var status = 0
+            _ = tr_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            guard channel.deliver(Array(bytes), status: status, headers: headers) else {
+                exceededCap = true
+                return 0
+            }
+            return bytes.count
+        }
         if body.count + bytes.count > maxBytes {
             exceededCap = true
             return 0  // makes libcurl abort with CURLE_WRITE_ERROR
@@ -193,7 +214,10 @@ final class Transfer: @unchecked Sendable {
         case CURLE_OPERATION_TIMEDOUT:
             var connectMicros: curl_off_t = 0
             _ = tr_curl_easy_getinfo_off_t(easy, CURLINFO_CONNECT_TIME_T, &connectMicros)
-            if connectMicros == 0 {
+            // A reused connection reports no connect time; it got as far as sending the request.
+            var pretransferMicros: curl_off_t = 0
+            _ = tr_curl_easy_getinfo_off_t(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransferMicros)
+            if connectMicros == 0 && pretransferMicros == 0 {
                 kind = .connectTimeout
             } else {
                 kind = message.contains("too slow") ? .stalled : .timedOut

@@ -11,7 +11,9 @@
 //   postings by term) and `apply` (puts inside the caller's `WriteTransaction`), plus
 //   removal and `audit`.
 // - Query/: `SearchQuery` parsing, posting lists and BM25F scoring with a top-k heap,
-//   phrase re-ranking, snippets, and `SearchIndex.search`.
+//   phrase re-ranking, snippets, and `SearchIndex.search`; a `PagePredicate` filters pages
+//   while candidates are gathered (`CandidateQueue` hands every scored chunk out best first
+//   until enough pass).
 //
 // Layout (every key starts with the 8-byte big-endian datastore id, so datastores share the
 // tables and a prefix delete drops one):
@@ -23,6 +25,11 @@
 //                                             40-bit chunk id | 8-bit length code | 2-bit title
 //                                             tf | 3-bit heading tf | 11-bit body tf, big-endian
 //   search.pages           (ds, page id)   → DUPSORT|DUPFIXED 8-byte chunk ids
+//   search.documents       (ds, page id)   → PageText: the page's whole Markdown and heading
+//                                             outline (offsets in Unicode scalars), kept beside
+//                                             its chunks (which overlap, so cannot rebuild it),
+//                                             cut into pieces like a chunk's; written, replaced
+//                                             and removed with the chunks
 //   search.stats           ds              → IndexStatistics: next chunk id, chunk and page
 //                                             counts, field length sums (BM25's N and averages),
 //                                             layout version and analysis fingerprint

@@ -14,6 +14,7 @@ public struct SearchIndex: Sendable {
     /// Names of the tables the index uses (for operators and backups).
     public static let tableNames = [
         SearchTables.chunksName, SearchTables.postingsName, SearchTables.pagesName, SearchTables.statsName,
+        SearchTables.documentsName,
     ]
 
     /// Opens (creating if needed) the index tables. Call it outside any transaction.

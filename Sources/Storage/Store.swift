@@ -10,7 +10,8 @@ public struct StoreConfiguration: Sendable {
     public var initialMapSize: Int
     /// The map never grows past this; a write that needs more fails with ``StorageError/mapFull(path:limit:)``.
     public var maximumMapSize: Int
-    /// How many named tables may be opened.
+    /// How many named tables may be opened (the daemon opens about 30; LMDB scans this many slots
+    /// only when a table is opened).
     public var maxTables: Int
     /// How many read transactions may be open at once across all processes.
     public var maxReaders: Int
@@ -19,7 +20,7 @@ public struct StoreConfiguration: Sendable {
         directory: String,
         initialMapSize: Int = 1 << 30,
         maximumMapSize: Int = 1 << 40,
-        maxTables: Int = 32,
+        maxTables: Int = 64,
         maxReaders: Int = 126
     ) {
         self.directory = directory

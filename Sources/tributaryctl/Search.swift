@@ -4,42 +4,88 @@ import Foundation
 
 struct Search: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Search a datastore; each result cites its page URL.",
+        abstract: "Search one, several or every datastore; each result cites its page URL.",
         discussion: """
+        The first argument names the datastore, unless --datastore or --all say where to search \
+        (then every argument is the query). Several datastores are merged by score. Filters: \
+        --space (any of them), --label (pages carrying all of them), --modified-after (an ISO \
+        8601 date or date-time, UTC when no zone is given).
         With --json: {"results": [{"pageId", "title", "url", "anchor", "score", "snippet", \
-        "headingPath"}, …]}. Matched terms in snippets are marked «like this».
-        Example: tributaryctl search handbook "expense policy" --limit 5
+        "headingPath", "text", "datastore", "space", "labels", "lastModified", "version"}, …]}; \
+        "text" is the whole passage as Markdown under its heading path. Matched terms in \
+        snippets are marked «like this».
+        Examples:
+          tributaryctl search handbook "expense policy" --limit 5
+          tributaryctl search --all --space HB --label finance --modified-after 2026-01-01 travel
         """)
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The datastore's name.") var name: String
-    @Argument(help: "The query (several words may be given unquoted).") var query: [String]
+    @Argument(help: ArgumentHelp("The datastore's name, then the query (several words may be given unquoted).",
+                                 valueName: "name-and-query"))
+    var words: [String] = []
+    @Option(name: .customLong("datastore"), help: ArgumentHelp("Search this datastore (repeatable).", valueName: "name"))
+    var datastores: [String] = []
+    @Flag(help: "Search every datastore that has content.") var all = false
+    @Option(name: .customLong("space"), help: ArgumentHelp("Only pages of this space (repeatable: any of them).", valueName: "key"))
+    var spaces: [String] = []
+    @Option(name: .customLong("label"), help: ArgumentHelp("Only pages carrying this label (repeatable: all of them).", valueName: "label"))
+    var labels: [String] = []
+    @Option(help: ArgumentHelp("Only pages modified at or after this date (2026-01-31 or 2026-01-31T12:00:00Z).", valueName: "date"))
+    var modifiedAfter: String?
     @Option(help: "The number of results, 1 to 100.") var limit = 10
+    @Flag(help: "Print each result's whole passage rather than its snippet.") var passages = false
     @Flag(help: "Print the results as JSON.") var json = false
 
+    /// Where to search and what: (datastore names, query words).
+    private var target: (names: [String], query: [String]) {
+        if all || !datastores.isEmpty { return (datastores, words) }
+        return (Array(words.prefix(1)), Array(words.dropFirst()))
+    }
+
     func validate() throws {
-        if query.isEmpty { throw ValidationError("give a query") }
+        if all, !datastores.isEmpty { throw ValidationError("give --all or --datastore, not both") }
+        if target.query.isEmpty {
+            throw ValidationError(all || !datastores.isEmpty ? "give a query" : "give a datastore's name and a query")
+        }
         if !(1...100).contains(limit) { throw ValidationError("--limit must be between 1 and 100") }
+        if let date = modifiedAfter, ISODateTime.parse(date) == nil {
+            throw ValidationError("--modified-after: '\(date)' is not an ISO 8601 date (2026-01-31) or date-time (2026-01-31T12:00:00Z)")
+        }
     }
 
     func run() async throws {
-        let (name, text, limit) = (name, query.joined(separator: " "), limit)
-        let hits = try await withClient(connection) { client throws(ControlClientError) in
-            try await client.search(name: name, query: text, limit: limit)
-        }
+        let (names, words) = target
+        let request = SearchRequest(datastores: names, query: words.joined(separator: " "), limit: limit, spaces: spaces,
+                                    labels: labels, modifiedAfter: modifiedAfter)
+        let hits = try await withClient(connection) { client throws(ControlClientError) in try await client.search(request) }
         if json {
-            Terminal.write(try JSONOutput.render(["results": hits], nullMembers: ["results[].anchor"]))
+            Terminal.write(try JSONOutput.render(["results": hits], nullMembers: [
+                "results[].anchor", "results[].text", "results[].datastore", "results[].space", "results[].labels",
+                "results[].lastModified", "results[].version",
+            ]))
             return
         }
         guard !hits.isEmpty else {
-            Terminal.write("No results for \"\(text)\" in \(name).\n")
+            let place = names.isEmpty ? "any datastore" : names.joined(separator: ", ")
+            Terminal.write("No results for \"\(request.query)\" in \(place).\n")
             return
         }
-        let emphasis = Terminal.stdoutIsTerminal
+        Terminal.write(Self.render(hits, showDatastore: names.count != 1, passages: passages,
+                                   emphasis: Terminal.stdoutIsTerminal))
+    }
+
+    /// Results for people: rank, title, score, URL, heading path, then the snippet (or the passage).
+    static func render(_ hits: [SearchHit], showDatastore: Bool, passages: Bool, emphasis: Bool) -> String {
         var output = ""
         for (index, hit) in hits.enumerated() {
-            output += "\(index + 1). \(hit.title)  (score \(String(format: "%.2f", hit.score)))\n"
+            let place = showDatastore ? hit.datastore.map { "  [\($0)]" } ?? "" : ""
+            output += "\(index + 1). \(hit.title)  (score \(String(format: "%.2f", hit.score)))\(place)\n"
             output += "   \(hit.url)\n"
+            if passages, let text = hit.text {
+                output += text.split(separator: "\n", omittingEmptySubsequences: false).map { "   │ " + $0 }.joined(separator: "\n")
+                output += "\n\n"
+                continue
+            }
             if !hit.headingPath.isEmpty { output += "   § \(hit.headingPath.joined(separator: " › "))\n" }
             var snippet = hit.snippet.replacingOccurrences(of: "\n", with: " ")
             if emphasis {
@@ -47,7 +93,7 @@ struct Search: AsyncParsableCommand {
             }
             output += "   \(snippet)\n\n"
         }
-        Terminal.write(output)
+        return output
     }
 }
 

@@ -1,9 +1,12 @@
+import Answering
 import Control
 import Dispatch
 import Engine
 import Foundation
 import Glibc
+import HTTPServer
 import Logging
+import MCP
 import Storage
 import Systemd
 import TributaryEvents
@@ -18,13 +21,19 @@ final class Daemon: @unchecked Sendable {
     let configPath: String?
     let logger: Logger
     let notifier = Notifier()
+    /// The chat model answers use; replaced on reload.
+    let modelSettings = ModelSettings()
+    /// Where to serve MCP over HTTP; nil: not served.
+    let mcpAddress: ListenAddress?
 
-    init(configuration: DaemonConfiguration, stateDirectory: String, socketPath: String, configPath: String?, logger: Logger) {
+    init(configuration: DaemonConfiguration, stateDirectory: String, socketPath: String, configPath: String?, logger: Logger,
+         mcpAddress: ListenAddress? = nil) {
         self.configuration = configuration
         self.stateDirectory = stateDirectory
         self.socketPath = socketPath
         self.configPath = configPath
         self.logger = logger
+        self.mcpAddress = mcpAddress
     }
 
     func run() async throws {
@@ -61,7 +70,9 @@ final class Daemon: @unchecked Sendable {
         }
         await applyDatastoreFiles(engine)
 
-        let backend = EngineBackend(engine: engine, logger: Logger(label: "tributary.control"), version: Tributaryd.version)
+        applyModelSettings()
+        let backend = EngineBackend(engine: engine, logger: Logger(label: "tributary.control"), version: Tributaryd.version,
+                                    modelSettings: modelSettings)
         let server = ControlServer(backend: backend, authorizer: .system(), logger: Logger(label: "tributary.control"),
                                    version: Tributaryd.version)
         do {
@@ -77,6 +88,17 @@ final class Daemon: @unchecked Sendable {
         } catch {
             await engine.stop()
             throw DaemonError(message: "cannot listen on the control socket \(socketPath): \(error)", exitCode: 71)
+        }
+
+        var mcpServer: HTTPServer?
+        if let mcpAddress {
+            do {
+                mcpServer = try startMCP(at: mcpAddress, backend: backend, engine: engine)
+            } catch {
+                await server.stop()
+                await engine.stop()
+                throw DaemonError(message: "cannot serve MCP over HTTP at \(mcpAddress): \(error)", exitCode: 71)
+            }
         }
 
         let count = (try? await engine.list().count) ?? 0
@@ -98,9 +120,24 @@ final class Daemon: @unchecked Sendable {
         }
         notify([.stopping, .status("stopping")])
         background.cancel()
+        await mcpServer?.stop()
         await server.stop()
         await engine.stop(timeout: .seconds(15))
         logger.info("stopped")
+    }
+
+    /// The MCP Streamable HTTP endpoint over the same backend as the control socket, with keys
+    /// checked against the store at every request (a revoked key fails at once).
+    private func startMCP(at address: ListenAddress, backend: EngineBackend, engine: Engine) throws -> HTTPServer {
+        let keys = try engine.mcpKeys()
+        let mcp = MCPServer(knowledge: EngineKnowledge(backend: backend), version: Tributaryd.version,
+                            logger: Logger(label: "tributary.mcp"))
+        let endpoint = MCPHTTPEndpoint(server: mcp, allowedOrigins: configuration.mcpAllowedOrigins,
+                                       logger: Logger(label: "tributary.mcp.http"), verifyKey: { keys.verify($0) })
+        let http = HTTPServer(logger: Logger(label: "tributary.mcp.http")) { await endpoint.respond(to: $0) }
+        let bound = try http.start(address)
+        logger.notice("serving MCP over HTTP at http://\(bound)\(MCPHTTPEndpoint.path)")
+        return http
     }
 
     /// Status lines and watchdog pings. The ping is driven by the engine's own heartbeat: if the
@@ -154,6 +191,7 @@ final class Daemon: @unchecked Sendable {
                              ]))
             }
         }
+        applyModelSettings()
         let report = await applyDatastoreFiles(engine)
         logger.notice("configuration reloaded: \(report.created.count) created, \(report.updated.count) updated, \(report.rejected.count) rejected",
                       metadata: TributaryEvent.configReloaded.metadata([
@@ -161,6 +199,16 @@ final class Daemon: @unchecked Sendable {
                           MetadataKey.datastores: "\(report.created.count + report.updated.count + report.unchanged.count)",
                       ]))
         notify([.ready, .status(await statusLine(engine))])
+    }
+
+    /// Hands the `llm_*` settings to `ask` and says which model answers (never its key).
+    private func applyModelSettings() {
+        modelSettings.update(configuration.model)
+        if let model = configuration.model {
+            logger.info("answers use the model \(model.model) at \(ChatEndpoint.displayURL(model.url))")
+        } else {
+            logger.info("no model is configured (llm_url): answers are the best passages")
+        }
     }
 
     @discardableResult

@@ -10,6 +10,8 @@ struct EngineBackend: ControlBackend {
     let engine: Engine
     let logger: Logger
     let version: String
+    /// The chat model `ask` uses (see EngineBackend+Ask.swift); none by default.
+    var modelSettings = ModelSettings()
 
     // MARK: Datastores
 

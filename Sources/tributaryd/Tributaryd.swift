@@ -2,6 +2,7 @@ import ArgumentParser
 import Control
 import Engine
 import Foundation
+import HTTPServer
 import Logging
 import Storage
 import Systemd
@@ -31,6 +32,11 @@ struct Tributaryd: AsyncParsableCommand {
     @Option(name: .long, help: "Control socket path, used when systemd passes no socket (default: the config's socket, or /run/tributary/control.sock).")
     var socket: String?
 
+    @Option(name: .customLong("mcp-listen"), help: ArgumentHelp(
+        "Serve MCP over Streamable HTTP at http://ADDRESS:PORT/mcp, e.g. 127.0.0.1:8765 or [::1]:8765 (overrides the config's mcp_listen).",
+        valueName: "address:port"))
+    var mcpListen: String?
+
     @Option(name: .long, help: "Log destination: auto, journal or stderr (overrides the config; $TRIBUTARY_LOG overrides both).")
     var log: String?
 
@@ -42,6 +48,16 @@ struct Tributaryd: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tributaryd: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
+        var mcpAddress: ListenAddress?
+        if let text = mcpListen ?? daemonConfiguration.mcpListen {
+            do {
+                mcpAddress = try ListenAddress(parsing: text)
+            } catch {
+                let source = mcpListen != nil ? "--mcp-listen" : "mcp_listen in \(config ?? Self.defaultConfigPath)"
+                FileHandle.standardError.write(Data("tributaryd: \(source): \(error)\n".utf8))
+                throw ExitCode(78)  // EX_CONFIG
+            }
+        }
         let destination = LogDestination(rawValue: log ?? daemonConfiguration.log) ?? .auto
         LoggingSetup.bootstrap(identifier: "tributaryd", destination: destination)
         let logger = Logger(label: "tributaryd")
@@ -51,7 +67,7 @@ struct Tributaryd: AsyncParsableCommand {
                 ?? daemonConfiguration.stateDirectory ?? "/var/lib/tributary",
             socketPath: socket ?? daemonConfiguration.socketPath,
             configPath: config ?? (FileManager.default.fileExists(atPath: Self.defaultConfigPath) ? Self.defaultConfigPath : nil),
-            logger: logger)
+            logger: logger, mcpAddress: mcpAddress)
         do {
             try await daemon.run()
         } catch let error as DaemonError {

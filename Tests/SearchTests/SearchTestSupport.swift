@@ -76,14 +76,22 @@ struct TestPage {
         IndexedPage(pageID: id, title: title, urlHint: "https://wiki.example/pages/\(id)")
     }
 
-    var chunks: [Chunk] {
-        let document = Document(title: title, sections: sections.enumerated().map { index, section in
+    var document: Document {
+        Document(title: title, sections: sections.enumerated().map { index, section in
             Section(heading: section.heading, level: section.heading.isEmpty ? 0 : 2,
                     anchor: HeadingAnchor.anchor(for: section.heading),
                     headingPath: section.heading.isEmpty ? [] : [section.heading],
                     blocks: [.paragraph(section.text)])
         })
-        return Chunker(options: ChunkingOptions(targetWords: 120, overlapWords: 10)).chunks(of: document, pageID: id)
+    }
+
+    var chunks: [Chunk] {
+        Chunker(options: ChunkingOptions(targetWords: 120, overlapWords: 10)).chunks(of: document, pageID: id)
+    }
+
+    /// The page with its whole text, as the engine indexes pages.
+    var update: PageUpdate {
+        PageUpdate(page: indexed, chunks: chunks, text: PageText(document: document))
     }
 }
 

@@ -7,6 +7,7 @@
 TRIBUTARY_APT_PACKAGES=(
     pkg-config libcurl4-openssl-dev liblmdb-dev lmdb-utils libsystemd-dev libstemmer-dev
     python3 python3-venv ca-certificates systemd libsqlite3-dev nghttp2-server
+    libssl-dev
 )
 
 tributary_log() {
@@ -63,7 +64,7 @@ tributary_python_with() {
     fi
     if ! "$venv/bin/python3" -c "$check" 2>/dev/null; then
         tributary_log "installing Python packages for the tests into $venv"
-        "$venv/bin/pip" install -q openapi-schema-validator jsonschema varlink >&2
+        "$venv/bin/pip" install -q openapi-schema-validator jsonschema varlink mcp==2.3.0 >&2
     fi
     echo "$venv/bin/python3"
 }

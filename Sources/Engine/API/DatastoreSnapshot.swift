@@ -48,11 +48,75 @@ public struct DatastoreSnapshot: Sendable, Equatable {
 }
 
 /// A search result with the citation URL built from the current manifest (so moved or renamed
-/// pages cite their current address without re-indexing).
+/// pages cite their current address without re-indexing) and the page's metadata from it.
 public struct EngineSearchHit: Sendable, Equatable {
+    /// The datastore the passage comes from.
+    public var datastore: String
     public var result: SearchResult
     /// The page URL, with `#anchor` when the passage has one.
     public var url: String
+    /// The page's space key, labels (empty where none are known), the time of the version
+    /// the manifest last saw (ms since 1970) and the version whose content is indexed.
+    public var space: String?
+    public var labels: [String]
+    public var lastModified: Int64?
+    public var version: Int?
+
+    /// The passage: where it is on its page, then its Markdown (see ``SearchResult/passage``).
+    public var passage: String { result.passage }
+}
+
+/// A page read from the index: its current metadata from the manifest, its indexed text.
+public struct EnginePage: Sendable, Equatable {
+    public var datastore: String
+    public var pageId: String
+    public var title: String
+    /// The page's web URL (empty when the site or its path is not known).
+    public var url: String
+    public var space: String
+    public var labels: [String]
+    /// The version whose content ``text`` is.
+    public var version: Int
+    /// When the last seen version was made (ms since 1970), when Confluence said.
+    public var lastModified: Int64?
+    /// The whole Markdown and its heading outline.
+    public var text: PageText
+}
+
+/// Which pages a search may return; empty lists and nil dates filter nothing.
+public struct SearchFilters: Sendable, Equatable {
+    /// Space keys, any of them (compared without regard to case).
+    public var spaces: [String]
+    /// Labels the page must all carry (compared without regard to case).
+    public var labels: [String]
+    /// Only pages whose last modification (ms since 1970) is at or after this; pages of
+    /// unknown date are left out.
+    public var modifiedAfter: Int64?
+
+    public init(spaces: [String] = [], labels: [String] = [], modifiedAfter: Int64? = nil) {
+        self.spaces = spaces
+        self.labels = labels
+        self.modifiedAfter = modifiedAfter
+    }
+
+    /// True when nothing is filtered.
+    public var isEmpty: Bool { spaces.isEmpty && labels.isEmpty && modifiedAfter == nil }
+
+    /// Whether a page as the manifest knows it passes.
+    func accepts(_ entry: ManifestEntry) -> Bool {
+        if !spaces.isEmpty {
+            let space = entry.spaceKey.lowercased()
+            guard spaces.contains(where: { $0.lowercased() == space }) else { return false }
+        }
+        if !labels.isEmpty {
+            let carried = Set((entry.labels ?? []).map { $0.lowercased() })
+            guard labels.allSatisfy({ carried.contains($0.lowercased()) }) else { return false }
+        }
+        if let modifiedAfter {
+            guard let modified = entry.lastModified, modified >= modifiedAfter else { return false }
+        }
+        return true
+    }
 }
 
 /// Why a page is or is not searchable.

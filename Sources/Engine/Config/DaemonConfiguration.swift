@@ -16,6 +16,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var log: String = "auto"
     /// Where `datastores.d` lives (beside the config file).
     public var datastoresDirectory: String?
+    /// The chat model answers use (`llm_*` keys); nil: answers are extractive.
+    public var model: ModelConfiguration?
+    /// `ADDRESS:PORT` of the MCP Streamable HTTP endpoint (`mcp_listen`); nil: not served.
+    /// Checked by the daemon, which knows what it can bind.
+    public var mcpListen: String?
+    /// Origins (`https://host[:port]`) whose browser requests the MCP endpoint accepts.
+    public var mcpAllowedOrigins: [String] = []
 
     public init() {}
 
@@ -50,6 +57,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw reader.error("log", "expected auto, journal or stderr")
             }
             configuration.log = log
+        }
+        configuration.model = try ModelConfiguration.read(&reader)
+        configuration.mcpListen = reader.string("mcp_listen")
+        if let origins = reader.list("mcp_allowed_origins") {
+            if let bad = origins.first(where: { !($0.hasPrefix("http://") || $0.hasPrefix("https://")) || $0.contains(" ") }) {
+                throw reader.error("mcp_allowed_origins", "expected origins such as https://chat.example.com, found “\(ConfigFile.shorten(bad))”")
+            }
+            configuration.mcpAllowedOrigins = origins
         }
         try reader.rejectUnknownKeys()
         configuration.datastoresDirectory = ((path as NSString).deletingLastPathComponent as NSString)

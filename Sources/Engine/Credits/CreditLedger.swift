@@ -16,7 +16,7 @@ public struct CreditLedger: Sendable {
     private static let balanceKey = "credits.balance"
     private static let sequenceKey = "credits.sequence"
     private static let policyKey = "credits.policy"
-    /// Millicredits charged for processing, ever (a running total, so reports never scan the ledger).
+    /// Millicredits charged for processing and model answers, ever (a running total, so reports never scan the ledger).
     private static let spentKey = "credits.spent"
     private static let autoTopOffKeyPrefix = "credits.autotopoff."
 
@@ -134,7 +134,22 @@ public struct CreditLedger: Sendable {
         return .charged(cost)
     }
 
-    /// Millicredits charged for processing since the store was created.
+    /// Charges the tokens of one model answer: its own entry kind, never deduplicated (each
+    /// answer is new). Counts in `spent` like processing does. Returns the entry written.
+    @discardableResult
+    public func chargeModelUsage(
+        _ txn: WriteTransaction, tokens: Int, millicredits: Int64, note: String, now: Int64 = now()
+    ) throws(StorageError) -> LedgerEntry {
+        let cost = max(0, millicredits)
+        let entry = try append(txn, LedgerEntry(
+            sequence: 0, timestamp: now, kind: .modelUsage, amount: -cost, tokens: max(0, tokens), note: note
+        ))
+        let (total, overflow) = try spent(txn).addingReportingOverflow(cost)
+        try txn.put(counters, Self.spentKey, overflow ? .max : total)
+        return entry
+    }
+
+    /// Millicredits charged for processing and model answers since the store was created.
     public func spent(_ txn: ReadTransaction) throws(StorageError) -> Int64 {
         try txn.get(counters, Self.spentKey) ?? 0
     }

@@ -10,6 +10,8 @@ public struct LedgerEntry: Sendable, Equatable, Codable {
         /// When enforcement starts, spending metered before it is written off so the balance
         /// equals the first top-up.
         case openingBalance = "opening_balance"
+        /// The tokens a model read and wrote for one answer (Ask).
+        case modelUsage = "model_usage"
     }
 
     /// Position in the ledger, from 1.
@@ -24,7 +26,7 @@ public struct LedgerEntry: Sendable, Equatable, Codable {
     public var pageId: String?
     public var pageVersion: Int?
     public var tokens: Int?
-    /// Free text for top-ups (who or why).
+    /// Free text for top-ups (who or why) and model usage (which model, reported or estimated).
     public var note: String?
     /// The balance right after this entry, written with it (so listing recent entries needs
     /// no scan of the whole ledger).

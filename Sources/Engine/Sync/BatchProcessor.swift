@@ -86,6 +86,8 @@ struct BatchProcessor {
         var version: Int?
         var title: String?
         var webui: String?
+        /// When the fetched version was made (ms since 1970), when Confluence said.
+        var lastModified: Int64?
         var disposition: PageDisposition
         var reason: String?
         var chunks: Int
@@ -112,6 +114,7 @@ struct BatchProcessor {
                 continue
             }
             var result = PageResult(pageId: id, version: page.version, title: page.title, webui: page.webui,
+                                    lastModified: page.lastModified.map { Int64(($0.timeIntervalSince1970 * 1_000).rounded()) },
                                     disposition: .indexed, chunks: 0, tokens: 0, macros: [])
             guard let body = page.storageBody else {
                 result.disposition = .failed
@@ -137,8 +140,10 @@ struct BatchProcessor {
             result.tokens = chunks.reduce(0) { $0 + $1.wordCount }
             result.macros = document.macroFlags.keys.sorted()
             results.append(result)
+            // The whole Markdown is kept beside the chunks: they overlap, so the page cannot be
+            // read back from them.
             updates.append(PageUpdate(page: IndexedPage(pageID: id, title: page.title, urlHint: page.webui.map(site.webURL) ?? ""),
-                                      chunks: chunks))
+                                      chunks: chunks, text: PageText(document: document)))
         }
         return (results, updates)
     }
@@ -182,6 +187,9 @@ struct BatchProcessor {
                     entry.lastProcessed = now
                     if let title = result.title { entry.title = title }
                     if let webui = result.webui { entry.webui = webui }
+                    if let lastModified = result.lastModified, result.version ?? 0 >= entry.versionSeen {
+                        entry.lastModified = lastModified
+                    }
                     switch result.disposition {
                     case .indexed:
                         let version = result.version ?? old.versionSeen

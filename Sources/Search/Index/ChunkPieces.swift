@@ -29,10 +29,16 @@ enum ChunkPieces {
 
     /// The chunk from its head and the other pieces in order.
     static func join(head: [UInt8], rest: [[UInt8]]) throws(StorageError) -> StoredChunk {
+        try join(head: head, rest: rest, as: StoredChunk.self)
+    }
+
+    /// A record of any type from its head and the other pieces in order (``PageText`` is
+    /// stored the same way).
+    static func join<Record: StorageRecord>(head: [UInt8], rest: [[UInt8]], as _: Record.Type) throws(StorageError) -> Record {
         var record = Array(head.dropFirst())
         for piece in rest { record += piece }
-        let decoded: Result<StoredChunk, StorageError> = record.withUnsafeBytes { bytes in
-            Result { () throws(StorageError) in try StoredChunk(storageBytes: bytes) }
+        let decoded: Result<Record, StorageError> = record.withUnsafeBytes { bytes in
+            Result { () throws(StorageError) in try Record(storageBytes: bytes) }
         }
         return try decoded.get()
     }

@@ -107,6 +107,37 @@ struct PageKey: StorageRecord, Equatable {
     }
 }
 
+/// Key of a page's stored text (``PageText``), cut into pieces like chunks (see
+/// ``ChunkPieces``): the datastore, the page id's byte count (u16) and bytes, then the piece
+/// number (0 for the head). The count keeps one page's pieces together and apart from every
+/// other page id, whatever bytes the ids hold.
+struct DocumentKey: StorageRecord, Equatable {
+    var datastore: UInt64
+    var pageID: String
+    var piece: UInt8
+
+    init(datastore: UInt64, pageID: String, piece: UInt8 = 0) {
+        self.datastore = datastore
+        self.pageID = pageID
+        self.piece = piece
+    }
+
+    func encode(to writer: inout ByteWriter) {
+        writer.append(datastore)
+        writer.append(UInt16(truncatingIfNeeded: pageID.utf8.count))
+        writer.appendUTF8(pageID)
+        writer.append(piece)
+    }
+
+    init(from reader: inout ByteReader) throws(StorageError) {
+        datastore = try reader.read()
+        let count = Int(try reader.read(UInt16.self))
+        let bytes = try (0..<count).map { _ throws(StorageError) in try reader.read(UInt8.self) }
+        pageID = String(decoding: bytes, as: UTF8.self)
+        piece = try reader.read()
+    }
+}
+
 /// The 8 key bytes every record of a datastore starts with, for prefix scans and deletes.
 func datastorePrefix(_ datastore: UInt64) -> [UInt8] {
     withUnsafeBytes(of: datastore.bigEndian) { Array($0) }

@@ -29,9 +29,13 @@ public struct PageUpdate: Sendable, Equatable {
     public var page: IndexedPage
     /// The page's chunks (from Content's ``Chunker``); empty removes the page from the index.
     public var chunks: [Chunk]
+    /// The page's whole Markdown and outline, kept beside its chunks for reading the page;
+    /// nil keeps no text (``SearchIndex/pageText(pageID:datastore:in:)`` then finds none).
+    public var text: PageText?
 
-    public init(page: IndexedPage, chunks: [Chunk]) {
+    public init(page: IndexedPage, chunks: [Chunk], text: PageText? = nil) {
         self.page = page
         self.chunks = chunks
+        self.text = text
     }
 }

@@ -21,6 +21,8 @@ public struct PreparedPages: Sendable {
         var page: IndexedPage
         /// Empty: the page is to be removed.
         var chunks: [PreparedChunk]
+        /// The page's ``PageText`` encoded and cut like a chunk; nil: none is kept.
+        var text: [[UInt8]]?
     }
 
     /// In input order, one entry per page id (the last one given).
@@ -62,11 +64,19 @@ extension SearchIndex {
                 chunks.append(Self.encode(chunk, of: update.page, analysis: analysis))
                 analyses.append(analysis)
             }
-            pages.append(PreparedPages.PreparedPage(page: update.page, chunks: chunks))
+            let text = chunks.isEmpty ? nil : update.text.map(Self.encode)
+            pages.append(PreparedPages.PreparedPage(page: update.page, chunks: chunks, text: text))
         }
         let batch = BatchTerms(chunks: analyses, vocabulary: tokenizer.vocabularyTerms)
         return PreparedPages(pages: pages, postings: BatchPostings(chunks: analyses, batch: batch),
                              chunkCount: analyses.count)
+    }
+
+    /// The page text's record, cut into pieces like a chunk's.
+    private static func encode(_ text: PageText) -> [[UInt8]] {
+        var record = ByteWriter(capacity: text.encodedSizeEstimate)
+        text.encode(to: &record)
+        return ChunkPieces.split(record.bytes)
     }
 
     /// The chunk's record, in a buffer sized up front.

@@ -6,6 +6,10 @@ public struct IndexAudit: Sendable, Equatable {
     public var chunks = 0
     public var postings = 0
     public var pageEntries = 0
+    /// Pages with a stored ``PageText``, and indexed pages without one (indexed by a caller
+    /// that kept no text: not a contradiction).
+    public var pageTexts = 0
+    public var pagesWithoutText = 0
     /// Statistics as stored, and as recomputed from the chunks.
     public var storedStatistics: IndexStatistics
     public var recomputedStatistics: IndexStatistics
@@ -18,8 +22,9 @@ public struct IndexAudit: Sendable, Equatable {
 
 extension SearchIndex {
     /// Scans every record of a datastore and checks that postings are exactly those the chunks'
-    /// text yields (as removal derives them), that pages and chunks point at each other, and
-    /// that the statistics match. Linear in the index size: for tests, crash checks and
+    /// text yields (as removal derives them), that pages and chunks point at each other, that
+    /// every stored page text is whole and belongs to a page with chunks, and that the
+    /// statistics match. Linear in the index size: for tests, crash checks and
     /// `tributaryctl` diagnostics.
     public func audit(datastore: UInt64, in transaction: ReadTransaction) throws(SearchError) -> IndexAudit {
         let prefix = datastorePrefix(datastore)
@@ -69,6 +74,9 @@ extension SearchIndex {
                 return .continue
             }
         }
+        let texts = try auditDocuments(datastore: datastore, pages: pages, in: transaction, problems: &audit.problems)
+        audit.pageTexts = texts.count
+        audit.pagesWithoutText = pages.subtracting(texts).count
         if audit.chunks > 0, let mismatch = stored.formatMismatch {
             audit.problems.append(mismatch)
         }
@@ -89,6 +97,53 @@ extension SearchIndex {
 }
 
 extension SearchIndex {
+    /// Checks every stored page text of a datastore: whole (all its pieces, decodable), of a
+    /// page that has chunks, and with an outline inside its text. Returns the pages that have one.
+    private func auditDocuments(
+        datastore: UInt64, pages: Set<String>, in transaction: ReadTransaction, problems: inout [String]
+    ) throws(SearchError) -> Set<String> {
+        var found: Set<String> = []
+        var current: (pageID: String, head: [UInt8], rest: [[UInt8]])?
+        func finish() {
+            guard let text = current else { return }
+            current = nil
+            found.insert(text.pageID)
+            guard ChunkPieces.count(head: text.head) == text.rest.count + 1 else {
+                problems.append("the text of page '\(text.pageID)' has \(text.rest.count + 1) of its "
+                                + "\(ChunkPieces.count(head: text.head)) pieces")
+                return
+            }
+            guard let decoded = try? ChunkPieces.join(head: text.head, rest: text.rest, as: PageText.self) else {
+                problems.append("the text of page '\(text.pageID)' cannot be decoded")
+                return
+            }
+            if !pages.contains(text.pageID) {
+                problems.append("page '\(text.pageID)' has a stored text but no chunks")
+            }
+            let length = decoded.characterCount
+            if let heading = decoded.outline.first(where: { $0.offset < 0 || $0.length < 0 || $0.offset + $0.length > length }) {
+                problems.append("the outline of page '\(text.pageID)' points past its text (heading '\(heading.anchor)')")
+            }
+        }
+        try storageCall {
+            try transaction.forEachRaw(in: tables.documents, .prefix(datastorePrefix(datastore))) { key, value in
+                var reader = ByteReader(key)
+                let documentKey = try DocumentKey(from: &reader)
+                if documentKey.piece == 0 {
+                    finish()
+                    current = (documentKey.pageID, Array(value), [])
+                } else if current?.pageID == documentKey.pageID, Int(documentKey.piece) == current!.rest.count + 1 {
+                    current!.rest.append(Array(value))
+                } else {
+                    problems.append("stray piece \(documentKey.piece) of the text of page '\(documentKey.pageID)'")
+                }
+                return .continue
+            }
+        }
+        finish()
+        return found
+    }
+
     /// Every chunk of a datastore in id order, put back together from its pieces; pieces that
     /// are missing or belong to no head are reported in `problems`.
     private func forEachChunk(

@@ -45,6 +45,7 @@ extension SearchIndex {
         for page in prepared.pages {
             change.removedChunks += try removeChunks(of: page.page.pageID, datastore: datastore, stats: &stats,
                                                      removal: &removal, in: transaction)
+            try deleteDocument(pageID: page.page.pageID, datastore: datastore, in: transaction)
         }
         try checkFormat(stats, datastore: datastore)
         guard stats.nextChunkID + UInt64(prepared.chunkCount) <= PostingEntry.maxChunkID else {
@@ -65,6 +66,9 @@ extension SearchIndex {
                 }
                 try transaction.putDuplicates(tables.pages, PageKey(datastore: datastore, pageID: page.page.pageID),
                                               pageFirst..<stats.nextChunkID)
+                if let text = page.text {
+                    try putDocument(text, pageID: page.page.pageID, datastore: datastore, in: transaction)
+                }
                 stats.pageCount += 1
                 change.addedChunks += page.chunks.count
             }
@@ -74,24 +78,26 @@ extension SearchIndex {
         return change
     }
 
-    /// Removes a page's chunks, postings and counts. Returns how many chunks went (0 if the
-    /// page was not indexed).
+    /// Removes a page's chunks, postings, text and counts. Returns how many chunks went (0 if
+    /// the page was not indexed).
     @discardableResult
     public func removePage(_ pageID: String, datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) -> Int {
         var stats = try statistics(datastore: datastore, in: transaction)
         var removal = Removal(tokenizer: nil)
         let removed = try removeChunks(of: pageID, datastore: datastore, stats: &stats, removal: &removal, in: transaction)
+        try deleteDocument(pageID: pageID, datastore: datastore, in: transaction)
         if removed > 0 { try saveStatistics(stats, datastore: datastore, in: transaction) }
         return removed
     }
 
-    /// Drops everything a datastore has in the index, its chunk-id counter included.
+    /// Drops everything a datastore has in the index (page texts too), its chunk-id counter included.
     public func removeDatastore(_ datastore: UInt64, in transaction: WriteTransaction) throws(SearchError) {
         let prefix = datastorePrefix(datastore)
         try storageCall {
             try transaction.deleteAll(in: tables.chunkHeads, .prefix(prefix))
             try transaction.deleteAll(in: tables.postings, .prefix(prefix))
             try transaction.deleteAll(in: tables.pages, .prefix(prefix))
+            try transaction.deleteAll(in: tables.documents, .prefix(prefix))
             try transaction.delete(tables.stats, datastore)
         }
     }

@@ -40,10 +40,17 @@ struct BM25FScorer {
     /// Scores every chunk in any list (at most 64 lists) and keeps the best `capacity`.
     func topChunks(_ lists: [PostingList], capacity: Int, phrases: [PhraseHint] = []) -> TopK {
         var top = TopK(capacity: capacity)
+        scoreChunks(lists, phrases: phrases, into: &top)
+        return top
+    }
+
+    /// Scores every chunk in any list (at most 64 lists) and offers each to `sink` once, in
+    /// chunk-id order.
+    func scoreChunks<Sink: ScoredChunkSink>(_ lists: [PostingList], phrases: [PhraseHint] = [], into top: inout Sink) {
         if lists.count == 1 {
             let list = lists[0]
             for raw in list.entries { top.offer(score: score(raw, idf: list.idf), id: raw >> 24, matched: 1) }
-            return top
+            return
         }
         var cursors = [Int](repeating: 0, count: lists.count)
         while true {
@@ -67,6 +74,11 @@ struct BM25FScorer {
             }
             top.offer(score: total, id: current, matched: matched)
         }
-        return top
     }
+}
+
+/// Where ``BM25FScorer/scoreChunks(_:phrases:into:)`` puts each scored chunk: a ``TopK`` keeps
+/// the best few, a ``CandidateQueue`` keeps them all for a filtered search.
+protocol ScoredChunkSink {
+    mutating func offer(score: Double, id: UInt64, matched: UInt64)
 }

@@ -1,16 +1,25 @@
 import Storage
 
+/// Decides whether a page's chunks may be results (a filter by space, label or date, say).
+/// Consulted while candidates are gathered, at most once per page and query, only for pages
+/// that have a candidate; it may read storage in the search's transaction.
+public typealias PagePredicate = (_ pageID: String) throws -> Bool
+
 extension SearchIndex {
-    /// Searches one datastore inside the caller's read (or write) transaction.
+    /// Searches one datastore inside the caller's read (or write) transaction; with `filter`,
+    /// only chunks of pages it accepts are results (and `limit` of them still come back when
+    /// that many exist).
     public func search(
         _ text: String,
         datastore: UInt64,
         options: SearchOptions = SearchOptions(),
         in transaction: ReadTransaction,
-        tokenizer: Tokenizer
+        tokenizer: Tokenizer,
+        filter: PagePredicate? = nil
     ) throws(SearchError) -> [SearchResult] {
         let query = SearchQuery(parsing: text, tokenizer: tokenizer, maxTerms: options.maxQueryTerms)
-        return try search(query, datastore: datastore, options: options, in: transaction, tokenizer: tokenizer)
+        return try search(query, datastore: datastore, options: options, in: transaction, tokenizer: tokenizer,
+                          filter: filter)
     }
 
     /// Searches one datastore in a read transaction of its own, with a tokenizer of its own.
@@ -27,13 +36,14 @@ extension SearchIndex {
         }
     }
 
-    /// Runs a parsed query.
+    /// Runs a parsed query (see ``search(_:datastore:options:in:tokenizer:filter:)``).
     public func search(
         _ query: SearchQuery,
         datastore: UInt64,
         options: SearchOptions = SearchOptions(),
         in transaction: ReadTransaction,
-        tokenizer: Tokenizer
+        tokenizer: Tokenizer,
+        filter: PagePredicate? = nil
     ) throws(SearchError) -> [SearchResult] {
         guard options.limit > 0, !query.terms.isEmpty else { return [] }
         let stats = try statistics(datastore: datastore, in: transaction)
@@ -56,7 +66,17 @@ extension SearchIndex {
             : rerank ? max(options.limit * 4, options.limit + 20) : options.limit
         let scorer = BM25FScorer(parameters: options.ranking, averageBodyLength: stats.averageBodyLength)
         let hints = phraseHints(query, lists: lists, boost: options.ranking.phraseBoost)
-        let top = scorer.topChunks(lists, capacity: pool, phrases: hints).sorted()
+        let top: [TopK.Entry]
+        if let filter {
+            // Every candidate is kept, and taken best first until `pool` of them pass: a
+            // filter that rejects most of them still leaves a full pool.
+            var all = CandidateQueue()
+            scorer.scoreChunks(lists, phrases: hints, into: &all)
+            top = try accepted(from: &all, count: pool, perPage: options.maxResultsPerPage, keepBeyondCap: !hints.isEmpty,
+                               filter: filter, datastore: datastore, in: transaction)
+        } else {
+            top = scorer.topChunks(lists, capacity: pool, phrases: hints).sorted()
+        }
 
         // From here on terms are vocabulary ids of this tokenizer: text is matched without
         // building strings or re-stemming known words.
@@ -116,6 +136,40 @@ extension SearchIndex {
     }
 
     // MARK: Internals
+
+    /// The best candidates whose pages `filter` accepts, best first, until `count` of them
+    /// count: with a per-page cap only the first `perPage` of a page do (the cap is applied
+    /// after re-ranking, so a few pages must not fill the pool). Chunks beyond the cap are
+    /// dropped here unless phrase re-ranking (`keepBeyondCap`) may still lift them above
+    /// their page's others. Each candidate's page id comes from the head of its record; the
+    /// filter sees each page once.
+    private func accepted(
+        from queue: inout CandidateQueue, count: Int, perPage: Int?, keepBeyondCap: Bool, filter: PagePredicate,
+        datastore: UInt64, in transaction: ReadTransaction
+    ) throws(SearchError) -> [TopK.Entry] {
+        var accepted: [TopK.Entry] = []
+        var counted = 0
+        var decisions: [String: Bool] = [:]
+        var perPageCounts: [String: Int] = [:]
+        while counted < count, let entry = queue.popBest() {
+            guard let pageID = try pageID(ofChunk: entry.id, datastore: datastore, in: transaction) else {
+                throw .corruptedIndex(datastore: datastore, detail: "posting for missing chunk \(entry.id)")
+            }
+            let passes: Bool
+            if let known = decisions[pageID] {
+                passes = known
+            } else {
+                passes = try storageCall { try filter(pageID) }
+                decisions[pageID] = passes
+            }
+            guard passes else { continue }
+            perPageCounts[pageID, default: 0] += 1
+            let withinCap = perPage.map { perPageCounts[pageID, default: 0] <= $0 } ?? true
+            if withinCap { counted += 1 }
+            if withinCap || keepBeyondCap { accepted.append(entry) }
+        }
+        return accepted
+    }
 
     private struct Candidate {
         var id: UInt64
@@ -179,6 +233,6 @@ extension SearchIndex {
         return SearchResult(
             pageID: chunk.pageID, chunkID: candidate.id, ordinal: chunk.ordinal, title: chunk.title,
             headingPath: chunk.headingPath, anchor: chunk.anchor, urlHint: chunk.urlHint, score: candidate.score,
-            snippet: snippet)
+            snippet: snippet, text: chunk.text)
     }
 }

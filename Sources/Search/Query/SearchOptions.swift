@@ -79,4 +79,16 @@ public struct SearchResult: Sendable, Equatable {
     /// The best-matching window of the chunk text, whitespace collapsed, matched words between
     /// ``SearchOptions/highlightOpen`` and ``SearchOptions/highlightClose``, `…` where cut.
     public var snippet: String
+    /// The chunk's whole Markdown text.
+    public var text: String
+
+    /// The chunk as a passage to read or quote: a first line naming where it is (the page
+    /// title, then its heading path, `›` between them; a top heading that repeats the title is
+    /// named once), a blank line, then the chunk's Markdown.
+    public var passage: String {
+        var names: [String] = []
+        for name in [title] + headingPath where !name.isEmpty && name != names.last { names.append(name) }
+        let place = names.joined(separator: " › ")
+        return place.isEmpty ? text : place + "\n\n" + text
+    }
 }

@@ -1,6 +1,6 @@
 /// The best `capacity` (score, id) pairs seen, in a binary min-heap whose root is the worst
 /// kept. Ties go to the lower id, so results are deterministic.
-struct TopK {
+struct TopK: ScoredChunkSink {
     struct Entry {
         var score: Double
         var id: UInt64

@@ -1,0 +1,144 @@
+import Confluence
+import Foundation
+import Search
+import Storage
+
+/// Search and page reads: read transactions only, callable from any task.
+extension Engine {
+    /// Queries and questions longer than this many UTF-8 bytes are refused.
+    public static let maxQueryBytes = 4_096
+    /// The most results one search returns.
+    public static let maxSearchLimit = 100
+    /// The longest page id the index takes (Search's limit for its keys).
+    static let maxPageIDBytes = 400
+
+    /// The best passages for `query` in the named datastores (none named: every datastore
+    /// with content), in any state once they have content, merged by score. `filters` are
+    /// applied while each index gathers its candidates, so `limit` results come back whenever
+    /// that many pass. Unknown names fail with ``EngineError/noSuchDatastore(_:)``.
+    public nonisolated func search(
+        datastores names: [String], query: String, limit: Int, filters: SearchFilters = SearchFilters()
+    ) throws(EngineError) -> [EngineSearchHit] {
+        guard (1...Self.maxSearchLimit).contains(limit) else {
+            throw .invalid(field: "limit", message: "must be from 1 to \(Self.maxSearchLimit)")
+        }
+        guard query.utf8.count <= Self.maxQueryBytes else {
+            throw .invalid(field: "query", message: "is longer than \(Self.maxQueryBytes) bytes")
+        }
+        return try engineCall {
+            let tokenizer = try Tokenizer()
+            return try core.store.read { txn in
+                var options = SearchOptions()
+                options.limit = limit
+                options.maxResultsPerPage = 2
+                var found: [(datastore: (id: UInt64, name: String), result: SearchResult)] = []
+                let tables = core.tables
+                for datastore in try searchTargets(names, txn) {
+                    let predicate: PagePredicate? = filters.isEmpty ? nil : { pageID in
+                        guard let entry = try tables.page(txn, datastore: datastore.id, pageId: pageID) else { return false }
+                        return filters.accepts(entry)
+                    }
+                    let results = try core.index.search(query, datastore: datastore.id, options: options, in: txn,
+                                                        tokenizer: tokenizer, filter: predicate)
+                    found += results.map { (datastore: datastore, result: $0) }
+                }
+                // Merged by score; ties keep the order of the datastores, then of the ranks.
+                let merged = found.enumerated().sorted { lhs, rhs in
+                    lhs.element.result.score > rhs.element.result.score
+                        || (lhs.element.result.score == rhs.element.result.score && lhs.offset < rhs.offset)
+                }.prefix(limit)
+                var records: [UInt64: DatastoreRecord] = [:]
+                return try merged.map { _, hit in
+                    let id = hit.datastore.id
+                    if records[id] == nil { records[id] = try core.record(txn, id) }
+                    let entry = try core.tables.page(txn, datastore: id, pageId: hit.result.pageID)
+                    return Self.hit(hit.result, datastore: hit.datastore.name, record: records[id], entry: entry)
+                }
+            }
+        }
+    }
+
+    /// The best passages in one datastore: ``search(datastores:query:limit:filters:)`` with one name.
+    public nonisolated func search(name: String, query: String, limit: Int) throws(EngineError) -> [EngineSearchHit] {
+        try search(datastores: [name], query: query, limit: limit)
+    }
+
+    /// A page's indexed Markdown and outline with its current metadata. `reference` is a page
+    /// id or a URL of the page (see ``PageReference``). A page the datastore does not hold in
+    /// its index fails with ``EngineError/noSuchPage(datastore:pageId:)``.
+    public nonisolated func page(datastore name: String, page reference: String) throws(EngineError) -> EnginePage {
+        let id = try identifier(of: name)
+        let page: EnginePage? = try engineCall {
+            try core.store.read { txn in
+                let record = try core.record(txn, id)
+                guard let entry = try manifestEntry(PageReference(reference), datastore: id, record: record, txn),
+                      let text = try core.index.pageText(pageID: entry.pageId, datastore: id, in: txn)
+                else { return nil }
+                return EnginePage(
+                    datastore: name, pageId: entry.pageId, title: entry.title, url: Self.pageURL(record: record, entry: entry) ?? "",
+                    space: entry.spaceKey, labels: entry.labels ?? [], version: entry.versionIndexed ?? entry.versionSeen,
+                    lastModified: entry.lastModified, text: text)
+            }
+        }
+        guard let page else { throw .noSuchPage(datastore: name, pageId: String(reference.prefix(200))) }
+        return page
+    }
+
+    // MARK: Internals
+
+    /// The datastores a search covers: the named ones (each once, in the order given), or
+    /// every datastore whose index has content.
+    private nonisolated func searchTargets(_ names: [String], _ txn: ReadTransaction) throws -> [(id: UInt64, name: String)] {
+        guard !names.isEmpty else {
+            return try list(txn).filter { id, _ in try core.index.statistics(datastore: id, in: txn).chunkCount > 0 }
+                .map { (id: $0.0, name: $0.1) }
+        }
+        var seen: Set<String> = []
+        return try names.filter { seen.insert($0).inserted }.map { name in
+            guard let id = try txn.get(core.tables.names, name) else { throw EngineError.noSuchDatastore(name) }
+            return (id, name)
+        }
+    }
+
+    /// The manifest entry a reference names: by id, or by the web URL the page is cited with.
+    private nonisolated func manifestEntry(
+        _ reference: PageReference, datastore: UInt64, record: DatastoreRecord?, _ txn: ReadTransaction
+    ) throws -> ManifestEntry? {
+        switch reference {
+        case .id(let pageId):
+            // Longer ids cannot be indexed (nor be LMDB keys): no such page.
+            guard pageId.utf8.count <= Self.maxPageIDBytes else { return nil }
+            return try core.tables.page(txn, datastore: datastore, pageId: pageId)
+        case .webURL(let url):
+            // A URL with no id in it (Data Center's /display/SPACE/Title): compare with every
+            // page's cited URL. Rare, so a scan of the datastore's manifest is fine.
+            let wanted = Self.comparable(url)
+            var found: ManifestEntry?
+            try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
+                let entry = coded.value
+                guard let webui = entry.webui, entry.versionIndexed != nil else { return .continue }
+                let cited = Self.pageURL(record: record, entry: entry) ?? webui
+                if Self.comparable(cited) == wanted || Self.comparable(webui) == wanted {
+                    found = entry
+                    return .stop
+                }
+                return .continue
+            }
+            return found
+        }
+    }
+
+    /// A URL or path with percent escapes and `+` decoded, so two spellings of one address match.
+    private static func comparable(_ url: String) -> String {
+        let spaced = url.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    private static func hit(_ result: SearchResult, datastore: String, record: DatastoreRecord?, entry: ManifestEntry?) -> EngineSearchHit {
+        var url = pageURL(record: record, entry: entry) ?? result.urlHint
+        if !result.anchor.isEmpty, !url.isEmpty { url += "#" + result.anchor }
+        return EngineSearchHit(
+            datastore: datastore, result: result, url: url, space: entry?.spaceKey, labels: entry?.labels ?? [],
+            lastModified: entry?.lastModified, version: entry?.versionIndexed)
+    }
+}
