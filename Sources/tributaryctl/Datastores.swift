@@ -61,10 +61,10 @@ struct ScopeOptions: ParsableArguments {
     @Option(name: .customLong("exclude-label"), help: ArgumentHelp("Skip pages carrying this label (repeatable).", valueName: "label"))
     var excludeLabels: [String] = []
 
-    @Option(name: .customLong("resync-interval"), help: ArgumentHelp("Seconds between sync cycles.", valueName: "seconds"))
+    @Option(name: .customLong("resync-interval"), help: ArgumentHelp("Seconds between sync cycles, \(Limits.resyncIntervalSeconds.limits).", valueName: "seconds"))
     var resyncInterval: Int?
 
-    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per second to this Confluence site.", valueName: "req-per-s"))
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per second to this Confluence site, \(Limits.rateLimit.limits).", valueName: "req-per-s"))
     var rateLimit: Double?
 
     /// The `spaces` setting these options ask for: `["*"]` for --all-spaces, else the keys.
