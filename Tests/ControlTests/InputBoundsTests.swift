@@ -167,8 +167,9 @@ struct InputBoundsTests {
     }
 
     static func integerProbes<B: FixedWidthInteger>(_ range: InputRange<B>) -> [(String, Bool)] {
-        let values: [Int64] = [Int64(range.lowerBound) - 1, Int64(range.lowerBound), Int64(range.upperBound),
-                               Int64(range.upperBound) + 1, .max, -1]
+        let (low, high) = (Int64(range.lowerBound), Int64(range.upperBound))
+        var values: [Int64] = [low - 1, low, high, .max, -1]
+        if high < .max { values.append(high + 1) }
         return values.map { ("\($0)", Int64(range.lowerBound)...Int64(range.upperBound) ~= $0) }
     }
 
@@ -209,6 +210,13 @@ struct InputBoundsTests {
             Option(arguments: ["search", "handbook", "x", "--limit=VALUE"],
                    probes: integerProbes(InputRange(1...ControlInterface.maxSearchLimit, unit: "results")),
                    limit: "\(ControlInterface.maxSearchLimit)"),
+            Option(arguments: ["page", "handbook", "101", "--max-chars=VALUE"],
+                   probes: integerProbes(InputRange(1...ControlInterface.maxPageChars, unit: "characters")),
+                   limit: "\(ControlInterface.maxPageChars)"),
+            Option(arguments: ["page", "handbook", "101", "--offset=VALUE"],
+                   probes: integerProbes(InputRange(0...Int.max, unit: "characters")), limit: "negative"),
+            Option(arguments: ["ask", "handbook", "why", "--passages=VALUE"],
+                   probes: integerProbes(InputRange(1...AskRequest.maxPassages, unit: "passages")), limit: "\(AskRequest.maxPassages)"),
             Option(arguments: ["watch", "handbook", "--until", "ready", "--timeout=VALUE"],
                    probes: floatingProbes(Limits.watchTimeoutSeconds), limit: "31536000"),
         ]
