@@ -48,12 +48,13 @@ public actor Engine {
     public func start(initialCredits: Int64? = nil, autoTopOff: CreditPolicy.AutoTopOff? = nil,
                       millicreditsPerThousandTokens: Int64? = nil) throws(EngineError) {
         let now = currentMillis()
-        try engineCall {
+        let kept: CreditPolicy? = try engineCall {
             try core.store.write { txn in
                 for job in try core.queue.all(txn) where job.lease != nil {
                     try core.queue.release(txn, job, now: now)
                 }
-                if try core.ledger.storedPolicy(txn) == nil, millicreditsPerThousandTokens != nil || autoTopOff != nil {
+                let stored = try core.ledger.storedPolicy(txn)
+                if stored == nil, millicreditsPerThousandTokens != nil || autoTopOff != nil {
                     var policy = try core.ledger.policy(txn)
                     if let millicreditsPerThousandTokens { policy.millicreditsPerThousandTokens = millicreditsPerThousandTokens }
                     if let autoTopOff { policy.autoTopOff = autoTopOff }
@@ -63,7 +64,13 @@ public actor Engine {
                    try !core.ledger.policy(txn).enforced {
                     try core.ledger.add(txn, millicredits: initialCredits, note: "initial_credits from the daemon configuration", now: now)
                 }
+                return stored
             }
+        }
+        if let kept, let configured = millicreditsPerThousandTokens, configured != kept.millicreditsPerThousandTokens {
+            let message = "the stored credit price (\(Credits.format(kept.millicreditsPerThousandTokens)) per 1000 tokens) applies; "
+                + "the configured \(Credits.format(configured)) only seeds a new store (change it with tributaryctl credits price)"
+            core.logger.info("\(message)")
         }
         try clampStoredValues(now: now)
         try seedBackoffs()
