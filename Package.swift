@@ -44,6 +44,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "Content", swiftSettings: strictSettings),
+        // The documented range of every numeric input, shared by Engine and Control (issue #13).
+        .target(name: "InputLimits", swiftSettings: strictSettings),
         .target(name: "Search", dependencies: ["Storage", "Content", "CStemmer"], swiftSettings: strictSettings),
         // Event ids and secret redaction shared by every module that logs; no libsystemd.
         .target(
@@ -60,6 +62,7 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 "Storage", "Confluence", "Content", "Search", "TributaryEvents", "CCrypto",
+                "InputLimits",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -73,7 +76,7 @@ let package = Package(
         // The control socket: io.tributary.Datastores over Varlink, authorization, typed client.
         .target(
             name: "Control",
-            dependencies: ["Varlink", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Varlink", "InputLimits", .product(name: "Logging", package: "swift-log")],
             exclude: ["io.tributary.Datastores.varlink"],
             swiftSettings: strictSettings
         ),
@@ -112,6 +115,7 @@ let package = Package(
             dependencies: [
                 "Content", "Control", "MCP", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                "InputLimits",
             ],
             swiftSettings: strictSettings
         ),
@@ -168,6 +172,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "Engine", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
+                "InputLimits",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -188,7 +193,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ControlTests",
-            dependencies: ["Control", "Varlink", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Control", "Varlink", "InputLimits", .product(name: "Logging", package: "swift-log")],
             exclude: ["varlink_interop.py"],
             swiftSettings: strictSettings
         ),

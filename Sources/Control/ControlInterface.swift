@@ -1,3 +1,4 @@
+import InputLimits
 import Logging
 import Varlink
 
@@ -54,10 +55,12 @@ private struct Methods: Sendable {
                 try Validate.auth(p.config.auth, parameter: "config.auth")
                 try Validate.nonEmpty(p.config.name, parameter: "config.name")
                 try Validate.nonEmpty(p.config.url, parameter: "config.url")
+                try Validate.datastore(p.config, parameter: "config")
                 return Wire.Status(status: try await backend.createDatastore(p.config.spec, by: caller))
             },
             "Update": mutation("Update", datastore: { (p: Wire.Update) in p.name }) { p, caller throws(ControlError) in
                 try Validate.auth(p.changes.auth, parameter: "changes.auth")
+                try Validate.changes(p.changes)
                 return Wire.Status(status: try await backend.updateDatastore(name: p.name, changes: p.changes, by: caller))
             },
             "Delete": mutation("Delete", datastore: { (p: Wire.Name) in p.name }) { p, caller throws(ControlError) in
@@ -74,8 +77,8 @@ private struct Methods: Sendable {
                 Wire.Status(status: try await backend.resume(name: p.name, by: caller))
             },
             "AddCredits": mutation("AddCredits", datastore: { (_: Wire.AddCredits) in nil }) { p, caller throws(ControlError) in
-                guard p.millicredits > 0 else {
-                    throw .invalidParameter(parameter: "millicredits", message: "must be a positive number of millicredits")
+                guard Limits.addedMillicredits.contains(p.millicredits) else {
+                    throw .invalidParameter(parameter: "millicredits", message: "must be \(Limits.addedMillicredits.limits)")
                 }
                 return Wire.Credits(credits: try await backend.addCredits(millicredits: p.millicredits, note: p.note, by: caller))
             },
@@ -230,7 +233,7 @@ private func encode(_ value: some Encodable) throws(VarlinkError) -> VarlinkPara
 }
 
 /// Checks of values whose type is right but whose content is not.
-private enum Validate {
+enum Validate {
     static let authKinds: Set<String> = ["api_token", "pat"]
 
     static func auth(_ value: String?, parameter: String) throws(ControlError) {
@@ -292,8 +295,11 @@ private enum Validate {
             ("policy.autoTopOffMonthlyCapMillicredits", change.autoTopOffMonthlyCapMillicredits),
             ("policy.millicreditsPerThousandTokens", change.millicreditsPerThousandTokens),
         ]
-        for (parameter, value) in amounts where (value ?? 0) < 0 {
-            throw .invalidParameter(parameter: parameter, message: "must not be negative")
+        for (parameter, value) in amounts {
+            let range = parameter.hasSuffix("PerThousandTokens") ? Limits.millicreditsPerThousandTokens : Limits.policyMillicredits
+            if let value, !range.contains(value) {
+                throw .invalidParameter(parameter: parameter, message: "must be \(range.limits)")
+            }
         }
     }
 }

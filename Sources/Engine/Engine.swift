@@ -1,5 +1,6 @@
 import Confluence
 import Foundation
+import InputLimits
 import Logging
 import TributaryEvents
 import Search
@@ -39,32 +40,39 @@ public actor Engine {
     // MARK: Lifecycle
 
     /// Re-queues the jobs a previous process held (it is gone: its leases are void), seeds the
-    /// sites' back-off deadlines, applies the credit settings, and starts the scheduler.
+    /// sites' back-off deadlines, seeds the credit settings, brings values stored out of range
+    /// back into range, and starts the scheduler.
+    ///
+    /// The price and auto top-off given here seed a store that has no credit policy yet; once
+    /// one is stored (set by the first start or with `tributaryctl credits`), the stored one wins.
     public func start(initialCredits: Int64? = nil, autoTopOff: CreditPolicy.AutoTopOff? = nil,
                       millicreditsPerThousandTokens: Int64? = nil) throws(EngineError) {
         let now = currentMillis()
-        try engineCall {
+        let kept: CreditPolicy? = try engineCall {
             try core.store.write { txn in
                 for job in try core.queue.all(txn) where job.lease != nil {
                     try core.queue.release(txn, job, now: now)
                 }
-                var policy = try core.ledger.policy(txn)
-                var changed = false
-                if let millicreditsPerThousandTokens, policy.millicreditsPerThousandTokens != millicreditsPerThousandTokens {
-                    policy.millicreditsPerThousandTokens = millicreditsPerThousandTokens
-                    changed = true
+                let stored = try core.ledger.storedPolicy(txn)
+                if stored == nil, millicreditsPerThousandTokens != nil || autoTopOff != nil {
+                    var policy = try core.ledger.policy(txn)
+                    if let millicreditsPerThousandTokens { policy.millicreditsPerThousandTokens = millicreditsPerThousandTokens }
+                    if let autoTopOff { policy.autoTopOff = autoTopOff }
+                    try core.ledger.setPolicy(txn, policy)
                 }
-                if let autoTopOff, policy.autoTopOff != autoTopOff {
-                    policy.autoTopOff = autoTopOff
-                    changed = true
-                }
-                if changed { try core.ledger.setPolicy(txn, policy) }
                 if let initialCredits, try core.ledger.allEntries(txn).allSatisfy({ $0.kind == .charge || $0.kind == .modelUsage }),
                    try !core.ledger.policy(txn).enforced {
                     try core.ledger.add(txn, millicredits: initialCredits, note: "initial_credits from the daemon configuration", now: now)
                 }
+                return stored
             }
         }
+        if let kept, let configured = millicreditsPerThousandTokens, configured != kept.millicreditsPerThousandTokens {
+            let message = "the stored credit price (\(Credits.format(kept.millicreditsPerThousandTokens)) per 1000 tokens) applies; "
+                + "the configured \(Credits.format(configured)) only seeds a new store (change it with tributaryctl credits price)"
+            core.logger.info("\(message)")
+        }
+        try clampStoredValues(now: now)
         try seedBackoffs()
         let outdated = try dropOutdatedIndexes()
         heartbeatClock.beat()
@@ -525,9 +533,17 @@ public actor Engine {
 
     /// Adds credits (turning enforcement on) and resumes datastores paused for credits.
     public func addCredits(millicredits: Int64, note: String?) throws(EngineError) -> CreditsSnapshot {
-        guard millicredits > 0 else { throw .invalid(field: "amount", message: "must be more than zero") }
+        guard Limits.addedMillicredits.contains(millicredits) else {
+            throw .invalid(field: "millicredits", message: "must be \(Limits.addedMillicredits.limits)")
+        }
         _ = try engineCall {
             try core.store.write { txn in
+                // Checked, not saturated: a top-up is refused rather than partly lost.
+                guard try core.ledger.balance(txn) <= Limits.maxBalanceMillicredits - millicredits else {
+                    throw EngineError.invalid(
+                        field: "millicredits",
+                        message: "the balance would pass its largest value, \(Credits.format(Limits.maxBalanceMillicredits)) credits")
+                }
                 try core.ledger.add(txn, millicredits: millicredits, note: note)
             }
         }

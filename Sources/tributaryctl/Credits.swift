@@ -1,6 +1,7 @@
 import ArgumentParser
 import Control
 import Foundation
+import InputLimits
 
 /// Credit amounts typed by people: up to three decimals.
 struct Credits: AsyncParsableCommand {
@@ -16,6 +17,10 @@ struct Credits: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "How many recent ledger entries to show (0 to 1000).") var recent = 20
         @Flag(help: "Print the credits report as JSON.") var json = false
+
+        func validate() throws {
+            try CtlRanges.check(recent, InputRange(0...ControlInterface.maxRecentEntries, unit: "entries"), option: "--recent")
+        }
 
         func run() async throws {
             let recent = recent
@@ -35,9 +40,7 @@ struct Credits: AsyncParsableCommand {
         @Flag(help: "Print the credits report as JSON.") var json = false
 
         func run() async throws {
-            guard let millicredits = CreditAmount.parse(amount), millicredits > 0 else {
-                throw ValidationError("AMOUNT must be a positive number of credits with at most three decimals, not '\(amount)'")
-            }
+            let millicredits = try parseCredits(amount, option: "AMOUNT", range: Limits.addedMillicredits)
             let note = note
             let report = try await withClient(connection) { client throws(ControlClientError) in
                 try await client.addCredits(millicredits: millicredits, note: note)
@@ -70,9 +73,9 @@ struct Credits: AsyncParsableCommand {
         func run() async throws {
             var change = CreditPolicyChange()
             change.autoTopOffEnabled = toggle.map { $0 == .enable }
-            change.autoTopOffAmountMillicredits = try amount.map { try parseCredits($0, option: "--amount") }
-            change.autoTopOffThresholdMillicredits = try threshold.map { try parseCredits($0, option: "--threshold") }
-            change.autoTopOffMonthlyCapMillicredits = try monthlyCap.map { try parseCredits($0, option: "--monthly-cap") }
+            change.autoTopOffAmountMillicredits = try amount.map { try parseCredits($0, option: "--amount", range: Limits.policyMillicredits) }
+            change.autoTopOffThresholdMillicredits = try threshold.map { try parseCredits($0, option: "--threshold", range: Limits.policyMillicredits) }
+            change.autoTopOffMonthlyCapMillicredits = try monthlyCap.map { try parseCredits($0, option: "--monthly-cap", range: Limits.policyMillicredits) }
             if change == CreditPolicyChange() { throw ValidationError("nothing to change: give --enable/--disable, --amount, --threshold or --monthly-cap") }
             let report = try await withClient(connection) { client throws(ControlClientError) in try await client.setCreditPolicy(change) }
             CreditsText.print(report, json: json)
@@ -89,16 +92,19 @@ struct Credits: AsyncParsableCommand {
 
         func run() async throws {
             var change = CreditPolicyChange()
-            change.millicreditsPerThousandTokens = try parseCredits(perThousandTokens, option: "the price")
+            change.millicreditsPerThousandTokens = try parseCredits(
+                perThousandTokens, option: "the price", range: Limits.millicreditsPerThousandTokens, unit: "credits per 1000 tokens")
             let report = try await withClient(connection) { client throws(ControlClientError) in try await client.setCreditPolicy(change) }
             CreditsText.print(report, json: json)
         }
     }
 }
 
-private func parseCredits(_ text: String, option: String) throws -> Int64 {
-    guard let value = CreditAmount.parse(text) else {
-        throw ValidationError("\(option) must be a number of credits with at most three decimals, not '\(text)'")
+/// Credits typed by a person, in millicredits, within `range` (whose limits the message names in credits).
+private func parseCredits(_ text: String, option: String, range: InputRange<Int64>, unit: String = "credits") throws -> Int64 {
+    let limits = "from \(CreditAmount.format(range.lowerBound)) to \(CreditAmount.format(range.upperBound)) \(unit)"
+    guard let value = CreditAmount.parse(text), range.contains(value) else {
+        throw ValidationError("\(option) must be a number \(limits) with at most three decimals, not '\(text.prefix(40))'")
     }
     return value
 }

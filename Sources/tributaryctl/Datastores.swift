@@ -1,6 +1,7 @@
 import ArgumentParser
 import Control
 import Foundation
+import InputLimits
 
 /// Where the token comes from: a file, standard input, or a no-echo prompt; never an argument.
 struct TokenOptions: ParsableArguments {
@@ -15,12 +16,13 @@ struct TokenOptions: ParsableArguments {
         let text: String
         switch tokenFile {
         case "-"?:
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            text = String(decoding: try TokenInput.read(FileHandle.standardInput, from: "standard input", drain: true), as: UTF8.self)
         case let path?:
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw CtlFailure("cannot read the token file \(path)", status: .usage)
             }
-            text = String(decoding: data, as: UTF8.self)
+            defer { try? handle.close() }
+            text = String(decoding: try TokenInput.read(handle, from: path), as: UTF8.self)
         case nil:
             guard required else { return nil }
             guard Terminal.stdinIsTerminal else {
@@ -30,6 +32,7 @@ struct TokenOptions: ParsableArguments {
         }
         let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty else { throw CtlFailure("the token is empty", status: .usage) }
+        try TokenInput.checkSize(token)
         return token
     }
 }
@@ -58,16 +61,18 @@ struct ScopeOptions: ParsableArguments {
     @Option(name: .customLong("exclude-label"), help: ArgumentHelp("Skip pages carrying this label (repeatable).", valueName: "label"))
     var excludeLabels: [String] = []
 
-    @Option(name: .customLong("resync-interval"), help: ArgumentHelp("Seconds between sync cycles.", valueName: "seconds"))
+    @Option(name: .customLong("resync-interval"), help: ArgumentHelp("Seconds between sync cycles, \(Limits.resyncIntervalSeconds.limits).", valueName: "seconds"))
     var resyncInterval: Int?
 
-    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per second to this Confluence site.", valueName: "req-per-s"))
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per second to this Confluence site, \(Limits.rateLimit.limits).", valueName: "req-per-s"))
     var rateLimit: Double?
 
     /// The `spaces` setting these options ask for: `["*"]` for --all-spaces, else the keys.
     var spaceScope: [String] { allSpaces ? [allSpacesKey] : spaces }
 
     func validate() throws {
+        try CtlRanges.check(resyncInterval, Limits.resyncIntervalSeconds, option: "--resync-interval")
+        try CtlRanges.check(rateLimit, Limits.rateLimit, option: "--rate-limit")
         if allSpaces && !spaces.isEmpty {
             throw ValidationError("--all-spaces already covers every space: drop --space, or list the spaces without --all-spaces")
         }
@@ -103,6 +108,7 @@ struct Create: AsyncParsableCommand {
     @Flag(help: "Print the new status as JSON.") var json = false
 
     func validate() throws {
+        try CtlRanges.checkURL(url, option: "--url")
         if auth == .apiToken && email == nil {
             throw ValidationError("--email is required with --auth api_token (use --auth pat for Data Center tokens)")
         }
@@ -147,6 +153,7 @@ struct Update: AsyncParsableCommand {
     }
 
     func validate() throws {
+        if let url { try CtlRanges.checkURL(url, option: "--url") }
         let given: [(ClearableSetting, Bool)] = [
             (.spaces, !scope.spaceScope.isEmpty), (.rootPages, !scope.rootPages.isEmpty),
             (.includeTitles, !scope.includeTitles.isEmpty), (.excludeTitles, !scope.excludeTitles.isEmpty),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Control
 import Foundation
+import InputLimits
 
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +24,7 @@ struct Watch: AsyncParsableCommand {
     @Flag(help: "Print each status as one JSON line.") var json = false
 
     func validate() throws {
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        try CtlRanges.check(timeout, Limits.watchTimeoutSeconds, option: "--timeout")
     }
 
     private enum Outcome {

@@ -34,7 +34,8 @@ struct EngineBackend: ControlBackend {
         }
         if let email = changes.email { configuration.email = email }
         if changes.token != nil { configuration.tokenSource = .stored }
-        if let tokenFile = changes.tokenFile { configuration.tokenSource = .file(path: tokenFile) }
+        // The daemon reads no file for a caller (it would read it with its own rights).
+        if changes.tokenFile != nil { throw Self.tokenFileRefused("tokenFile") }
         if let spaces = changes.spaces { configuration.spaces = spaces }
         if let roots = changes.rootPageIds { configuration.rootPageIds = roots }
         if let include = changes.includeTitles { configuration.includeTitles = include }
@@ -132,7 +133,10 @@ struct EngineBackend: ControlBackend {
                 if change.autoTopOffEnabled == false {
                     policy.autoTopOff = nil
                 } else if change.autoTopOffEnabled == true || policy.autoTopOff != nil {
-                    if topOff.monthlyCap == 0 { topOff.monthlyCap = topOff.amount * 10 }
+                    if topOff.monthlyCap == 0 {
+                        let (tenfold, overflow) = topOff.amount.multipliedReportingOverflow(by: 10)
+                        topOff.monthlyCap = overflow ? .max : tenfold
+                    }
                     policy.autoTopOff = topOff
                     policy.enforced = true
                 }
@@ -208,8 +212,8 @@ struct EngineBackend: ControlBackend {
         let tokenSource: TokenSource
         if spec.token != nil {
             tokenSource = .stored
-        } else if let file = spec.tokenFile {
-            tokenSource = .file(path: file)
+        } else if spec.tokenFile != nil {
+            throw tokenFileRefused("tokenFile")
         } else {
             tokenSource = auth == .anonymous ? .none : .stored
         }
@@ -219,6 +223,13 @@ struct EngineBackend: ControlBackend {
             excludeLabels: spec.excludeLabels, includeArchived: spec.includeArchived,
             resyncIntervalSeconds: spec.resyncIntervalSeconds ?? DatastoreConfiguration.defaultResyncInterval,
             rateLimit: spec.rateLimit, origin: "socket")
+    }
+
+    /// Over the socket the client sends the token itself; `token_file` is for datastores.d.
+    static func tokenFileRefused(_ parameter: String) -> ControlError {
+        .invalidParameter(
+            parameter: parameter,
+            message: "the daemon reads no file for a caller: send the token itself (tributaryctl --token-file reads the file as you)")
     }
 
     static func spec(from snapshot: DatastoreSnapshot) -> DatastoreSpec {

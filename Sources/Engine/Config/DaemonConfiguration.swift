@@ -1,4 +1,5 @@
 import Foundation
+import InputLimits
 
 /// `tributaryd.conf`: daemon-wide settings. Every key is optional.
 public struct DaemonConfiguration: Sendable, Equatable {
@@ -32,21 +33,21 @@ public struct DaemonConfiguration: Sendable, Equatable {
         var reader = file.reader()
         if let socket = reader.string("socket") { configuration.socketPath = socket }
         configuration.stateDirectory = reader.string("state_dir")
-        configuration.maxConcurrentDatastores = try reader.int("max_concurrent_datastores", range: 1...64) ?? 4
-        configuration.defaultRateLimit = try reader.double("default_rate_limit", range: 0.01...1_000) ?? 10
-        if let perThousand = try reader.double("credits_per_1000_tokens", range: 0...1_000_000) {
+        configuration.maxConcurrentDatastores = try reader.int("max_concurrent_datastores", range: Limits.concurrentDatastores.bounds) ?? 4
+        configuration.defaultRateLimit = try reader.double("default_rate_limit", range: Limits.rateLimit.bounds) ?? 10
+        if let perThousand = try reader.double("credits_per_1000_tokens", range: Limits.millicreditsPerThousandTokens.inCredits) {
             configuration.millicreditsPerThousandTokens = Int64((perThousand * 1_000).rounded())
         }
-        if let initial = try reader.double("initial_credits", range: 0...1e12) {
+        if let initial = try reader.double("initial_credits", range: Limits.policyMillicredits.inCredits) {
             configuration.initialMillicredits = Int64((initial * 1_000).rounded())
         }
-        let amount = try reader.double("auto_top_off_amount", range: 0...1e12)
-        let threshold = try reader.double("auto_top_off_threshold", range: 0...1e12)
-        let cap = try reader.double("auto_top_off_monthly_cap", range: 0...1e12)
+        let amount = try reader.double("auto_top_off_amount", range: Limits.policyMillicredits.inCredits)
+        let threshold = try reader.double("auto_top_off_threshold", range: Limits.policyMillicredits.inCredits)
+        let cap = try reader.double("auto_top_off_monthly_cap", range: Limits.policyMillicredits.inCredits)
         if let amount {
             configuration.autoTopOff = CreditPolicy.AutoTopOff(
                 amount: Int64((amount * 1_000).rounded()), threshold: Int64(((threshold ?? 0) * 1_000).rounded()),
-                monthlyCap: Int64(((cap ?? amount * 10) * 1_000).rounded()))
+                monthlyCap: Int64((min(cap ?? amount * 10, Limits.policyMillicredits.inCredits.upperBound) * 1_000).rounded()))
         } else if threshold != nil || cap != nil {
             throw reader.error(threshold != nil ? "auto_top_off_threshold" : "auto_top_off_monthly_cap",
                                "needs auto_top_off_amount as well")

@@ -1,5 +1,6 @@
 import Confluence
 import Foundation
+import InputLimits
 
 /// Where a datastore's secret comes from. The secret itself is never part of the configuration
 /// value: a stored one lives in the `secrets` table, the others are read when needed, so a
@@ -53,6 +54,9 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
     /// The `spaces` value that means every visible space: `spaces = *`, `--all-spaces`.
     public static let allSpacesKey = "*"
 
+    /// Where a secret belongs instead of the URL's `user:password@`.
+    static let tokenHint = "token_file or token_credential in datastores.d (or tributaryctl --token-file)"
+
     /// Whether the scope is every space visible to the credentials (`spaces` is exactly `["*"]`).
     ///
     /// Every metadata sync lists the site's spaces first: global and personal spaces (and on
@@ -88,6 +92,9 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
     /// Checks what can be checked without the network; the message names the field.
     public func validate() throws(ConfigurationProblem) {
         try Self.validateName(name)
+        if let problem = URLInput.problem(url, tokenHint: Self.tokenHint) {
+            throw ConfigurationProblem(field: "url", message: problem)
+        }
         let location: SpaceLocation
         do {
             location = try SpaceLocation.parse(url, allowingSiteURL: true)
@@ -132,11 +139,11 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
         for id in rootPageIds where id.isEmpty || !id.allSatisfy(\.isNumber) {
             throw ConfigurationProblem(field: "root_pages", message: "“\(id)” is not a page id (digits only)")
         }
-        if let rateLimit, !(rateLimit > 0 && rateLimit <= 1_000) {
-            throw ConfigurationProblem(field: "rate_limit", message: "must be between 0 and 1000 requests per second")
+        if let rateLimit, !Limits.rateLimit.contains(rateLimit) {
+            throw ConfigurationProblem(field: "rate_limit", message: "must be \(Limits.rateLimit.limits)")
         }
-        if resyncIntervalSeconds < 60 {
-            throw ConfigurationProblem(field: "resync_interval", message: "must be at least 60 seconds")
+        if !Limits.resyncIntervalSeconds.contains(resyncIntervalSeconds) {
+            throw ConfigurationProblem(field: "resync_interval", message: "must be \(Limits.resyncIntervalSeconds.limits)")
         }
     }
 
@@ -186,8 +193,9 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
         configuration.excludeTitles = reader.list("exclude_titles") ?? []
         configuration.excludeLabels = reader.list("exclude_labels") ?? []
         configuration.includeArchived = try reader.bool("include_archived") ?? false
-        configuration.resyncIntervalSeconds = try reader.duration("resync_interval", range: 60...31_536_000) ?? defaultResyncInterval
-        configuration.rateLimit = try reader.double("rate_limit", range: 0.01...1_000)
+        configuration.resyncIntervalSeconds = try reader.duration("resync_interval", range: Limits.resyncIntervalSeconds.bounds)
+            ?? defaultResyncInterval
+        configuration.rateLimit = try reader.double("rate_limit", range: Limits.rateLimit.bounds)
         try reader.rejectUnknownKeys()
         do {
             try configuration.validate()

@@ -1,3 +1,5 @@
+import InputLimits
+
 /// The chat model `ask` uses, from `tributaryd.conf` (`llm_*` keys). Without `llm_url` there
 /// is no model and answers are extractive.
 public struct ModelConfiguration: Sendable, Equatable {
@@ -23,7 +25,8 @@ public struct ModelConfiguration: Sendable, Equatable {
     public static let timeoutRange = 1...3_600
     /// 0.1 credit per 1,000 model tokens.
     public static let defaultMillicreditsPerThousandTokens: Int64 = 100
-    public static let maxPricePerThousandTokens = 1_000_000.0
+    /// The same range as the indexing price (`Limits.millicreditsPerThousandTokens`), in credits.
+    public static let maxPricePerThousandTokens = Limits.millicreditsPerThousandTokens.inCredits.upperBound
 
     public init(url: String, model: String, key: KeySource = .none, timeoutSeconds: Int = defaultTimeoutSeconds,
                 millicreditsPerThousandTokens: Int64 = defaultMillicreditsPerThousandTokens) {

@@ -1,4 +1,5 @@
 import Foundation
+import InputLimits
 import Storage
 
 /// The daemon-wide credit balance, kept as an append-only ledger in LMDB.
@@ -52,6 +53,11 @@ public struct CreditLedger: Sendable {
         try txn.get(settings, Self.policyKey)?.value ?? CreditPolicy()
     }
 
+    /// The policy as stored; nil on a store where none was ever set (the configuration seeds it).
+    public func storedPolicy(_ txn: ReadTransaction) throws(StorageError) -> CreditPolicy? {
+        try txn.get(settings, Self.policyKey)?.value
+    }
+
     /// Replaces the policy.
     public func setPolicy(_ txn: WriteTransaction, _ policy: CreditPolicy) throws(StorageError) {
         if policy.enforced, try !self.policy(txn).enforced {
@@ -82,20 +88,26 @@ public struct CreditLedger: Sendable {
         if let topOff = policy.autoTopOff, topOff.amount > 0 {
             let monthKey = Self.autoTopOffKeyPrefix + Self.month(of: now)
             var usedThisMonth = try txn.get(counters, monthKey) ?? 0
-            while balance - cost < topOff.threshold || balance - cost < 0,
-                  usedThisMonth + topOff.amount <= topOff.monthlyCap {
+            // As many top-offs as keep the balance after the batch at or above the threshold (and
+            // zero), within the month's cap: counted, not looped, so a tiny amount cannot spin.
+            let shortfall = Saturating.subtract(Saturating.add(max(topOff.threshold, 0), cost), balance)
+            let needed = shortfall > 0 ? (shortfall - 1) / topOff.amount + 1 : 0
+            let room = max(Saturating.subtract(topOff.monthlyCap, usedThisMonth), 0) / topOff.amount
+            let count = min(needed, room)
+            if count > 0 {
+                added = count * topOff.amount
+                let below = "balance would fall below \(Credits.format(topOff.threshold))"
                 try append(txn, LedgerEntry(
-                    sequence: 0, timestamp: now, kind: .autoTopOff, amount: topOff.amount,
-                    note: "balance would fall below \(Credits.format(topOff.threshold))"
+                    sequence: 0, timestamp: now, kind: .autoTopOff, amount: added,
+                    note: count == 1 ? below : "\(count) top-offs of \(Credits.format(topOff.amount)): " + below
                 ))
-                balance += topOff.amount
-                usedThisMonth += topOff.amount
-                added += topOff.amount
+                balance = Saturating.add(balance, added)
+                usedThisMonth = Saturating.add(usedThisMonth, added)
             }
             try txn.put(counters, monthKey, usedThisMonth)
         }
-        if balance - cost < 0 {
-            return .insufficient(neededMillicredits: cost - balance)
+        if Saturating.subtract(balance, cost) < 0 {
+            return .insufficient(neededMillicredits: Saturating.subtract(cost, balance))
         }
         return added > 0 ? .allowedAfterTopOff(added) : .allowed
     }
@@ -114,11 +126,11 @@ public struct CreditLedger: Sendable {
         if try txn.contains(charges, key) { return .alreadyCharged }
         let cost = try policy(txn).cost(tokens: tokens)
         let entry = try append(txn, LedgerEntry(
-            sequence: 0, timestamp: now, kind: .charge, amount: -cost,
+            sequence: 0, timestamp: now, kind: .charge, amount: Saturating.subtract(0, cost),
             datastore: datastore, pageId: pageId, pageVersion: version, tokens: tokens
         ))
         try txn.put(charges, key, entry.sequence)
-        try txn.put(counters, Self.spentKey, try spent(txn) + cost)
+        try txn.put(counters, Self.spentKey, Saturating.add(try spent(txn), cost))
         return .charged(cost)
     }
 
@@ -181,7 +193,9 @@ public struct CreditLedger: Sendable {
         var entry = entry
         let sequence = UInt64(try txn.get(counters, Self.sequenceKey) ?? 0) + 1
         entry.sequence = sequence
-        let balanceAfter = try balance(txn) + entry.amount
+        // Saturates: amounts are range-checked where they enter; this only keeps a value stored
+        // by an older build from trapping.
+        let balanceAfter = Saturating.add(try balance(txn), entry.amount)
         entry.balanceAfter = balanceAfter
         try txn.put(entries, sequence, JSONCoded(entry), mode: .append)
         try txn.put(counters, Self.sequenceKey, Int64(sequence))
@@ -193,9 +207,10 @@ public struct CreditLedger: Sendable {
     private func startEnforcing(_ txn: WriteTransaction, now: Int64) throws(StorageError) {
         let metered = try balance(txn)
         if metered != 0 {
+            let writeOff = Saturating.subtract(0, metered)
             try append(txn, LedgerEntry(
-                sequence: 0, timestamp: now, kind: .openingBalance, amount: -metered,
-                note: "spending metered before credits were enforced: \(Credits.format(-metered))"
+                sequence: 0, timestamp: now, kind: .openingBalance, amount: writeOff,
+                note: "spending metered before credits were enforced: \(Credits.format(writeOff))"
             ))
         }
     }

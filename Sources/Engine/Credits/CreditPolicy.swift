@@ -1,3 +1,5 @@
+import InputLimits
+
 /// How processing spends credits, set over the control socket.
 public struct CreditPolicy: Sendable, Equatable, Codable {
     /// Whether balances are enforced. A fresh daemon only meters spending, so a first run just
@@ -32,6 +34,6 @@ public struct CreditPolicy: Sendable, Equatable, Codable {
     public func cost(tokens: Int) -> Int64 {
         let product = Int64(tokens).multipliedReportingOverflow(by: millicreditsPerThousandTokens)
         guard !product.overflow else { return .max }
-        return (product.partialValue + 999) / 1_000
+        return Saturating.add(product.partialValue, 999) / 1_000
     }
 }

@@ -1,6 +1,7 @@
 import Confluence
 import Content
 import Foundation
+import InputLimits
 import Logging
 import TributaryEvents
 import Search
@@ -165,7 +166,7 @@ struct BatchProcessor {
                 var cost: Int64 = 0
                 for result in batch.results where result.disposition == .indexed {
                     if try !core.ledger.isCharged(txn, datastore: datastore, pageId: result.pageId, version: result.version ?? 0) {
-                        cost += policy.cost(tokens: result.tokens)
+                        cost = Saturating.add(cost, policy.cost(tokens: result.tokens))
                     }
                 }
                 switch try core.ledger.authorize(txn, cost: cost, now: now) {
@@ -208,7 +209,7 @@ struct BatchProcessor {
                     try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
                 }
                 record.phaseDone += batch.results.count
-                record.estimatedMillicredits = max(0, (record.estimatedMillicredits ?? 0) - cost)
+                record.estimatedMillicredits = max(0, Saturating.subtract(record.estimatedMillicredits ?? 0, cost))
                 try core.put(txn, record)
                 return .more
             }

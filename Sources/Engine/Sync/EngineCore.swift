@@ -1,6 +1,7 @@
 import Confluence
 import Content
 import Foundation
+import InputLimits
 import Logging
 import TributaryEvents
 import Search
@@ -102,7 +103,7 @@ final class EngineCore: Sendable {
 
     /// Schedules the next metadata sync of a datastore at its interval from `now`.
     func scheduleNextSync(_ txn: WriteTransaction, _ record: inout DatastoreRecord, now: Int64) throws {
-        let due = now + Int64(record.configuration.resyncIntervalSeconds) * 1_000
+        let due = Saturating.add(now, Saturating.multiply(Int64(record.configuration.resyncIntervalSeconds), 1_000))
         record.nextSync = due
         try queue.enqueue(txn, datastore: record.id, kind: .syncMetadata, due: due, maxAttempts: options.maxAttempts)
     }
