@@ -20,11 +20,11 @@ struct Ask: AsyncParsableCommand {
         """)
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: ArgumentHelp(
-        "The datastore's name, then the question (several words may be given unquoted). With --all: the question only.",
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp(
+        "The datastore's name, then the question (several words may be given unquoted). With --datastore or --all: the question only.",
         valueName: "name> <question"))
     var words: [String] = []
-    @Option(name: .customLong("datastore"), help: ArgumentHelp("Another datastore to ask (repeatable).", valueName: "name"))
+    @Option(name: .customLong("datastore"), help: ArgumentHelp("Ask this datastore (repeatable).", valueName: "name"))
     var datastores: [String] = []
     @Flag(help: "Ask every searchable datastore.") var all = false
     @Option(help: "The number of passages to retrieve and send to the model, 1 to \(AskRequest.maxPassages).")
@@ -32,10 +32,12 @@ struct Ask: AsyncParsableCommand {
     @Flag(help: "Print the final answer as JSON (nothing is streamed).") var json = false
     @Flag(help: "Print the answer as it is written even when stdout is not a terminal.") var stream = false
 
+    private var target: Target { Target(words: words, datastores: datastores, all: all) }
+
     func validate() throws {
         if all, !datastores.isEmpty { throw ValidationError("--all and --datastore exclude each other") }
-        if words.count < (all ? 1 : 2) {
-            throw ValidationError(all ? "give the question" : "give a datastore's name and the question")
+        if target.words.isEmpty {
+            throw ValidationError(all || !datastores.isEmpty ? "give the question" : "give a datastore's name and the question")
         }
         if !(1...AskRequest.maxPassages).contains(passages) {
             throw ValidationError("--passages must be between 1 and \(AskRequest.maxPassages)")
@@ -43,9 +45,7 @@ struct Ask: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let names = all ? [] : [words[0]] + datastores
-        let question = (all ? words : Array(words.dropFirst())).joined(separator: " ")
-        let request = AskRequest(datastores: names, question: question, passages: passages)
+        let request = AskRequest(datastores: target.names, question: target.text, passages: passages)
         let streaming = !json && (stream || Terminal.stdoutIsTerminal)
         let printed = Atomic<Bool>(false)
         let answer = try await withClient(connection) { client throws(ControlClientError) in

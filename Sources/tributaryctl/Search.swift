@@ -20,7 +20,7 @@ struct Search: AsyncParsableCommand {
         """)
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: ArgumentHelp("The datastore's name, then the query (several words may be given unquoted).",
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The datastore's name, then the query (several words may be given unquoted).",
                                  valueName: "name-and-query"))
     var words: [String] = []
     @Option(name: .customLong("datastore"), help: ArgumentHelp("Search this datastore (repeatable).", valueName: "name"))
@@ -36,15 +36,11 @@ struct Search: AsyncParsableCommand {
     @Flag(help: "Print each result's whole passage rather than its snippet.") var passages = false
     @Flag(help: "Print the results as JSON.") var json = false
 
-    /// Where to search and what: (datastore names, query words).
-    private var target: (names: [String], query: [String]) {
-        if all || !datastores.isEmpty { return (datastores, words) }
-        return (Array(words.prefix(1)), Array(words.dropFirst()))
-    }
+    private var target: Target { Target(words: words, datastores: datastores, all: all) }
 
     func validate() throws {
         if all, !datastores.isEmpty { throw ValidationError("give --all or --datastore, not both") }
-        if target.query.isEmpty {
+        if target.words.isEmpty {
             throw ValidationError(all || !datastores.isEmpty ? "give a query" : "give a datastore's name and a query")
         }
         if !(1...100).contains(limit) { throw ValidationError("--limit must be between 1 and 100") }
@@ -54,8 +50,8 @@ struct Search: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (names, words) = target
-        let request = SearchRequest(datastores: names, query: words.joined(separator: " "), limit: limit, spaces: spaces,
+        let names = target.names
+        let request = SearchRequest(datastores: names, query: target.text, limit: limit, spaces: spaces,
                                     labels: labels, modifiedAfter: modifiedAfter)
         let hits = try await withClient(connection) { client throws(ControlClientError) in try await client.search(request) }
         if json {

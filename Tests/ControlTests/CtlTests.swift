@@ -56,6 +56,34 @@ struct CtlTests {
         await running.stop()
     }
 
+    @Test("A query is never a usage error: words starting with '-' are query words, options go before or after, -- ends options")
+    func dashedQueries() async throws {
+        let running = try RunningServer.start()
+        let cases: [([String], String, Int)] = [
+            (["search", "handbook", "-m ast"], "-m ast", 10),
+            (["search", "handbook", "-m", "ast"], "-m ast", 10),
+            (["search", "handbook", "--limit", "3", "-m ast"], "-m ast", 3),
+            (["search", "handbook", "-m ast", "--limit", "3"], "-m ast", 3),
+            (["search", "--limit", "2", "handbook", "__init__", "-x"], "__init__ -x", 2),
+            (["search", "--json", "handbook", "--", "--limit", "3"], "--limit 3", 10),
+            (["search", "--json", "handbook", "--", "-m", "--", "ast"], "-m -- ast", 10),
+        ]
+        // ask takes its question the same way, and --datastore names where to ask.
+        let asked = try await ctl(running, ["ask", "--json", "--datastore", "handbook", "-why", "--", "--passages"])
+        #expect(asked.status == 0, "\(asked.stderr)")
+        #expect(await running.backend.lastAskRequest?.question == "-why --passages")
+        #expect(await running.backend.lastAskRequest?.datastores == ["handbook"])
+        for (arguments, query, limit) in cases {
+            let result = try await ctl(running, arguments.contains("--") ? arguments : arguments + ["--json"])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            let request = await running.backend.lastSearchRequest
+            #expect(request?.query == query, "\(arguments)")
+            #expect(request?.limit == limit, "\(arguments)")
+            #expect(request?.datastores == ["handbook"], "\(arguments)")
+        }
+        await running.stop()
+    }
+
     @Test("Exit statuses: 3 not found, 2 usage, 5 unreachable with a clear message, 8 unhealthy")
     func exitStatuses() async throws {
         let running = try RunningServer.start()

@@ -12,6 +12,7 @@ actor FakeBackend: ControlBackend {
     private(set) var policyChanges: [CreditPolicyChange] = []
     private(set) var lastSearch: (query: String, limit: Int)?
     private(set) var lastSearchRequest: SearchRequest?
+    private(set) var lastAskRequest: AskRequest?
     var hits: [SearchHit] = [
         SearchHit(pageId: "101", title: "Expense policy", url: "https://wiki.example/pages/101#receipts", anchor: "receipts",
                   headingPath: ["Finance", "Receipts"], score: 7.25, snippet: "Keep «receipts» for every «expense»"),
@@ -164,6 +165,7 @@ actor FakeBackend: ControlBackend {
 
     func ask(_ request: AskRequest, onDelta: @escaping @Sendable (String) -> Void) async throws(ControlError) -> AskAnswer {
         record("ask")
+        lastAskRequest = request
         for delta in ["Keep ", "receipts [1]."] { onDelta(delta) }
         return AskAnswer(
             answer: "Keep receipts [1].",
