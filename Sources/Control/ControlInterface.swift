@@ -21,7 +21,7 @@ public enum ControlInterface {
     public static let defaultRecentEntries = 20
     public static let maxRecentEntries = 1000
     /// Queries and questions longer than this many UTF-8 bytes are refused.
-    public static let maxQueryBytes = 4_096
+    public static let maxQueryBytes = Limits.queryBytes.upperBound
     /// `ReadPage`: the largest `maxChars` accepted.
     public static let maxPageChars = 1_000_000
 

@@ -29,6 +29,11 @@ public enum Limits {
     /// The largest balance: a top-up that would pass it is refused (10^15 credits).
     public static let maxBalanceMillicredits: Int64 = 1_000_000_000_000_000_000
 
+    // MARK: Queries
+
+    /// A search query or a question, in UTF-8 bytes (Search, Ask, the MCP tools).
+    public static let queryBytes = InputRange<Int>(1...4_096, unit: "bytes")
+
     // MARK: tributaryctl only
 
     /// `watch --timeout`: a millisecond to a year.

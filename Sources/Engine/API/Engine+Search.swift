@@ -1,12 +1,13 @@
 import Confluence
 import Foundation
+import InputLimits
 import Search
 import Storage
 
 /// Search and page reads: read transactions only, callable from any task.
 extension Engine {
     /// Queries and questions longer than this many UTF-8 bytes are refused.
-    public static let maxQueryBytes = 4_096
+    public static let maxQueryBytes = Limits.queryBytes.upperBound
     /// The most results one search returns.
     public static let maxSearchLimit = 100
     /// The longest page id the index takes (Search's limit for its keys).
