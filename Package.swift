@@ -160,7 +160,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "VarlinkTests", dependencies: ["Varlink"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VarlinkTests",
+            dependencies: ["Varlink", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ControlTests",
             dependencies: ["Control", "Varlink", .product(name: "Logging", package: "swift-log")],
