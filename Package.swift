@@ -119,6 +119,13 @@ let package = Package(
             dependencies: ["Confluence", "HTTP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // libFuzzer target for the Varlink framing and every control method's parameters
+        // (scripts/fuzz builds it with --sanitize fuzzer); the ordinary build replays a corpus.
+        .executableTarget(
+            name: "VarlinkFuzz",
+            dependencies: ["Varlink", "Control", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "TributaryBench",
             dependencies: ["Storage", "Search", "Content", "CSQLite3"],
