@@ -26,7 +26,7 @@ struct ConnectionLockoutTests {
             for s in readable:
                 s.close()
                 held[held.index(s)] = connect()
-            time.sleep(0.01)
+            time.sleep(0.05)
         """
 
     @Test("uid 65534 floods the socket; root, an admin-group member and uid 65533 are still served")
