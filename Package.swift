@@ -139,6 +139,13 @@ let package = Package(
             dependencies: ["Confluence", "HTTP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // libFuzzer target for the Varlink framing and every control method's parameters
+        // (scripts/fuzz builds it with --sanitize fuzzer); the ordinary build replays a corpus.
+        .executableTarget(
+            name: "VarlinkFuzz",
+            dependencies: ["Varlink", "Control", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "TributaryBench",
             dependencies: ["Storage", "Search", "Content", "CSQLite3"],
@@ -185,7 +192,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "VarlinkTests", dependencies: ["Varlink"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VarlinkTests",
+            dependencies: ["Varlink", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: ["HTTPServer", "MCP", "Control", .product(name: "Logging", package: "swift-log")],

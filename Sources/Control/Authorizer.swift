@@ -3,7 +3,8 @@ import Varlink
 
 /// Decides who may call the mutating methods. Reading and searching is open to whoever can open
 /// the socket (its file mode is the first gate); mutations need uid 0, one of the privileged uids
-/// (the daemon's own), or membership of the admin group.
+/// (the daemon's own), or membership of the admin group. The same peers are privileged for the
+/// control socket's connection slots: they may use the reserve and have no per-user share.
 ///
 /// Group membership is the peer's primary gid or one of its supplementary groups as the kernel
 /// recorded them at `connect()` (`SO_PEERGROUPS`). That is the caller process's real

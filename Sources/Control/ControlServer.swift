@@ -1,7 +1,8 @@
 import Logging
 import Varlink
 
-/// The control socket: `io.tributary.Datastores` over a `VarlinkServer`.
+/// The control socket: `io.tributary.Datastores` over a `VarlinkServer`. The `authorizer` also
+/// decides whose connections are privileged (see `VarlinkServer.Limits.reservedConnections`).
 ///
 /// ```swift
 /// let server = ControlServer(backend: engine, authorizer: .system(), logger: logger, version: "1.0")
@@ -17,7 +18,10 @@ public final class ControlServer: Sendable {
         limits: VarlinkServer.Limits = VarlinkServer.Limits()
     ) {
         let service = ControlInterface.service(backend: backend, authorizer: authorizer, logger: logger, version: version)
-        server = VarlinkServer(service: service, limits: limits, logger: logger)
+        // Whoever may mutate may also use the reserved connection slots and has no per-user
+        // share: root and the daemon's group always get in, however many clients sit idle.
+        server = VarlinkServer(
+            service: service, limits: limits, isPrivileged: { peer in authorizer.mayMutate(peer) }, logger: logger)
     }
 
     /// Starts serving on `endpoint` (a path to bind, or a listening descriptor from systemd).

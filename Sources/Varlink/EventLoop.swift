@@ -25,6 +25,10 @@ final class EventLoop: @unchecked Sendable {
         let id: UInt64
         let fd: Int32
         let peer: VarlinkPeer
+        let slot: ConnectionAdmission.Slot
+        let acceptedAt: ContinuousClock.Instant
+        /// A complete message has arrived; until then `firstMessageTimeout` applies.
+        var sentMessage = false
         var framer: MessageFramer
         var queue: [[UInt8]] = []
         var queuedBytes = 0
@@ -38,10 +42,15 @@ final class EventLoop: @unchecked Sendable {
         /// When the unfinished message in the framer began; a message must finish in time.
         var partialSince: ContinuousClock.Instant?
 
-        init(id: UInt64, fd: Int32, peer: VarlinkPeer, maxMessageBytes: Int, now: ContinuousClock.Instant) {
+        init(
+            id: UInt64, fd: Int32, peer: VarlinkPeer, slot: ConnectionAdmission.Slot, maxMessageBytes: Int,
+            now: ContinuousClock.Instant
+        ) {
             self.id = id
             self.fd = fd
             self.peer = peer
+            self.slot = slot
+            self.acceptedAt = now
             self.framer = MessageFramer(maxMessageBytes: maxMessageBytes)
             self.lastActivity = now
             self.lastWriteProgress = now
@@ -50,10 +59,13 @@ final class EventLoop: @unchecked Sendable {
         var pendingOutput: Int { output.count - outputOffset }
         var isIdle: Bool { running == nil && queue.isEmpty && pendingOutput == 0 }
 
-        /// When this connection is to be closed unless something happens first: idle for the
-        /// timeout, a message left unfinished that long, or output that has not moved that long.
-        func deadline(timeout: Duration) -> (ContinuousClock.Instant, CloseReason)? {
+        /// When this connection is to be closed unless something happens first: no complete
+        /// message in time after accept, idle for the timeout, a message left unfinished that
+        /// long, or output that has not moved that long.
+        func deadline(_ limits: VarlinkServer.Limits) -> (ContinuousClock.Instant, CloseReason)? {
+            let timeout = limits.idleTimeout
             var candidates: [(ContinuousClock.Instant, CloseReason)] = []
+            if !sentMessage { candidates.append((acceptedAt + limits.firstMessageTimeout, .silent)) }
             if isIdle { candidates.append((lastActivity + timeout, .idle)) }
             if let partialSince { candidates.append((partialSince + timeout, .idle)) }
             if pendingOutput > 0 { candidates.append((lastWriteProgress + timeout, .slowReader)) }
@@ -62,7 +74,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     fileprivate enum CloseReason {
-        case peerClosed, idle, oversized, malformed, slowReader, stopping
+        case peerClosed, idle, silent, oversized, malformed, slowReader, stopping
     }
 
     private let inbox = Mutex(Inbox())
@@ -77,12 +89,14 @@ final class EventLoop: @unchecked Sendable {
     private let clock = ContinuousClock()
 
     private var connections: [UInt64: Connection] = [:]
+    private var admission: ConnectionAdmission
+    private var refusalLog: RefusalLogLimiter
     private var nextID: UInt64 = 1
     private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     init(
-        listener: Int32, ownedPath: String?, service: VarlinkService, limits: VarlinkServer.Limits, logger: Logger,
-        statistics: StatisticsBox
+        listener: Int32, ownedPath: String?, service: VarlinkService, limits: VarlinkServer.Limits,
+        admission: ConnectionAdmission, logger: Logger, statistics: StatisticsBox
     ) throws(VarlinkSocketError) {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw VarlinkSocketError(operation: "pipe", code: errno) }
@@ -96,6 +110,8 @@ final class EventLoop: @unchecked Sendable {
         self.ownedPath = ownedPath
         self.service = service
         self.limits = limits
+        self.admission = admission
+        self.refusalLog = RefusalLogLimiter(interval: limits.refusalLogInterval)
         self.logger = logger
         self.statistics = statistics
     }
@@ -186,7 +202,7 @@ final class EventLoop: @unchecked Sendable {
     private func pollTimeout() -> Int32 {
         var earliest: ContinuousClock.Instant?
         for connection in connections.values {
-            guard let (deadline, _) = connection.deadline(timeout: limits.idleTimeout) else { continue }
+            guard let (deadline, _) = connection.deadline(limits) else { continue }
             if earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
         }
         guard let earliest else { return -1 }
@@ -235,13 +251,23 @@ final class EventLoop: @unchecked Sendable {
                 logger.warning("varlink server: accept failed", metadata: ["errno": "\(code)"])
                 return
             case .connection(let fd):
-                guard connections.count < limits.maxConnections, let peer = Socket.peer(of: fd) else {
+                guard let peer = Socket.peer(of: fd) else {
                     Glibc.close(fd)
                     statistics.mutex.withLock { $0.refusedOverLimit += 1 }
                     continue
                 }
+                let slot: ConnectionAdmission.Slot
+                switch admission.admit(peer) {
+                case .success(let taken):
+                    slot = taken
+                case .failure(let refusal):
+                    // Closed at once: a refused client learns it on its first read or write.
+                    Glibc.close(fd)
+                    refused(peer, refusal)
+                    continue
+                }
                 let connection = Connection(
-                    id: nextID, fd: fd, peer: peer, maxMessageBytes: limits.maxMessageBytes, now: clock.now)
+                    id: nextID, fd: fd, peer: peer, slot: slot, maxMessageBytes: limits.maxMessageBytes, now: clock.now)
                 nextID += 1
                 connections[connection.id] = connection
                 statistics.mutex.withLock {
@@ -250,6 +276,24 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    private func refused(_ peer: VarlinkPeer, _ refusal: ConnectionAdmission.Refusal) {
+        statistics.mutex.withLock { statistics in
+            statistics.refusedOverLimit += 1
+            switch refusal {
+            case .userShare: statistics.refusedOverUserShare += 1
+            case .reserved: statistics.refusedForReserve += 1
+            case .full: break
+            }
+        }
+        guard let heldBack = refusalLog.admitLine(for: peer.userID, now: clock.now) else { return }
+        var metadata: Logger.Metadata = [
+            "reason": "\(refusal)", "uid": "\(peer.userID)", "pid": "\(peer.processID)",
+            "open": "\(admission.open)", "open_of_uid": "\(admission.openConnections(ofUser: peer.userID))",
+        ]
+        if heldBack > 0 { metadata["refusals_not_logged"] = "\(heldBack)" }
+        logger.notice("varlink server refused a connection", metadata: metadata)
     }
 
     private func handleReadiness(_ connection: Connection, revents: Int16) {
@@ -282,6 +326,7 @@ final class EventLoop: @unchecked Sendable {
             connection.lastActivity = clock.now
             do {
                 let messages = try connection.framer.append(readBuffer[0..<count])
+                if !messages.isEmpty { connection.sentMessage = true }
                 for message in messages {
                     connection.queue.append(message)
                     connection.queuedBytes += message.count
@@ -345,7 +390,7 @@ final class EventLoop: @unchecked Sendable {
     private func closeIdleConnections() {
         let now = clock.now
         for connection in Array(connections.values) {
-            if let (deadline, reason) = connection.deadline(timeout: limits.idleTimeout), deadline <= now {
+            if let (deadline, reason) = connection.deadline(limits), deadline <= now {
                 close(connection, reason)
             }
         }
@@ -353,6 +398,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func close(_ connection: Connection, _ reason: CloseReason) {
         guard connections.removeValue(forKey: connection.id) != nil else { return }
+        admission.release(connection.slot)
         connection.running?.cancel()
         connection.running = nil
         Glibc.close(connection.fd)
@@ -361,6 +407,7 @@ final class EventLoop: @unchecked Sendable {
             statistics.open = open
             switch reason {
             case .idle: statistics.closedIdle += 1
+            case .silent: statistics.closedSilent += 1
             case .oversized: statistics.closedOversized += 1
             case .malformed: statistics.closedMalformed += 1
             case .slowReader: statistics.closedSlowReader += 1
@@ -373,7 +420,7 @@ final class EventLoop: @unchecked Sendable {
                 "reason": "\(reason == .slowReader ? "does not read its replies" : "message too large")",
                 "pid": "\(connection.peer.processID)", "uid": "\(connection.peer.userID)",
             ])
-        case .idle, .malformed, .peerClosed, .stopping:
+        case .idle, .silent, .malformed, .peerClosed, .stopping:
             break
         }
     }

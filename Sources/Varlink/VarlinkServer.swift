@@ -15,22 +15,41 @@ public final class VarlinkServer: Sendable {
         public var maxMessageBytes: Int
         /// Connections served at once; further ones are accepted and closed at once.
         public var maxConnections: Int
+        /// Of `maxConnections`, the slots only privileged peers may take (see
+        /// `VarlinkServer.init(service:limits:isPrivileged:logger:)`), so unprivileged clients
+        /// together can never hold every slot.
+        public var reservedConnections: Int
+        /// Connections one unprivileged uid may hold at once; privileged peers have no share
+        /// (they may already change everything the socket offers).
+        public var maxConnectionsPerUser: Int
         /// A connection with no call running, nothing to send and no byte received for this
         /// long is closed (a streaming call keeps it open).
         public var idleTimeout: Duration
+        /// A connection that has not sent one complete message this long after it was accepted
+        /// is closed, so silent connections cannot hold slots for the whole `idleTimeout`.
+        public var firstMessageTimeout: Duration
         /// Replies buffered for a client that does not read them; past this it is disconnected.
         public var maxPendingOutputBytes: Int
         public var listenBacklog: Int32
+        /// A refused connection is logged at most once per peer uid in this interval (the next
+        /// line counts the ones left out).
+        public var refusalLogInterval: Duration
 
         public init(
-            maxMessageBytes: Int = 1 << 20, maxConnections: Int = 128, idleTimeout: Duration = .seconds(300),
-            maxPendingOutputBytes: Int = 8 << 20, listenBacklog: Int32 = 128
+            maxMessageBytes: Int = 1 << 20, maxConnections: Int = 128, reservedConnections: Int = 16,
+            maxConnectionsPerUser: Int = 16, idleTimeout: Duration = .seconds(300),
+            firstMessageTimeout: Duration = .seconds(5), maxPendingOutputBytes: Int = 8 << 20,
+            listenBacklog: Int32 = 128, refusalLogInterval: Duration = .seconds(60)
         ) {
             self.maxMessageBytes = maxMessageBytes
             self.maxConnections = maxConnections
+            self.reservedConnections = reservedConnections
+            self.maxConnectionsPerUser = maxConnectionsPerUser
             self.idleTimeout = idleTimeout
+            self.firstMessageTimeout = firstMessageTimeout
             self.maxPendingOutputBytes = maxPendingOutputBytes
             self.listenBacklog = listenBacklog
+            self.refusalLogInterval = refusalLogInterval
         }
     }
 
@@ -47,8 +66,15 @@ public final class VarlinkServer: Sendable {
     public struct Statistics: Sendable, Equatable {
         public var open = 0
         public var accepted = 0
+        /// Connections refused for any reason (no slot, or no peer credentials).
         public var refusedOverLimit = 0
+        /// Of those, refused because the peer's uid held its whole share.
+        public var refusedOverUserShare = 0
+        /// Of those, refused because only the privileged peers' reserve was left.
+        public var refusedForReserve = 0
         public var closedIdle = 0
+        /// Closed for sending no complete message within `firstMessageTimeout`.
+        public var closedSilent = 0
         public var closedOversized = 0
         public var closedMalformed = 0
         public var closedSlowReader = 0
@@ -64,16 +90,30 @@ public final class VarlinkServer: Sendable {
 
     private let service: VarlinkService
     private let limits: Limits
+    private let isPrivileged: @Sendable (VarlinkPeer) -> Bool
     private let logger: Logger
     private let state = Mutex<State>(.idle)
     private let statistics = StatisticsBox()
 
-    /// A server for `service`; nothing listens until `start(_:)`. Dropped clients and
-    /// failures are logged to `logger` (never message contents).
-    public init(service: VarlinkService, limits: Limits = Limits(), logger: Logger = Logger(label: "varlink")) {
+    /// A server for `service`; nothing listens until `start(_:)`. `isPrivileged` says, once per
+    /// connection at accept (from its `SO_PEERCRED` credentials), whether the peer may use the
+    /// reserved slots and is exempt from the per-user share; by default root and this process's
+    /// uid. Dropped clients and failures are logged to `logger` (never message contents).
+    public init(
+        service: VarlinkService, limits: Limits = Limits(),
+        isPrivileged: @escaping @Sendable (VarlinkPeer) -> Bool = VarlinkServer.rootOrOwnUser(),
+        logger: Logger = Logger(label: "varlink")
+    ) {
         self.service = service
         self.limits = limits
+        self.isPrivileged = isPrivileged
         self.logger = logger
+    }
+
+    /// The default privilege test: uid 0 and the uid this process runs as.
+    public static func rootOrOwnUser() -> @Sendable (VarlinkPeer) -> Bool {
+        let ownUserID = getuid()
+        return { peer in peer.userID == 0 || peer.userID == ownUserID }
     }
 
     /// Starts listening and serving on a dedicated thread. Throws when the socket cannot be set
@@ -93,7 +133,8 @@ public final class VarlinkServer: Sendable {
         let loop: EventLoop
         do {
             loop = try EventLoop(
-                listener: fd, ownedPath: ownedPath, service: service, limits: limits, logger: logger,
+                listener: fd, ownedPath: ownedPath, service: service, limits: limits,
+                admission: ConnectionAdmission(limits: limits, isPrivileged: isPrivileged), logger: logger,
                 statistics: statistics)
         } catch {
             close(fd)

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// Where a dispatched call's replies go: the server's event loop, or a collector in-process.
-protocol ReplySink: Sendable {
+/// Where a dispatched call's replies go: the server's event loop, a collector in-process, or
+/// the fuzz target's checker (hence `package`).
+package protocol ReplySink: Sendable {
     /// One complete reply message, NUL included.
     func send(_ reply: [UInt8])
     /// The call is over (after its final reply, or with none for `oneway`).
@@ -43,7 +44,7 @@ public final class VarlinkService: Sendable {
 
     /// Runs one message to completion: every reply goes to `sink`, then exactly one of
     /// `finish()` or `violate(_:)`.
-    func handle(message: [UInt8], peer: VarlinkPeer, sink: some ReplySink) async {
+    package func handle(message: [UInt8], peer: VarlinkPeer, sink: some ReplySink) async {
         let header: Header
         do {
             header = try JSONDecoder().decode(Header.self, from: Data(message))

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 import Synchronization
 import Testing
 @testable import Varlink
@@ -123,10 +124,15 @@ struct TestServer {
     let path: String
     let probe: Probe
 
-    static func start(limits: VarlinkServer.Limits = VarlinkServer.Limits()) throws -> TestServer {
+    static func start(
+        limits: VarlinkServer.Limits = VarlinkServer.Limits(),
+        isPrivileged: @escaping @Sendable (VarlinkPeer) -> Bool = VarlinkServer.rootOrOwnUser(),
+        logger: Logger = Logger(label: "varlink-test")
+    ) throws -> TestServer {
         let probe = Probe()
         let path = temporarySocketPath()
-        let server = VarlinkServer(service: TestInterface.service(probe: probe), limits: limits)
+        let server = VarlinkServer(
+            service: TestInterface.service(probe: probe), limits: limits, isPrivileged: isPrivileged, logger: logger)
         try server.start(.path(path, mode: 0o600))
         return TestServer(server: server, path: path, probe: probe)
     }
@@ -177,3 +183,45 @@ func remoteError(_ work: () throws -> Void) -> VarlinkError? {
 }
 
 let anyPeer = VarlinkPeer(processID: 1, userID: 1000, groupID: 1000, supplementaryGroups: [])
+
+/// Classifies every peer as privileged or not by a switch the test flips: all connections of a
+/// test come from one uid, so this seam stands in for peers of different standing.
+final class PrivilegeSwitch: Sendable {
+    private let privileged = Mutex(false)
+
+    func set(_ value: Bool) { privileged.withLock { $0 = value } }
+
+    /// The predicate for `VarlinkServer(isPrivileged:)`.
+    var classify: @Sendable (VarlinkPeer) -> Bool {
+        { [self] _ in privileged.withLock { $0 } }
+    }
+}
+
+/// Log messages kept in memory, to count what the server logs.
+final class LogRecorder: Sendable {
+    private let messages = Mutex<[(level: Logger.Level, message: String)]>([])
+
+    /// How many lines `message` was logged in.
+    func count(_ message: String) -> Int {
+        messages.withLock { $0.filter { $0.message == message }.count }
+    }
+
+    var logger: Logger {
+        Logger(label: "varlink-test") { _ in Handler(recorder: self) }
+    }
+
+    private struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            recorder.messages.withLock { $0.append((event.level, "\(event.message)")) }
+        }
+    }
+}
