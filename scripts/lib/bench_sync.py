@@ -52,6 +52,7 @@ class Procs:
 
     def __init__(self):
         self.procs, self.work = [], tempfile.mkdtemp(prefix="tributary-bench-sync-")
+        self.traced = []  # daemons under strace: signalled themselves (strace would only detach)
 
     def start(self, cmd, **kw):
         proc = subprocess.Popen(cmd, **kw)
@@ -59,6 +60,11 @@ class Procs:
         return proc
 
     def close(self):
+        for pid in self.traced:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         for proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -104,6 +110,7 @@ def start_daemon(procs, bin_dir, name, config_text, trace_file=None):
     if trace_file:  # the daemon is strace's only child
         with open("/proc/%d/task/%d/children" % (proc.pid, proc.pid)) as f:
             pid = int(f.read().split()[0])
+        procs.traced.append(pid)
     return pid, ctl
 
 
