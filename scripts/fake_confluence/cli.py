@@ -11,7 +11,8 @@ import threading
 from typing import List, Optional
 
 from .faults import FAIL_STATUSES, FaultSettings, Faults
-from .generator import GENERATED_SPACE_KEY, generate_space
+from .corpus import Corpus, CorpusError
+from .generator import GENERATED_SPACE_KEY, generate_space, use_corpus
 from .pagesdir import FormatError, export_space, load_space_dir
 from .server import Config, FakeConfluence
 from .store import Store
@@ -59,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--pages", metavar="DIR", action="append", default=[], help="serve a space directory (repeatable)")
     g.add_argument("--generate", metavar="N", type=_nonneg(int), help="build a deterministic synthetic space of N pages")
     g.add_argument("--seed", metavar="S", type=int, default=0, help="seed for --generate and for fault injection (default 0)")
+    g.add_argument("--corpus", metavar="PATH|debian",
+                   help="generated bodies: 4-5 KB of real documentation text from a directory of HTML pages, or "
+                   "'debian' (the postgresql-doc-15 package's manual); default: a short built-in word list")
     g.add_argument("--space-key", metavar="KEY", default=GENERATED_SPACE_KEY, help="key of the generated space (default GEN)")
     g.add_argument("--sample", action="store_true", help="also serve the bundled sample handbook space (key HB)")
     g.add_argument("--hidden-space", metavar="KEY", action="append", default=[],
@@ -101,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_store(args) -> Store:
     store = Store()
+    if args.corpus:
+        use_corpus(Corpus.load(args.corpus))
     for d in args.pages:
         load_space_dir(store, d)
     if args.sample:
@@ -149,7 +155,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     try:
         store = build_store(args)
-    except (FormatError, ValueError, OSError) as exc:
+    except (FormatError, CorpusError, ValueError, OSError) as exc:
         print("fake-confluence: %s" % exc, file=sys.stderr)
         return 2
     if args.export:

@@ -6,6 +6,12 @@ constructs a real space contains (headings, paragraphs with inline markup,
 lists, code macros with CDATA, tables, info/note/warning panels, expand and
 status macros, ``ac:link``/``ri:page`` links, external links, task lists,
 images, emoticons and ``&nbsp;`` entities). 20,000 pages take about 1-2 s.
+
+By default bodies draw on a short word list (fast; what the tests use). With a
+:class:`~.corpus.Corpus` (``--corpus PATH|debian``, or :func:`use_corpus` for every
+later generated space) bodies are 4-5 KB runs of real documentation text with
+headings, paragraphs, code, tables and panels; titles, tree, labels, statuses and
+versions stay the same for a given ``(n, seed)``.
 """
 
 from __future__ import annotations
@@ -14,7 +20,18 @@ import json
 import random
 from typing import List, Optional
 
+from .corpus import Corpus
 from .store import Label, Page, Space, Store, VersionRec
+
+# The corpus of every space generated without an explicit one (set once by the CLI).
+_default_corpus: Optional[Corpus] = None
+
+
+def use_corpus(corpus: Optional[Corpus]) -> None:
+    """Bodies of spaces generated later without an explicit corpus come from ``corpus``
+    (``None``: the built-in word list). Lets ``POST /_fake/spaces`` follow ``--corpus``."""
+    global _default_corpus
+    _default_corpus = corpus
 
 _WORDS = (
     "service cluster deploy rollback index query cache token latency shard replica backup restore "
@@ -189,6 +206,7 @@ def generate_space(
     public: bool = False,
     first_page_id: int = FIRST_PAGE_ID,
     space_type: str = "global",
+    corpus: Optional[Corpus] = None,
 ) -> Space:
     """Add a space of ``n`` synthetic pages to ``store`` and return it.
 
@@ -198,6 +216,7 @@ def generate_space(
     ``template`` label; most pages have 1-12 versions. ``first_page_id`` and
     ``space_id`` let several generated spaces live in one store.
     """
+    corpus = corpus or _default_corpus
     rng = random.Random(seed)
     space = store.add_space(
         Space(
@@ -256,7 +275,10 @@ def generate_space(
             lab = label_objs[rng.choice(_LABEL_POOL)]
             if lab not in labels:
                 labels.append(lab)
-        body = generate_body(body_rng, title, titles[-50:], key)
+        if corpus is None:
+            body = generate_body(body_rng, title, titles[-50:], key)
+        else:
+            body = corpus.body(body_rng, title, _links(body_rng, titles[-50:], key))
         pos = next_position.get(parent, 0)
         next_position[parent] = pos + 1
         page = Page(

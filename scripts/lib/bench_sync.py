@@ -1,110 +1,284 @@
-"""`scripts/bench sync`: a 20,000-page space from the fake through the real daemon.
+"""`scripts/bench sync`: the real daemon against the fake Confluence, side by side with a peer pipeline.
 
-Prints, for a full sync and for an incremental resync with 1% of pages changed: time to
-ready, requests made against the issue's bound, pages/s, and the daemon's peak RSS against
-the 150 MB target. Also search latency through the socket when tributaryctl has bench-search.
+For each size (20,000 pages; also 100,000 with --scale) one fake Confluence serves a generated
+space of real documentation text (`--corpus debian`: 4-5 KB of storage XHTML a page with
+headings, code, tables and panels). Against that same fake process and space, one after the
+other (never concurrently; the stats are reset between runs):
+  - tributaryd: create -> ready (requests, peak RSS, CPU, fdatasync/fsync count via strace),
+    then an incremental resync with 1% of pages changed;
+  - the peer pipeline (scripts/lib/peer_pipeline.py: atlassian-python-api v2 cursor listing
+    with bodies -> lxml -> section chunks -> tantivy, committed): start -> committed;
+and prints the ratio (issue #12's target: Tributary <= 0.5x the peer's time).
+Then a burst-limit run: a fresh daemon with no configured rate against a token bucket of R
+req/s (burst B) prints the 429 share and the achieved rate / R.
+
+Usage: bench_sync.py BIN_DIR REPO PEER_PYTHON [--pages N] [--scale] [--peer-first] [--skip-burst]
+Env: TRIBUTARY_BENCH_PAGES (default 20000), TRIBUTARY_BENCH_SCALE=1 (= --scale),
+TRIBUTARY_BENCH_BURST_PAGES (default 5000), TRIBUTARY_BENCH_BURST_RATE (2), TRIBUTARY_BENCH_BURST (2).
 """
-import json, math, os, random, shutil, signal, subprocess, sys, tempfile, time, urllib.request
+import argparse, base64, json, math, os, random, re, shutil, signal, subprocess, sys, tempfile, time, urllib.request
+
+EMAIL = "b@example.com"
+SYNC_CALLS = ("fdatasync", "fsync", "msync", "sync_file_range", "syncfs")
+SYNC_LINE = re.compile(r"\b(%s)\(" % "|".join(SYNC_CALLS))
+RSS_TARGET_MB = {20000: 150, 100000: 200}
+
 
 def main():
-    bin_dir, repo = sys.argv[1], sys.argv[2]
-    pages = int(os.environ.get("TRIBUTARY_BENCH_PAGES", "20000"))
-    work = tempfile.mkdtemp(prefix="tributary-bench-sync-")
-    procs = []
-    try:
-        token = "bench-token-%d" % random.randrange(1 << 30)
-        port_file = os.path.join(work, "port")
-        fake = subprocess.Popen([os.path.join(repo, "scripts/fake-confluence"), "--port", "0", "--port-file", port_file,
-                                 "--generate", str(pages), "--seed", "1", "--email", "b@example.com", "--token", token,
-                                 "--max-seconds", "3600"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(fake)
-        port = wait_file(port_file)
-        origin = "http://127.0.0.1:%s" % port
-        with open(os.path.join(work, "token"), "w") as f:
-            f.write(token)
-        sock = os.path.join(work, "control.sock")
-        log = open(os.path.join(work, "tributaryd.log"), "w")
-        conf = os.path.join(work, "tributaryd.conf")
-        with open(conf, "w") as f:
-            f.write("default_rate_limit = 1000\nlog = stderr\n")
-        # The same environment as systemd/tributaryd.service gives the daemon.
-        env = dict(os.environ, MALLOC_ARENA_MAX="2")
-        daemon = subprocess.Popen([os.path.join(bin_dir, "tributaryd"), "--state-dir", os.path.join(work, "state"),
-                                   "--socket", sock, "--config", conf], stdout=log, stderr=log, env=env)
-        procs.append(daemon)
-        ctl = [os.path.join(bin_dir, "tributaryctl"), "--socket", sock]
-        deadline = time.time() + 30
-        while subprocess.run(ctl + ["health", "--json"], capture_output=True).returncode != 0:
-            if time.time() > deadline: raise SystemExit("tributaryd did not start")
-            time.sleep(0.05)
-        reset(origin)
-        start = time.time()
-        run(ctl + ["create", "bench", "--url", origin + "/wiki/spaces/GEN", "--email", "b@example.com",
-                   "--token-file", os.path.join(work, "token")])
-        run(ctl + ["watch", "bench", "--until", "ready", "--timeout", "1800"], quiet=True)
-        full_seconds = time.time() - start
-        status = json.loads(run(ctl + ["status", "bench", "--json"]))
-        full_requests = stats(origin)["requests"]
-        indexed = status["pages"]["indexed"]
-        discovered = status["pages"]["discovered"]
-        rss_full = peak_rss(daemon.pid)
-        full_bound = 2 * math.ceil(discovered / 250) + 5
+    p = argparse.ArgumentParser(prog="scripts/bench sync")
+    p.add_argument("bin_dir"); p.add_argument("repo"); p.add_argument("peer_python")
+    p.add_argument("--pages", type=int, default=int(os.environ.get("TRIBUTARY_BENCH_PAGES", "20000")))
+    p.add_argument("--scale", action="store_true", default=os.environ.get("TRIBUTARY_BENCH_SCALE") == "1",
+                   help="also run 100,000 pages and print time(100k)/time(20k)")
+    p.add_argument("--peer-first", action="store_true", help="run the peer pipeline before tributaryd")
+    p.add_argument("--skip-burst", action="store_true", help="skip the burst-limit run")
+    args = p.parse_args()
+    sizes = [args.pages] + ([100000] if args.scale and args.pages != 100000 else [])
+    print("sync bench: %d cores, load average %.2f at start (other work on this machine competes for the cores)"
+          % (os.cpu_count() or 0, os.getloadavg()[0]), flush=True)
+    results = {}
+    for n in sizes:
+        results[n] = SizeRun(args, n).run()
+    if len(sizes) == 2:
+        a, b = (results[n] for n in sizes)
+        print("scale %d -> %d pages: tributaryd time ratio %.2f (target ≤ 5.5), peer %.2f"
+              % (sizes[0], sizes[1], b["tributary"] / a["tributary"], b["peer"] / a["peer"]))
+    if not args.skip_burst:
+        burst_run(args)
 
-        # Incremental: 1% of the indexed pages get a new version.
-        ids = page_ids(origin, token)
+
+class Procs:
+    """Processes started by one run; stopped in reverse order, each by its own pid."""
+
+    def __init__(self):
+        self.procs, self.work = [], tempfile.mkdtemp(prefix="tributary-bench-sync-")
+        self.traced = []  # daemons under strace: signalled themselves (strace would only detach)
+
+    def start(self, cmd, **kw):
+        proc = subprocess.Popen(cmd, **kw)
+        self.procs.append(proc)
+        return proc
+
+    def close(self):
+        for pid in self.traced:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def start_fake(procs, repo, pages, seed, token, extra=()):
+    port_file = os.path.join(procs.work, "port-%d" % seed)
+    t = time.time()
+    procs.start([os.path.join(repo, "scripts/fake-confluence"), "--port", "0", "--port-file", port_file,
+                 "--generate", str(pages), "--seed", str(seed), "--corpus", "debian", "--email", EMAIL,
+                 "--token", token, "--max-seconds", "7200", *extra], stdout=subprocess.DEVNULL)
+    origin = "http://127.0.0.1:%s" % wait_file(port_file, 600)
+    return origin, time.time() - t
+
+
+def start_daemon(procs, bin_dir, name, config_text, trace_file=None):
+    """tributaryd with its own state dir and socket; under strace (syscall filter in the kernel,
+    so the untraced syscalls run at full speed) when trace_file is given. Returns (pid, ctl)."""
+    sock = os.path.join(procs.work, name + ".sock")
+    conf = os.path.join(procs.work, name + ".conf")
+    with open(conf, "w") as f:
+        f.write(config_text)
+    log = open(os.path.join(procs.work, name + ".log"), "w")
+    cmd = [os.path.join(bin_dir, "tributaryd"), "--state-dir", os.path.join(procs.work, name + "-state"),
+           "--socket", sock, "--config", conf]
+    if trace_file:
+        cmd = ["strace", "-f", "--seccomp-bpf", "-qq", "-e", "signal=none", "-e", "trace=" + ",".join(SYNC_CALLS),
+               "-o", trace_file] + cmd
+    # The same environment as systemd/tributaryd.service gives the daemon.
+    proc = procs.start(cmd, stdout=log, stderr=log, env=dict(os.environ, MALLOC_ARENA_MAX="2"))
+    ctl = [os.path.join(bin_dir, "tributaryctl"), "--socket", sock]
+    deadline = time.time() + 60
+    while subprocess.run(ctl + ["health", "--json"], capture_output=True).returncode != 0:
+        if time.time() > deadline or proc.poll() is not None:
+            raise SystemExit("tributaryd did not start (see %s.log)" % name)
+        time.sleep(0.05)
+    pid = proc.pid
+    if trace_file:  # the daemon is strace's only child
+        with open("/proc/%d/task/%d/children" % (proc.pid, proc.pid)) as f:
+            pid = int(f.read().split()[0])
+        procs.traced.append(pid)
+    return pid, ctl
+
+
+class SizeRun:
+    """One fake with one N-page space; tributaryd and the peer against it, one after the other."""
+
+    def __init__(self, args, pages):
+        self.args, self.pages = args, pages
+
+    def run(self):
+        args, n = self.args, self.pages
+        procs = Procs()
+        try:
+            token = "bench-token-%d" % random.randrange(1 << 30)
+            token_file = os.path.join(procs.work, "token")
+            with open(token_file, "w") as f:
+                f.write(token)
+            origin, gen_seconds = start_fake(procs, args.repo, n, 1, token)
+            self.origin, self.token, self.token_file, self.work = origin, token, token_file, procs.work
+            bodies = warm(origin, token)  # both runs then meet the same warm fake (cached page JSON)
+            print("\n%d-page space (seed 1, PostgreSQL manual text): generated in %.1f s; %d pages listed, "
+                  "storage XHTML %.0f bytes a page on average" % (n, gen_seconds, bodies[0], bodies[1] / max(1, bodies[0])),
+                  flush=True)
+            trace = os.path.join(procs.work, "sync-calls.strace") if shutil.which("strace") else None
+            daemon_pid, ctl = start_daemon(procs, args.bin_dir, "tributaryd", "default_rate_limit = 1000\nlog = stderr\n", trace)
+            order = ["peer", "tributary"] if args.peer_first else ["tributary", "peer"]
+            out = {}
+            for what in order:
+                out[what] = self.tributary(daemon_pid, ctl, trace) if what == "tributary" else self.peer()
+            t, peer = out["tributary"], out["peer"]
+            print("  order: %s ran first, then %s (same fake process, stats reset between)" % tuple(order))
+            print("  tributaryd create→ready  %7.2f s  %6.0f pages/s  %d indexed of %d listed; CPU %.1f s user + %.1f s system"
+                  % (t["seconds"], t["indexed"] / t["seconds"], t["indexed"], t["discovered"], t["user"], t["system"]))
+            print("  peer start→committed     %7.2f s  %6.0f pages/s  %d pages, %d chunks; peak RSS %.0f MB "
+                  "(tantivy merges after commit: %.2f s more)"
+                  % (peer["seconds"], peer["pages"] / peer["seconds"], peer["pages"], peer["chunks"],
+                     peer["peak_rss_kb"] / 1024, peer["merge_seconds"]))
+            ratio = t["seconds"] / peer["seconds"]
+            print("  ratio tributaryd / peer  %7.2f   (target ≤ 0.5: %s)" % (ratio, verdict(ratio <= 0.5)))
+            bound = math.ceil(t["discovered"] / 250) + 5
+            print("  full sync requests       %7d   (bound ⌈N/250⌉+5 = %d: %s; %d answered 429); peer: %d requests"
+                  % (t["requests"], bound, verdict(t["requests"] <= bound), t["429"], peer["requests"]))
+            if t["sync_calls"] is None:
+                print("  fdatasync count          n/a (strace missing); write syscalls %d (/proc/PID/io syscw)" % t["syscw"])
+            else:
+                print("  fdatasync count          %7d   during the full sync (%s); write syscalls %d"
+                      % (sum(t["sync_calls"].values()), ", ".join("%s %d" % kv for kv in sorted(t["sync_calls"].items())) or "none",
+                         t["syscw"]))
+            target = RSS_TARGET_MB.get(n, 150 if n <= 20000 else 200)
+            print("  peak RSS (VmHWM)         %7.1f MB after full sync (target %d MB: %s)"
+                  % (t["rss_kb"] / 1024, target, verdict(t["rss_kb"] / 1024 <= target)))
+            inc = self.incremental(daemon_pid, ctl)
+            bound_inc = math.ceil(t["discovered"] / 250) + math.ceil(inc["changed"] / 250) + 5
+            print("  incremental 1%%           %7.2f s  %d changed; requests %d (bound ⌈N/250⌉+⌈c/250⌉+5 = %d: %s)"
+                  % (inc["seconds"], inc["changed"], inc["requests"], bound_inc, verdict(inc["requests"] <= bound_inc)))
+            now = proc_status(daemon_pid)
+            print("  peak RSS after resync    %7.1f MB; now %.1f MB: %.1f MB anonymous (heap), %.1f MB file-backed (LMDB map)"
+                  % (now.get("VmHWM", 0) / 1024, now.get("VmRSS", 0) / 1024, now.get("RssAnon", 0) / 1024,
+                     now.get("RssFile", 0) / 1024))
+            state_bytes = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(os.path.join(procs.work, "tributaryd-state")) for f in fs)
+            peer_bytes = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(os.path.join(procs.work, "peer-index")) for f in fs)
+            print("  on disk                  %7.1f MB tributaryd state, %.1f MB peer tantivy index" % (state_bytes / 1048576, peer_bytes / 1048576))
+            bench_search = subprocess.run(ctl + ["bench-search", "bench", "vacuum autovacuum", "replication slot",
+                                                 "create index concurrently", "--count", "500"], capture_output=True, text=True)
+            if bench_search.returncode == 0:
+                print("  search over the socket: " + bench_search.stdout.strip().replace("\n", "\n  "))
+            sys.stdout.flush()
+            return {"tributary": t["seconds"], "peer": peer["seconds"]}
+        finally:
+            procs.close()
+
+    def tributary(self, pid, ctl, trace):
+        reset(self.origin)
+        calls_before = count_sync_calls(trace)
+        cpu_before, io_before = cpu_seconds(pid), proc_io(pid).get("syscw", 0)
+        start = time.time()
+        run(ctl + ["create", "bench", "--url", self.origin + "/wiki/spaces/GEN", "--email", EMAIL, "--token-file", self.token_file])
+        run(ctl + ["watch", "bench", "--until", "ready", "--timeout", "3600"])
+        seconds = time.time() - start
+        cpu = cpu_seconds(pid)
+        calls = count_sync_calls(trace)
+        st = stats(self.origin)
+        status = json.loads(run(ctl + ["status", "bench", "--json"]))
+        return {"seconds": seconds, "requests": st["requests"], "429": st["rateLimited"],
+                "indexed": status["pages"]["indexed"], "discovered": status["pages"]["discovered"],
+                "user": cpu[0] - cpu_before[0], "system": cpu[1] - cpu_before[1], "rss_kb": proc_status(pid).get("VmHWM", 0),
+                "sync_calls": None if calls is None else {k: v - calls_before.get(k, 0) for k, v in calls.items() if v - calls_before.get(k, 0)},
+                "syscw": proc_io(pid).get("syscw", 0) - io_before}
+
+    def peer(self):
+        reset(self.origin)
+        index_dir = os.path.join(self.work, "peer-index")
+        r = subprocess.run([self.args.peer_python, os.path.join(self.args.repo, "scripts/lib/peer_pipeline.py"), self.origin,
+                            EMAIL, self.token_file, "GEN", index_dir], capture_output=True, text=True, timeout=7200)
+        if r.returncode != 0:
+            raise SystemExit("peer pipeline failed (%d): %s" % (r.returncode, r.stderr[-2000:]))
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+        out["requests"] = stats(self.origin)["requests"]
+        return out
+
+    def incremental(self, pid, ctl):
+        ids = page_ids(self.origin, self.token)
         changed = random.Random(7).sample(ids, max(1, len(ids) // 100))
         for page_id in changed:
-            admin(origin, "/_fake/pages/%s/edit" % page_id, {})
-        reset(origin)
+            admin(self.origin, "/_fake/pages/%s/edit" % page_id, {})
+        reset(self.origin)
         start = time.time()
         run(ctl + ["resync", "bench"])
         time.sleep(0.2)
-        run(ctl + ["watch", "bench", "--until", "ready", "--timeout", "1800"], quiet=True)
-        incr_seconds = time.time() - start
-        incr_requests = stats(origin)["requests"]
-        incr_bound = math.ceil(discovered / 250) + math.ceil(len(changed) / 250) + 5
-        rss_incr = peak_rss(daemon.pid)
+        run(ctl + ["watch", "bench", "--until", "ready", "--timeout", "3600"])
+        return {"seconds": time.time() - start, "changed": len(changed), "requests": stats(self.origin)["requests"]}
 
-        print("sync bench: %d pages listed, %d indexed (fake: %d generated, all statuses)" % (discovered, indexed, pages))
-        print("  full sync        %7.2f s  %6.0f pages/s  requests %4d (bound 2⌈N/250⌉+5 = %d, ratio %.2f)"
-              % (full_seconds, indexed / full_seconds, full_requests, full_bound, full_requests / full_bound))
-        print("  incremental 1%%   %7.2f s  %6d changed   requests %4d (bound ⌈N/250⌉+⌈c/250⌉+5 = %d, ratio %.2f)"
-              % (incr_seconds, len(changed), incr_requests, incr_bound, incr_requests / incr_bound))
-        now = proc_status(daemon.pid)
-        print("  peak RSS         %7.1f MB after full sync, %.1f MB after resync (target 150 MB, ratio %.2f)"
-              % (rss_full / 1024, rss_incr / 1024, rss_incr / 1024 / 150))
-        print("  RSS now          %7.1f MB: %.1f MB anonymous (heap), %.1f MB file-backed (the LMDB map, reclaimable page cache)"
-              % (now.get("VmRSS", 0) / 1024, now.get("RssAnon", 0) / 1024, now.get("RssFile", 0) / 1024))
-        state_bytes = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(os.path.join(work, "state")) for f in fs)
-        print("  state on disk    %7.1f MB" % (state_bytes / 1048576))
-        bench_search = subprocess.run(ctl + ["bench-search", "bench", "deploy rollback", "rotation certificate",
-                                             "incident escalation", "--count", "500"], capture_output=True, text=True)
-        if bench_search.returncode == 0:
-            print("  search over the socket: " + bench_search.stdout.strip().replace("\n", "\n  "))
+
+def burst_run(args):
+    """A fresh daemon (no rate configured, nothing learned) against a token bucket of R req/s, burst B."""
+    n = int(os.environ.get("TRIBUTARY_BENCH_BURST_PAGES", "5000"))
+    rate = float(os.environ.get("TRIBUTARY_BENCH_BURST_RATE", "2"))
+    burst = int(os.environ.get("TRIBUTARY_BENCH_BURST", "2"))
+    procs = Procs()
+    try:
+        token = "bench-token-%d" % random.randrange(1 << 30)
+        token_file = os.path.join(procs.work, "token")
+        with open(token_file, "w") as f:
+            f.write(token)
+        origin, _ = start_fake(procs, args.repo, n, 2, token)
+        warm(origin, token)
+        pid, ctl = start_daemon(procs, args.bin_dir, "burst", "log = stderr\n")
+        admin(origin, "/_fake/faults", {"rateLimit": rate, "burst": burst})
+        time.sleep(burst / rate + 0.1)  # a full bucket, as after a quiet spell
+        reset(origin)
+        start = time.time()
+        run(ctl + ["create", "burst", "--url", origin + "/wiki/spaces/GEN", "--email", EMAIL, "--token-file", token_file])
+        run(ctl + ["watch", "burst", "--until", "ready", "--timeout", "3600"])
+        seconds = time.time() - start
+        st = stats(origin)
+        ok = st["requests"] - st["rateLimited"]
+        share = st["rateLimited"] / max(1, st["requests"])
+        achieved = ok / seconds / rate
+        print("\nburst limit: %d pages (seed 2), token bucket %g req/s burst %d, X-RateLimit-* headers and Retry-After; "
+              "no rate configured in tributaryd" % (n, rate, burst))
+        print("  sync %.1f s (%s 10 s), %d requests, %d answered 429: share %.1f %% (target ≤ 2 %%: %s)"
+              % (seconds, "≥" if seconds >= 10 else "SHORTER THAN", st["requests"], st["rateLimited"], share * 100,
+                 verdict(share <= 0.02)))
+        print("  achieved %.2f req/s = %.2f of R (target ≥ 0.90: %s)" % (ok / seconds, achieved, verdict(achieved >= 0.9)))
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        procs.close()
 
-def run(cmd, quiet=False):
+
+def verdict(ok):
+    return "met" if ok else "NOT met"
+
+
+def run(cmd):
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit("%s failed (%d): %s %s" % (" ".join(cmd[:3]), r.returncode, r.stderr, r.stdout[-500:]))
     return r.stdout
 
-def wait_file(path):
-    deadline = time.time() + 60
+
+def wait_file(path, seconds):
+    deadline = time.time() + seconds
     while time.time() < deadline:
         if os.path.exists(path):
             text = open(path).read().strip()
             if text: return text
         time.sleep(0.05)
     raise SystemExit("fake-confluence did not start")
+
 
 def admin(origin, path, body=None):
     data = None if body is None else json.dumps(body).encode()
@@ -113,29 +287,67 @@ def admin(origin, path, body=None):
     with urllib.request.urlopen(req) as r:
         return json.loads(r.read() or b"{}")
 
+
 def reset(origin): admin(origin, "/_fake/stats/reset", {})
 def stats(origin): return admin(origin, "/_fake/stats")
 
-def page_ids(origin, token):
-    """Current page ids of GEN through the v2 listing, as a client sees them."""
-    import base64
-    auth = "Basic " + base64.b64encode(("b@example.com:" + token).encode()).decode()
-    space = None
+
+def listing(origin, token, with_body):
+    """The v2 listing of GEN as a client sees it: yields each page."""
+    auth = "Basic " + base64.b64encode((EMAIL + ":" + token).encode()).decode()
     req = urllib.request.Request(origin + "/wiki/api/v2/spaces?keys=GEN", headers={"Authorization": auth})
     with urllib.request.urlopen(req) as r:
         space = json.loads(r.read())["results"][0]["id"]
-    ids, url = [], origin + "/wiki/api/v2/spaces/%s/pages?limit=250" % space
+    url = origin + "/wiki/api/v2/spaces/%s/pages?limit=250%s" % (space, "&body-format=storage" if with_body else "")
     while url:
         with urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": auth})) as r:
             body = json.loads(r.read())
-        ids += [p["id"] for p in body["results"]]
+        yield from body["results"]
         nxt = body.get("_links", {}).get("next")
         url = origin + nxt if nxt else None
-    return ids
 
-def peak_rss(pid):
-    """VmHWM in KiB."""
-    return proc_status(pid).get("VmHWM", 0)
+
+def warm(origin, token):
+    """Lists every page with its body once (the fake caches each page's JSON); returns (pages, body bytes)."""
+    pages = size = 0
+    for page in listing(origin, token, True):
+        pages += 1
+        size += len(page["body"]["storage"]["value"].encode())
+    return pages, size
+
+
+def page_ids(origin, token):
+    return [p["id"] for p in listing(origin, token, False)]
+
+
+def count_sync_calls(trace):
+    """Sync syscalls strace has logged so far, by name (an unfinished call counts once)."""
+    if trace is None:
+        return None
+    counts = {}
+    with open(trace) as f:
+        for line in f:
+            m = SYNC_LINE.search(line)
+            if m:
+                counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    return counts
+
+
+def cpu_seconds(pid):
+    """(user, system) CPU seconds of a process, its threads included."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def proc_io(pid):
+    try:
+        with open("/proc/%d/io" % pid) as f:
+            return {k: int(v) for k, v in (line.split(":") for line in f)}
+    except OSError:
+        return {}
+
 
 def proc_status(pid):
     """The KiB figures of /proc/PID/status."""
@@ -146,6 +358,7 @@ def proc_status(pid):
             if len(parts) == 3 and parts[2] == "kB":
                 result[parts[0].rstrip(":")] = int(parts[1])
     return result
+
 
 if __name__ == "__main__":
     main()

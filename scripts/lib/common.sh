@@ -68,3 +68,20 @@ tributary_python_with() {
     fi
     echo "$venv/bin/python3"
 }
+
+# The peer pipeline of `scripts/bench sync` (atlassian-python-api, lxml, tantivy) in its own
+# venv under .build/, at pinned versions; prints its interpreter.
+TRIBUTARY_PEER_PINS=(atlassian-python-api==5.0.5 lxml==6.0.2 tantivy==0.25.1)
+tributary_peer_python() {
+    local venv=".build/peer-venv"
+    local stamp="$venv/pins.txt"
+    if [ ! -x "$venv/bin/python3" ]; then
+        python3 -m venv "$venv" >&2
+    fi
+    if [ "$(cat "$stamp" 2>/dev/null)" != "${TRIBUTARY_PEER_PINS[*]}" ]; then
+        tributary_log "installing the peer pipeline (${TRIBUTARY_PEER_PINS[*]}) into $venv"
+        "$venv/bin/pip" install -q "${TRIBUTARY_PEER_PINS[@]}" >&2
+        echo "${TRIBUTARY_PEER_PINS[*]}" > "$stamp"
+    fi
+    echo "$venv/bin/python3"
+}

@@ -21,6 +21,7 @@ from support import (  # noqa: E402
     LAUNCHER, SAMPLE_DIR, SCRIPTS, V1_SPEC, Client, RunningServer, ServerTestCase, assert_matches_spec, basic,
 )
 from fake_confluence.cli import build_parser  # noqa: E402
+from fake_confluence.corpus import Corpus, CorpusError  # noqa: E402
 from fake_confluence.generator import generate_space  # noqa: E402
 from fake_confluence.pagesdir import FormatError, load_space_dir  # noqa: E402
 from fake_confluence.store import Store  # noqa: E402
@@ -158,6 +159,44 @@ class GeneratorTest(unittest.TestCase):
         self.assertEqual(len({p.title for p in pages}), len(pages))  # titles unique per space
         for p in pages:  # every body is well-formed once wrapped (ns + entity DTD)
             ET.fromstring(WRAP % p.body)
+
+    def test_corpus_bodies_are_real_text_of_4_to_5_kb(self):
+        root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, root)
+        doc = ('<html><head><title>x</title></head><body><div class="navheader"><p>Prev Next navigation</p></div>'
+               '<h2>Routine Vacuuming</h2><p>PostgreSQL databases require periodic maintenance known as '
+               '<code class="command">VACUUM</code> &amp; analysis of tables.</p>'
+               '<dl><dt><code>--jobs</code></dt><dd><p>Run the given number of vacuum commands in parallel.</p></dd></dl>'
+               '<pre class="programlisting">SELECT relname FROM pg_class WHERE x ]]&gt; 1;</pre>'
+               '<div class="table"><table><tr><th>Setting</th><th>Default</th></tr><tr><td>autovacuum</td><td>on</td></tr></table></div>'
+               '<div class="note"><h3>Note</h3><p>Vacuum never blocks ordinary reads &lt;or&gt; writes of a table.</p></div>'
+               '<ul><li><p>To recover disk space.</p></li><li><p>To update statistics.</p></li></ul></body></html>')
+        for i in range(3):
+            with open(os.path.join(root, "page%d.html" % i), "w") as fh:
+                fh.write(doc.replace("Vacuuming", "Vacuuming %d" % i))
+        corpus = Corpus.load(root)
+
+        def bodies(seed):
+            s = Store()
+            generate_space(s, 40, seed, corpus=corpus)
+            return s, [s.pages[pid].body for pid in sorted(s.pages)]
+        s1, b1 = bodies(4)
+        _, b2 = bodies(4)
+        plain = Store()
+        generate_space(plain, 40, 4)
+        self.assertEqual(b1, b2)
+        self.assertEqual([p.title for p in s1.pages.values()], [p.title for p in plain.pages.values()])
+        for body in b1:
+            self.assertTrue(4000 <= len(body.encode()) <= 5000, len(body.encode()))
+            for construct in ("<h1>", 'ac:name="code"', "<table", 'ac:name="note"', "<p>", "Related: "):
+                self.assertIn(construct, body)
+            self.assertNotIn("navigation", body)
+            ET.fromstring(WRAP % body)
+        self.assertIn("<h2>Routine Vacuuming", "".join(b1))
+        self.assertIn("<ri:page", "".join(b1))
+        self.assertIn("<strong><code>--jobs</code></strong>", "".join(b1))
+        with self.assertRaises(CorpusError):
+            Corpus.load(os.path.join(root, "missing"))
 
     def test_20k_pages_fast_and_listing_fast(self):
         t = time.monotonic()
