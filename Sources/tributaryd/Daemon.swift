@@ -1,26 +1,28 @@
 import Answering
 import Control
-import Dispatch
 import Engine
 import Foundation
 import Glibc
 import HTTPServer
 import Logging
 import MCP
+import ServiceLifecycle
 import Storage
 import Systemd
 import TributaryEvents
+import UnixSignals
 import Varlink
 
-/// Wires the store, the engine, the control socket and systemd together, and runs until
-/// SIGTERM or SIGINT. SIGHUP reloads the configuration and `datastores.d`.
+/// Wires the store, the engine, the control socket and systemd together, then runs them as
+/// services in one `ServiceGroup` until SIGTERM or SIGINT. SIGHUP reloads the configuration and
+/// `datastores.d`.
 final class Daemon: @unchecked Sendable {
     var configuration: DaemonConfiguration
     let stateDirectory: String
     let socketPath: String
     let configPath: String?
     let logger: Logger
-    let notifier = Notifier()
+    let notifier: DaemonNotifier
     /// The chat model answers use; replaced on reload.
     let modelSettings = ModelSettings()
     /// Where to serve MCP over HTTP; nil: not served.
@@ -34,6 +36,7 @@ final class Daemon: @unchecked Sendable {
         self.configPath = configPath
         self.logger = logger
         self.mcpAddress = mcpAddress
+        notifier = DaemonNotifier(logger: logger)
     }
 
     func run() async throws {
@@ -71,6 +74,7 @@ final class Daemon: @unchecked Sendable {
         await applyDatastoreFiles(engine)
 
         applyModelSettings()
+        let signals = await SignalService.trapSignals()
         let backend = EngineBackend(engine: engine, logger: Logger(label: "tributary.control"), version: Tributaryd.version,
                                     modelSettings: modelSettings)
         let server = ControlServer(backend: backend, authorizer: .system(), logger: Logger(label: "tributary.control"),
@@ -105,25 +109,38 @@ final class Daemon: @unchecked Sendable {
         logger.notice("tributaryd \(Tributaryd.version) ready with \(count) datastores",
                       metadata: TributaryEvent.daemonReady.metadata([MetadataKey.version: "\(Tributaryd.version)",
                                                                      MetadataKey.datastores: "\(count)"]))
-        notify([.ready, .status(await statusLine(engine))])
+        notify([.ready, .status(await StatusLine.describe(engine))])
 
-        let signals = SignalStream([SIGTERM, SIGINT, SIGHUP])
-        let background = Task { await self.maintain(engine) }
-        for await signal in signals.stream {
-            if signal == SIGHUP {
-                await reload(engine)
-                continue
-            }
-            let name = signal == SIGTERM ? "SIGTERM" : "SIGINT"
-            logger.notice("stopping on \(name)", metadata: TributaryEvent.daemonStopping.metadata([MetadataKey.reason: "\(name)"]))
-            break
+        do {
+            try await services(engine: engine, control: server, mcp: mcpServer, signals: signals).run()
+        } catch {
+            // The services themselves never throw: this is the group's own error.
+            throw DaemonError(message: "the daemon's services failed: \(error)", exitCode: 70)
         }
-        notify([.stopping, .status("stopping")])
-        background.cancel()
-        await mcpServer?.stop()
-        await server.stop()
-        await engine.stop(timeout: .seconds(15))
         logger.info("stopped")
+    }
+
+    /// The running daemon as one group. A graceful shutdown stops the services in reverse order:
+    /// signals and status first, then the servers, the engine last.
+    private func services(engine: Engine, control: ControlServer, mcp: HTTPServer?, signals: UnixSignalsSequence) -> ServiceGroup {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: EngineService(engine: engine), serviceName: "engine"),
+            .init(service: ControlService(server: control), serviceName: "control socket"),
+        ]
+        if let mcp {
+            services.append(.init(service: MCPHTTPService(server: mcp), serviceName: "MCP over HTTP"))
+        }
+        services.append(.init(service: WatchdogStatusService(engine: engine, notifier: notifier), serviceName: "watchdog and status"))
+        // SIGTERM or SIGINT ends this one; its end shuts the others down in order.
+        services.append(.init(service: SignalService(signals: signals, reload: { await self.reload(engine) }, notifier: notifier,
+                                                            logger: logger),
+                              successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "signals"))
+        var configuration = ServiceGroupConfiguration(services: services, logger: Logger(label: "tributary.lifecycle"))
+        // Within systemd's TimeoutStopSec=45s: the engine waits 15 s for jobs; past 30 s the group
+        // cancels what is left, and a service that ignores cancellation for 10 s more ends the process.
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        configuration.maximumCancellationDuration = .seconds(10)
+        return ServiceGroup(configuration: configuration)
     }
 
     /// The MCP Streamable HTTP endpoint over the same backend as the control socket, with keys
@@ -138,45 +155,6 @@ final class Daemon: @unchecked Sendable {
         let bound = try http.start(address)
         logger.notice("serving MCP over HTTP at http://\(bound)\(MCPHTTPEndpoint.path)")
         return http
-    }
-
-    /// Status lines and watchdog pings. The ping is driven by the engine's own heartbeat: if the
-    /// scheduler stalls, pings stop and systemd restarts the service.
-    private func maintain(_ engine: Engine) async {
-        let watchdog = notifier.watchdogInterval()
-        let tick: Duration = watchdog.map { min($0 / 3, .seconds(2)) } ?? .seconds(2)
-        var lastStatus = ""
-        while !Task.isCancelled {
-            if watchdog != nil, engine.heartbeatAgeMillis < 10_000 {
-                notify([.watchdog])
-            }
-            let status = await statusLine(engine)
-            if status != lastStatus {
-                notify([.status(status)])
-                lastStatus = status
-            }
-            try? await Task.sleep(for: tick)
-        }
-    }
-
-    /// "3 datastores: 2 ready, 1 processing 45%".
-    func statusLine(_ engine: Engine) async -> String {
-        guard let snapshots = try? await engine.list() else { return "store unreadable" }
-        if snapshots.isEmpty { return "no datastores yet; create one with tributaryctl create" }
-        var parts: [String] = []
-        let order = ["ready", "processing", "syncing_metadata", "paused", "failed"]
-        let grouped = Dictionary(grouping: snapshots, by: { $0.record.state.name })
-        for state in order {
-            guard let group = grouped[state] else { continue }
-            var part = "\(group.count) \(state)"
-            if state == "processing" {
-                let done = group.reduce(0) { $0 + $1.record.phaseDone }
-                let total = group.reduce(0) { $0 + max($1.record.phaseTotal, $1.record.phaseDone + $1.pending) }
-                if total > 0 { part += " \(done * 100 / total)%" }
-            }
-            parts.append(part)
-        }
-        return "\(snapshots.count) datastore\(snapshots.count == 1 ? "" : "s"): " + parts.joined(separator: ", ")
     }
 
     private func reload(_ engine: Engine) async {
@@ -198,7 +176,7 @@ final class Daemon: @unchecked Sendable {
                           MetadataKey.file: "\(configPath ?? "-")",
                           MetadataKey.datastores: "\(report.created.count + report.updated.count + report.unchanged.count)",
                       ]))
-        notify([.ready, .status(await statusLine(engine))])
+        notify([.ready, .status(await StatusLine.describe(engine))])
     }
 
     /// Hands the `llm_*` settings to `ask` and says which model answers (never its key).
@@ -244,36 +222,6 @@ final class Daemon: @unchecked Sendable {
     }
 
     private func notify(_ states: [NotifyState]) {
-        do {
-            _ = try notifier.notify(states)
-        } catch {
-            logger.warning("sd_notify failed: \(error)")
-        }
-    }
-}
-
-/// Delivers SIGTERM/SIGINT/SIGHUP as an async stream (the default actions are disabled).
-final class SignalStream: @unchecked Sendable {
-    let stream: AsyncStream<Int32>
-    /// Kept alive for the daemon's lifetime; only touched in `init`.
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ signals: [Int32]) {
-        let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        self.stream = stream
-        var sources: [any DispatchSourceSignal] = []
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        for number in signals {
-            signal(number, SIG_IGN)
-            sigaddset(&mask, number)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            sources.append(source)
-        }
-        // A parent (a test runner, a shell) may have blocked them; we handle them now.
-        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
-        self.sources = sources
+        notifier.send(states)
     }
 }
