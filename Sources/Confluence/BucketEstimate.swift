@@ -58,10 +58,11 @@ struct BucketEstimate: Sendable {
     /// True once a response carried rate-limit headers.
     var isActive: Bool { !cells.isEmpty }
 
-    /// The slowest refill rate still possible: the rate the server is known to allow.
+    /// The slowest refill rate still possible (and not below the assumed floor, so a rate
+    /// saved and seeded again does not drift down by a cell's width each restart).
     var learnedRate: Double? {
         if let announcedRate { return announcedRate }
-        return activeCells.map(\.slowest).min()
+        return activeCells.map { max($0.slowest, floor) }.min()
     }
 
     /// Raises the assumed floor (a rate learnt in an earlier run).
@@ -72,11 +73,12 @@ struct BucketEstimate: Sendable {
     }
 
     /// Learns from one response. `limit` is `X-RateLimit-Limit`, `announced` the Data Center
-    /// rate; the request reached the server within `spread` of `time`. `overtaken` requests sent
-    /// earlier are still unanswered (they may have taken their tokens first); a `late` answer
-    /// was overtaken by a later request's, so its `Remaining` describes an older bucket.
+    /// rate; the request reached the server within `spread` of `time`. Requests in flight at
+    /// the same time may have reached the server in another order than their answers came:
+    /// `unanswered` are still out (their tokens may be gone already), `answeredMeanwhile` were
+    /// answered while this one was out (their tokens may have gone only after this one's).
     mutating func observe(_ event: Event, limit: Int?, announced: Double?, at time: Double, spread: Double,
-                          overtaken: Int = 0, late: Bool = false) {
+                          unanswered: Int = 0, answeredMeanwhile: Int = 0) {
         if let limit, limit > 0 { capacity = Double(limit) }
         if case .took(let remaining?) = event, capacity < .infinity { capacity = max(capacity, Double(remaining + 1)) }
         if let announced, announced > 0, announced != announcedRate {
@@ -89,12 +91,7 @@ struct BucketEstimate: Sendable {
             stampSpread = spread
         }
         advance(to: time, spread: spread)
-        var event = event
-        if late {
-            // Only the take itself still counts.
-            if case .took = event { event = .took(remaining: nil) } else if event == .refused { return }
-        }
-        let slack = Double(max(0, overtaken))
+        let slack = (below: Double(max(0, answeredMeanwhile)), above: Double(max(0, unanswered)))
         let survivors = cells.compactMap { Self.apply(event, to: $0, capacity: capacity, slack: slack) }
         if survivors.isEmpty {
             // Nothing fits (another client shares the bucket, or the limit changed): start over
@@ -148,11 +145,13 @@ struct BucketEstimate: Sendable {
     }
 
     /// The cell after `event`, or nil when the event contradicts it.
-    private static func apply(_ event: Event, to cell: Cell, capacity: Double, slack: Double) -> Cell? {
+    /// The model counts takes in the order answers came; the server's order may differ by the
+    /// requests in flight together, so a level the model holds is the server's give or take those.
+    private static func apply(_ event: Event, to cell: Cell, capacity: Double, slack: (below: Double, above: Double)) -> Cell? {
         var cell = cell
         switch event {
         case .took(let remaining?):
-            let before = (low: Double(remaining + 1), high: min(Double(remaining + 2) + slack, capacity))
+            let before = (low: Double(remaining + 1) - slack.below, high: min(Double(remaining + 2) + slack.above, capacity + slack.above))
             let low = max(cell.low, before.low)
             let high = min(cell.high, before.high)
             guard low <= high + tolerance else { return nil }
@@ -163,8 +162,8 @@ struct BucketEstimate: Sendable {
             cell.high = max(cell.high, 1) - 1
         case .refused:
             // Less than one whole token: a level of exactly 1 is disproved too.
-            guard cell.low < 1 + slack - tolerance else { return nil }
-            cell.high = min(cell.high, 1 + slack)
+            guard cell.low < 1 + slack.above - tolerance else { return nil }
+            cell.high = min(cell.high, 1 + slack.above)
         case .unknown:
             cell.low = max(0, cell.low - 1)
         }

@@ -78,6 +78,8 @@ public actor RateGovernor {
         fileprivate let id: UInt64
         /// When the request was let go (the server takes its token after this).
         fileprivate let sentAt: Duration
+        /// How many answers had come when it was let go.
+        fileprivate let answersBefore: UInt64
     }
 
     /// Counters for benchmarks and health reports.
@@ -113,7 +115,7 @@ public actor RateGovernor {
     private var estimate: BucketEstimate
     /// Permits let go and not yet released, by id (ids grow in sending order).
     private var unanswered: Set<UInt64> = []
-    private var newestAnswered: UInt64 = 0
+    private var answers: UInt64 = 0
     /// Whether a 429's whole-second `Retry-After` may be cut short by the estimate; off for good
     /// once cutting it short drew another 429.
     private var resumesEarly = true
@@ -191,7 +193,7 @@ public actor RateGovernor {
         statistics.admitted += 1
         nextID += 1
         unanswered.insert(nextID)
-        return Permit(id: nextID, sentAt: clock.now)
+        return Permit(id: nextID, sentAt: clock.now, answersBefore: answers)
     }
 
     /// Returns the slot and learns from the outcome.
@@ -342,14 +344,13 @@ public actor RateGovernor {
     /// Feeds one answer to the estimate of the server's bucket.
     private func observe(_ permit: Permit, _ event: BucketEstimate.Event, _ signals: RateLimitSignals?, now: Duration) {
         unanswered.remove(permit.id)
-        let late = permit.id < newestAnswered
-        newestAnswered = max(newestAnswered, permit.id)
+        let meanwhile = Int(answers - permit.answersBefore)
+        answers += 1
         let describesBucket = signals.map { $0.remaining != nil || $0.serverRate != nil } ?? false
         guard describesBucket || estimate.isActive else { return }
-        let overtaken = unanswered.filter { $0 < permit.id }.count
         let time = (permit.sentAt.seconds + now.seconds) / 2
         estimate.observe(event, limit: signals?.limit, announced: signals?.serverRate, at: time,
-                         spread: (now - permit.sentAt).seconds / 2, overtaken: overtaken, late: late)
+                         spread: (now - permit.sentAt).seconds / 2, unanswered: unanswered.count, answeredMeanwhile: meanwhile)
     }
 
     /// When to resume after a 429. A whole-second `Retry-After` of n is the server's wait rounded
