@@ -1,13 +1,18 @@
 import Foundation
 import HTTP
 
-/// Paces every request to one Confluence site: a token bucket for the request rate, a
+/// Paces every request to one Confluence site: a token bucket for the configured rate (a
+/// ceiling), an estimate of the server's own bucket learnt from its `X-RateLimit-*` headers
+/// (``BucketEstimate``: a request goes only when the server surely has a token for it), a
 /// concurrency limit that halves on throttling and grows back one step per window of
 /// successes (AIMD), and a shared back-off deadline set by `Retry-After` and friends.
 ///
 /// Create one per site and share it by every call to that site (see ``RateGovernorRegistry``).
 /// The back-off deadline is exposed as ``backoffUntil`` and can be seeded with
-/// ``seedBackoff(until:)`` so a restart does not hammer a site that asked for a pause.
+/// ``seedBackoff(until:)`` so a restart does not hammer a site that asked for a pause; the rate
+/// the server is known to allow is exposed as ``learnedRate`` and seeded with
+/// ``seedLearnedRate(_:)`` so a restart paces right from its first request.
+/// Time comes from an injected ``RateClock``.
 public actor RateGovernor {
     /// Tuning. Production defaults follow Atlassian's guidance; tests shrink the delays.
     public struct Configuration: Sendable, Equatable {
@@ -27,6 +32,9 @@ public actor RateGovernor {
         /// Longest `Retry-After` honoured; longer asks are clamped (a misconfigured proxy must
         /// not stall a sync for a day).
         public var maxRetryAfter: Duration
+        /// The refill rate assumed for a server that sends `X-RateLimit-Remaining` but not its
+        /// rate, until its answers show a faster one (or a 429 a slower one, which halves it).
+        public var assumedServerRate: Double
 
         public init(
             requestsPerSecond: Double = 10,
@@ -36,7 +44,8 @@ public actor RateGovernor {
             maxRetries: Int = 4,
             maxThrottleRetries: Int = 6,
             backoff: Backoff = Backoff(),
-            maxRetryAfter: Duration = .seconds(900)
+            maxRetryAfter: Duration = .seconds(900),
+            assumedServerRate: Double = 1
         ) {
             self.requestsPerSecond = requestsPerSecond
             self.burst = max(1, burst)
@@ -46,6 +55,7 @@ public actor RateGovernor {
             self.maxThrottleRetries = max(0, maxThrottleRetries)
             self.backoff = backoff
             self.maxRetryAfter = maxRetryAfter
+            self.assumedServerRate = max(BucketEstimate.slowestRate, assumedServerRate)
         }
     }
 
@@ -66,6 +76,10 @@ public actor RateGovernor {
     /// Proof that a request was admitted; hand it back with ``release(_:_:)``.
     public struct Permit: Sendable {
         fileprivate let id: UInt64
+        /// When the request was let go (the server takes its token after this).
+        fileprivate let sentAt: Duration
+        /// How many answers had come when it was let go.
+        fileprivate let answersBefore: UInt64
     }
 
     /// Counters for benchmarks and health reports.
@@ -84,32 +98,50 @@ public actor RateGovernor {
     public private(set) var effectiveRate: Double
     public private(set) var statistics = Statistics()
 
-    private let clock = ContinuousClock()
+    private let clock: any RateClock
     private let random: @Sendable (ClosedRange<Double>) -> Double
     private var inFlight = 0
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextID: UInt64 = 0
-    /// Theoretical arrival time of the next request (GCRA form of the token bucket).
-    private var theoreticalArrival: ContinuousClock.Instant
-    private var backoffInstant: ContinuousClock.Instant?
-    private var lastDecrease: ContinuousClock.Instant?
-    private var lastNearLimitSlowdown: ContinuousClock.Instant?
-    private var lastRateUpdate: ContinuousClock.Instant
+    /// Theoretical arrival time of the next request (GCRA form of the configured token bucket).
+    private var theoreticalArrival: Duration
+    private var backoffInstant: Duration?
+    private var lastDecrease: Duration?
+    private var lastNearLimitSlowdown: Duration?
+    private var lastRateUpdate: Duration
     private var successStreak = 0
     private var consecutiveThrottles = 0
+    /// The server's bucket as its headers describe it.
+    private var estimate: BucketEstimate
+    /// Permits let go and not yet released, by id (ids grow in sending order).
+    private var unanswered: Set<UInt64> = []
+    private var answers: UInt64 = 0
+    /// Whether a 429's whole-second `Retry-After` may be cut short by the estimate; off for good
+    /// once cutting it short drew another 429.
+    private var resumesEarly = true
+    private var resumedEarly = false
 
     /// - Parameters:
     ///   - backoffUntil: a deadline persisted from a previous run, if any.
+    ///   - learnedRate: the server's rate learnt by a previous run, if any.
+    ///   - clock: the time source; tests pass a virtual one.
     ///   - random: source of jitter factors; tests pass a fixed one.
     public init(
         configuration: Configuration = Configuration(),
         backoffUntil: Date? = nil,
+        learnedRate: Double? = nil,
+        clock: any RateClock = ContinuousRateClock(),
         random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) }
     ) {
         self.configuration = configuration
+        self.clock = clock
         self.random = random
         concurrencyLimit = configuration.maxConcurrency
         effectiveRate = configuration.requestsPerSecond
+        var floor = configuration.assumedServerRate
+        if configuration.requestsPerSecond > 0 { floor = min(floor, configuration.requestsPerSecond) }
+        estimate = BucketEstimate(floor: floor)
+        if let learnedRate { estimate.assume(atLeast: learnedRate) }
         let now = clock.now
         theoreticalArrival = now
         lastRateUpdate = now
@@ -123,6 +155,7 @@ public actor RateGovernor {
     /// When requests may resume, if the site asked for a pause; persist it across restarts.
     public var backoffUntil: Date? {
         guard let backoffInstant else { return nil }
+        // The clock has no calendar: the deadline is carried over to the wall clock.
         let remaining = backoffInstant - clock.now
         return remaining > .zero ? Date().addingTimeInterval(remaining.seconds) : nil
     }
@@ -132,6 +165,17 @@ public actor RateGovernor {
         let remaining = date.timeIntervalSinceNow
         guard remaining > 0 else { return }
         extendBackoff(to: clock.now + .seconds(remaining))
+    }
+
+    // MARK: Learned rate
+
+    /// The refill rate (requests per second) the server is known to allow, from its headers;
+    /// nil until a response carried them. Persist it per site across restarts.
+    public var learnedRate: Double? { estimate.learnedRate }
+
+    /// Starts from a rate learnt by a previous run instead of the assumed one.
+    public func seedLearnedRate(_ rate: Double) {
+        estimate.assume(atLeast: rate)
     }
 
     // MARK: Admission
@@ -148,36 +192,49 @@ public actor RateGovernor {
         }
         statistics.admitted += 1
         nextID += 1
-        return Permit(id: nextID)
+        unanswered.insert(nextID)
+        return Permit(id: nextID, sentAt: clock.now, answersBefore: answers)
     }
 
     /// Returns the slot and learns from the outcome.
     public func release(_ permit: Permit, _ outcome: Outcome) {
-        _ = permit
         // Learn first, so a throttle shrinks the limit before the freed slot is handed on.
         defer { releaseSlot() }
         let now = clock.now
+        let wasEarly = resumedEarly
+        resumedEarly = false
         switch outcome {
         case .success(let headers):
             consecutiveThrottles = 0
-            learn(from: RateLimitSignals(headers: headers), now: now)
+            let signals = RateLimitSignals(headers: headers)
+            observe(permit, signals.remaining.map { .took(remaining: $0) } ?? .took(remaining: nil), signals, now: now)
+            learn(from: signals, now: now)
             grow(now: now)
         case .throttled(let headers):
             statistics.throttled += 1
             consecutiveThrottles += 1
             let signals = RateLimitSignals(headers: headers)
-            extendBackoff(to: now + throttleDelay(signals))
-            decrease(now: now)
+            let assumed = estimate.floor
+            observe(permit, .refused, signals, now: now)
+            // A 429 that disproves the assumed rate leaves only a guess: wait as asked.
+            let guessing = estimate.floor < assumed
+            // Cutting the pause short drew another 429: this server means its Retry-After.
+            if wasEarly { resumesEarly = false }
+            extendBackoff(to: resumeTime(after: permit, signals, now: now, guessing: guessing))
+            decrease(now: now, slowing: !estimate.isActive)
         case .serverError(let status, let headers):
             statistics.serverErrors += 1
+            let signals = RateLimitSignals(headers: headers)
+            observe(permit, .unknown, signals, now: now)
             // 503 + Retry-After means "overloaded": the whole site pauses, as for 429.
-            if status == 503, let seconds = RateLimitSignals(headers: headers).retryAfter {
+            if status == 503, let seconds = signals.retryAfter {
                 extendBackoff(to: now + min(.seconds(seconds), configuration.maxRetryAfter))
             }
         case .transportError:
             statistics.transportErrors += 1
+            observe(permit, .unknown, nil, now: now)
         case .neutral:
-            break
+            observe(permit, .unknown, nil, now: now)
         }
     }
 
@@ -234,47 +291,87 @@ public actor RateGovernor {
 
     // MARK: Pacing
 
+    /// Waits until the back-off deadline has passed, the server's bucket surely has a token
+    /// and the configured rate allows a request; books the request only then, so waiters
+    /// woken together re-check one after the other.
     private func waitForPacing() async throws(CancellationError) {
         while true {
             if Task.isCancelled { throw CancellationError() }
             let now = clock.now
             if let until = backoffInstant, until > now {
-                try await sleep(until: until)
+                try await clock.sleep(until: until)
                 continue
             }
-            let wait = reserveToken(now: now)
-            guard wait > .zero else { return }
-            try await sleep(until: now + wait)
-            // A throttle seen while we slept moves everyone behind the new deadline.
-            if let until = backoffInstant, until > clock.now { continue }
+            if estimate.isActive {
+                guard let ready = estimate.readyTime(inFlight: unanswered.count) else {
+                    // More requests in flight than the bucket holds: wait for answers.
+                    try await clock.sleep(until: now + Self.answerPoll)
+                    continue
+                }
+                // Compared as Durations: a Double round trip must not leave `now` a hair short.
+                if ready.isFinite, Duration.seconds(ready) > now {
+                    try await clock.sleep(until: .seconds(ready))
+                    continue
+                }
+            }
+            let wait = ceilingWait(now: now)
+            if wait > .zero {
+                try await clock.sleep(until: now + wait)
+                continue
+            }
+            bookCeiling(now: now)
             return
         }
     }
 
-    /// Books the next send time; returns how long until it.
-    private func reserveToken(now: ContinuousClock.Instant) -> Duration {
+    private static let answerPoll = Duration.milliseconds(10)
+
+    /// How long until the configured rate allows the next request.
+    private func ceilingWait(now: Duration) -> Duration {
         guard effectiveRate > 0 else { return .zero }
         let interval = Duration.seconds(1 / effectiveRate)
         let tolerance = interval * (configuration.burst - 1)
-        let start = max(now, theoreticalArrival - tolerance)
-        theoreticalArrival = max(theoreticalArrival, start) + interval
-        return start - now
+        return max(.zero, theoreticalArrival - tolerance - now)
     }
 
-    private func sleep(until instant: ContinuousClock.Instant) async throws(CancellationError) {
-        do {
-            try await clock.sleep(until: instant, tolerance: .milliseconds(2))
-        } catch {
-            throw CancellationError()
-        }
+    private func bookCeiling(now: Duration) {
+        guard effectiveRate > 0 else { return }
+        theoreticalArrival = max(theoreticalArrival, now) + .seconds(1 / effectiveRate)
     }
 
     // MARK: Learning
 
+    /// Feeds one answer to the estimate of the server's bucket.
+    private func observe(_ permit: Permit, _ event: BucketEstimate.Event, _ signals: RateLimitSignals?, now: Duration) {
+        unanswered.remove(permit.id)
+        let meanwhile = Int(answers - permit.answersBefore)
+        answers += 1
+        let describesBucket = signals.map { $0.remaining != nil || $0.serverRate != nil } ?? false
+        guard describesBucket || estimate.isActive else { return }
+        let time = (permit.sentAt.seconds + now.seconds) / 2
+        estimate.observe(event, limit: signals?.limit, announced: signals?.serverRate, at: time,
+                         spread: (now - permit.sentAt).seconds / 2, unanswered: unanswered.count, answeredMeanwhile: meanwhile)
+    }
+
+    /// When to resume after a 429. A whole-second `Retry-After` of n is the server's wait rounded
+    /// up, so the real wait is over n-1 seconds from when the request reached it: resume when the
+    /// estimate says a token is back, but not before n-1 seconds nor after n.
+    private func resumeTime(after permit: Permit, _ signals: RateLimitSignals, now: Duration, guessing: Bool) -> Duration {
+        let asked = now + throttleDelay(signals)
+        guard resumesEarly, !guessing, estimate.isActive, let seconds = signals.retryAfter, seconds >= 1,
+              seconds == seconds.rounded(), seconds <= configuration.maxRetryAfter.seconds,
+              let ready = estimate.readyTime(inFlight: unanswered.count) else { return asked }
+        let earliest = permit.sentAt.seconds + seconds - 1
+        let resume = min(Duration.seconds(max(earliest, ready)), asked)
+        if resume < asked { resumedEarly = true }
+        return resume
+    }
+
     private func throttleDelay(_ signals: RateLimitSignals) -> Duration {
         if let seconds = signals.retryAfter {
-            // Retry-After is a minimum; a little upward jitter keeps clients from re-colliding.
-            let padded = seconds * random(1.0...1.1)
+            // Retry-After is a minimum; a little upward jitter keeps clients from re-colliding
+            // (not needed when the server's bucket is tracked: every caller waits on it).
+            let padded = estimate.isActive ? seconds : seconds * random(1.0...1.1)
             return min(.seconds(padded), configuration.maxRetryAfter)
         }
         if let reset = signals.reset, reset.timeIntervalSinceNow > 0 {
@@ -284,36 +381,31 @@ public actor RateGovernor {
         return configuration.backoff.delay(attempt: consecutiveThrottles, random: random)
     }
 
-    private func extendBackoff(to instant: ContinuousClock.Instant) {
+    private func extendBackoff(to instant: Duration) {
         if backoffInstant.map({ instant > $0 }) ?? true { backoffInstant = instant }
         // Requests booked after the pause are spread at the rate, not released at once.
         theoreticalArrival = max(theoreticalArrival, instant)
     }
 
-    private func learn(from signals: RateLimitSignals, now: ContinuousClock.Instant) {
-        if let serverRate = signals.serverRate, serverRate < effectiveRate {
-            // Data Center announces its fill rate: stay just under it.
-            effectiveRate = serverRate * 0.95
-            lastRateUpdate = now
-        }
-        if signals.nearLimit {
+    /// `NearLimit` without `Remaining` (a quota the estimate cannot follow) slows the configured
+    /// pace; with `Remaining`, the estimate already waits for tokens.
+    private func learn(from signals: RateLimitSignals, now: Duration) {
+        if signals.nearLimit, signals.remaining == nil {
             slowDown(factor: 0.9, now: now)
-        }
-        if signals.remaining == 0, effectiveRate > 0 {
-            extendBackoff(to: now + .seconds(1 / effectiveRate))
         }
     }
 
     /// Multiplicative decrease, at most once per cooldown so one burst of 429s counts once.
-    private func decrease(now: ContinuousClock.Instant) {
+    /// The configured pace slows too unless the server's bucket is tracked.
+    private func decrease(now: Duration, slowing: Bool) {
         if let last = lastDecrease, now - last < .seconds(1) { return }
         lastDecrease = now
         concurrencyLimit = max(configuration.minConcurrency, concurrencyLimit / 2)
         successStreak = 0
-        slowDown(factor: 0.75, now: now, force: true)
+        if slowing { slowDown(factor: 0.75, now: now, force: true) }
     }
 
-    private func slowDown(factor: Double, now: ContinuousClock.Instant, force: Bool = false) {
+    private func slowDown(factor: Double, now: Duration, force: Bool = false) {
         guard configuration.requestsPerSecond > 0 else { return }
         if !force {
             if let last = lastNearLimitSlowdown, now - last < .seconds(1) { return }
@@ -325,7 +417,7 @@ public actor RateGovernor {
 
     /// Additive increase: one more slot per window of successes, and the rate regrows by
     /// 5 % of the configured rate per second without trouble.
-    private func grow(now: ContinuousClock.Instant) {
+    private func grow(now: Duration) {
         successStreak += 1
         if successStreak >= concurrencyLimit {
             successStreak = 0

@@ -6,10 +6,17 @@ public final class RateGovernorRegistry: Sendable {
     private let governors = Mutex<[String: RateGovernor]>([:])
     /// Back-off deadlines restored from storage for sites whose governor is not made yet.
     private let seeds = Mutex<[String: Date]>([:])
+    /// Server rates learnt by an earlier run, for sites whose governor is not made yet.
+    private let rateSeeds = Mutex<[String: Double]>([:])
     private let makeConfiguration: @Sendable (ConfluenceSite) -> RateGovernor.Configuration
+    private let clock: any RateClock
 
-    /// - Parameter configuration: the tuning for a site seen for the first time.
-    public init(configuration: @escaping @Sendable (ConfluenceSite) -> RateGovernor.Configuration = { _ in .init() }) {
+    /// - Parameters:
+    ///   - clock: the time source of every governor made here.
+    ///   - configuration: the tuning for a site seen for the first time.
+    public init(clock: any RateClock = ContinuousRateClock(),
+                configuration: @escaping @Sendable (ConfluenceSite) -> RateGovernor.Configuration = { _ in .init() }) {
+        self.clock = clock
         makeConfiguration = configuration
     }
 
@@ -19,7 +26,8 @@ public final class RateGovernorRegistry: Sendable {
             if let existing = governors[site.origin] { return existing }
             let seeded = seeds.withLock { $0.removeValue(forKey: site.origin) }
             let deadline = [backoffUntil, seeded].compactMap { $0 }.max()
-            let governor = RateGovernor(configuration: makeConfiguration(site), backoffUntil: deadline)
+            let rate = rateSeeds.withLock { $0.removeValue(forKey: site.origin) }
+            let governor = RateGovernor(configuration: makeConfiguration(site), backoffUntil: deadline, learnedRate: rate, clock: clock)
             governors[site.origin] = governor
             return governor
         }
@@ -33,6 +41,18 @@ public final class RateGovernorRegistry: Sendable {
             Task { await existing.seedBackoff(until: until) }
         } else {
             seeds.withLock { $0[origin] = max($0[origin] ?? until, until) }
+        }
+    }
+
+    /// Remembers the rate a site's server was seen to allow (by origin), so a restarted daemon
+    /// paces at it from the first request instead of learning it again.
+    public func seedLearnedRate(origin: String, rate: Double) {
+        guard rate > 0, rate.isFinite else { return }
+        let existing = governors.withLock { $0[origin] }
+        if let existing {
+            Task { await existing.seedLearnedRate(rate) }
+        } else {
+            rateSeeds.withLock { $0[origin] = rate }
         }
     }
 

@@ -7,6 +7,8 @@ public struct RateLimitSignals: Sendable, Equatable {
     public var retryAfter: TimeInterval?
     /// `X-RateLimit-Remaining`.
     public var remaining: Int?
+    /// `X-RateLimit-Limit`: the most requests the server's bucket holds.
+    public var limit: Int?
     /// `X-RateLimit-Reset` (Cloud, ISO 8601 with minute precision).
     public var reset: Date?
     /// `X-RateLimit-NearLimit: true` (Cloud: under 20 % of the budget left).
@@ -16,7 +18,8 @@ public struct RateLimitSignals: Sendable, Equatable {
 
     public init(headers: HTTPHeaders, now: Date = Date()) {
         retryAfter = headers["Retry-After"].flatMap { RetryAfter.parse($0, now: now) }
-        remaining = headers["X-RateLimit-Remaining"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        remaining = headers["X-RateLimit-Remaining"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { max(0, $0) }
+        limit = headers["X-RateLimit-Limit"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 > 0 ? $0 : nil }
         reset = ISODate.parse(headers["X-RateLimit-Reset"]?.trimmingCharacters(in: .whitespaces))
         nearLimit = headers["X-RateLimit-NearLimit"]?.lowercased().contains("true") ?? false
         if let fill = headers["X-RateLimit-FillRate"].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }),

@@ -4,6 +4,8 @@
 // Phase "sync": list a space of N pages (limit 250, no bodies), then fetch every body by id.
 // Phase "pace": for S seconds, 32 workers call a cheap endpoint through a governor set to R,
 // 0.95·R and 2·R (misconfigured), against a server limit of R.
+// Phase "learn": the same for at least 12 s with no configured rate, against buckets of
+// 2 req/s (burst 2) and 10 req/s (burst 20): the governor paces from the X-RateLimit headers.
 import Confluence
 import Foundation
 import HTTP
@@ -108,6 +110,28 @@ func pacePhase(_ options: Options, root: URL, fraction: Double) async throws -> 
     }
 }
 
+/// Hammers a cheap endpoint with no configured rate against a bucket of `rate` and `burst`.
+func learnPhase(_ options: Options, root: URL, rate: Double, burst: Int) async throws -> [String: Double] {
+    let fake = try await FakeServer.start(root: root, arguments: [
+        "--generate", "300", "--email", email, "--token", token, "--rate-limit", String(rate), "--burst", String(burst),
+        "--latency-ms", String(options.latencyMs), "--no-prewarm",
+    ])
+    // No rate configured at all; the daemon would add its 10 req/s default as a ceiling.
+    let governor = RateGovernor(configuration: .init(requestsPerSecond: 0, maxConcurrency: 32, maxThrottleRetries: 50))
+    var measured = options
+    measured.rate = rate
+    measured.seconds = max(options.seconds, 12)
+    do {
+        var figures = try await measurePace(measured, fake: fake, governor: governor, fraction: 1)
+        figures["governorRate"] = 0
+        figures["learnedRate"] = await governor.learnedRate ?? 0
+        return figures
+    } catch {
+        await fake.stop()
+        throw error
+    }
+}
+
 func measurePace(_ options: Options, fake: FakeServer, governor: RateGovernor, fraction: Double) async throws -> [String: Double] {
     let (client, space) = try await connect(fake, governor: governor)
     let ids = try await client.pages(in: space).collect().map(\.id)
@@ -163,9 +187,14 @@ do {
     for (label, fraction) in [("1.00R", 1.0), ("0.95R", 0.95), ("2.00R", 2.0)] {
         pace.append((label, try await pacePhase(options, root: root, fraction: fraction)))
     }
+    var learn: [(String, [String: Double])] = []
+    for (rate, burst) in [(2.0, 2), (10.0, 20)] {
+        learn.append(("R=\(format(rate)) burst=\(burst)", try await learnPhase(options, root: root, rate: rate, burst: burst)))
+    }
     if options.json {
         var object: [String: Any] = ["sync": sync, "serverRate": options.rate, "latencyMs": options.latencyMs]
         object["pace"] = Dictionary(uniqueKeysWithValues: pace.map { ($0.0, $0.1) })
+        object["learn"] = Dictionary(uniqueKeysWithValues: learn.map { ($0.0, $0.1) })
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     } else {
@@ -177,6 +206,11 @@ do {
             print("pace  governor=\(label) achieved=\(format(figures["achievedRate"])) req/s "
                 + "=\(format(figures["fractionOfR"]))·R 429 share=\(format(figures["throttledShare"])) "
                 + "requests=\(format(figures["requests"])) final concurrency=\(format(figures["finalConcurrency"]))")
+        }
+        for (label, figures) in learn {
+            print("learn \(label) no configured rate: achieved=\(format(figures["achievedRate"])) req/s "
+                + "=\(format(figures["fractionOfR"]))·R 429 share=\(format(figures["throttledShare"])) "
+                + "requests=\(format(figures["requests"])) learnt=\(format(figures["learnedRate"])) req/s")
         }
     }
 } catch {

@@ -195,21 +195,27 @@ public actor Engine {
         doorbell.ring()
     }
 
-    /// Saves each site's back-off deadline, so a restart loop cannot hammer a throttled site.
+    /// Saves each site's back-off deadline, so a restart loop cannot hammer a throttled site,
+    /// and the rate its server was seen to allow, so a restart paces right away.
     private nonisolated func persistBackoffs() {
         let governors = core.access.governors
         let tables = core.tables
         let store = core.store
         Task {
             var deadlines: [(String, Int64)] = []
+            var rates: [(String, Int64)] = []
             for (origin, governor) in governors.all() {
                 if let until = await governor.backoffUntil {
                     deadlines.append((origin, Int64(until.timeIntervalSince1970 * 1_000)))
                 }
+                if let rate = await governor.learnedRate, rate.isFinite, rate > 0 {
+                    rates.append((origin, Int64((rate * 1_000).rounded(.down))))
+                }
             }
-            guard !deadlines.isEmpty else { return }
+            guard !deadlines.isEmpty || !rates.isEmpty else { return }
             try? store.write { txn in
                 for (origin, until) in deadlines { try txn.put(tables.siteBackoff, origin, until) }
+                for (origin, rate) in rates { try txn.put(tables.siteRate, origin, rate) }
             }
         }
     }
@@ -228,6 +234,19 @@ public actor Engine {
         }
         for (origin, until) in stored {
             core.access.governors.seedBackoff(origin: origin, until: Date(timeIntervalSince1970: Double(until) / 1_000))
+        }
+        let rates: [(String, Int64)] = try engineCall {
+            try core.store.read { txn in
+                var result: [(String, Int64)] = []
+                try txn.forEach(in: core.tables.siteRate) { origin, rate in
+                    result.append((origin, rate))
+                    return .continue
+                }
+                return result
+            }
+        }
+        for (origin, rate) in rates where rate > 0 {
+            core.access.governors.seedLearnedRate(origin: origin, rate: Double(rate) / 1_000)
         }
     }
 

@@ -38,6 +38,9 @@ struct EngineTables: Sendable {
     let counters: Table<String, Int64>
     /// Site origin → back-off deadline (ms), so a restart loop cannot hammer a throttled site.
     let siteBackoff: Table<String, Int64>
+    /// Site origin → the request rate its server was seen to allow (milli-requests per second),
+    /// so a restart paces right from its first request.
+    let siteRate: Table<String, Int64>
 
     init(store: Store) throws(StorageError) {
         datastores = try store.openTable("datastores")
@@ -48,6 +51,7 @@ struct EngineTables: Sendable {
         counts = try store.openTable("datastore_counts")
         counters = try store.openTable("counters")
         siteBackoff = try store.openTable("site_backoff")
+        siteRate = try store.openTable("site_rate")
     }
 
     /// Stores a manifest entry and keeps the counts and the pending set in step with it.

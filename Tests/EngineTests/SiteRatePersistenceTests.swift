@@ -1,0 +1,45 @@
+import Confluence
+import FakeConfluenceSupport
+import Foundation
+import HTTP
+import Logging
+import Storage
+import Testing
+@testable import Engine
+
+/// The rate a site's server was seen to allow survives a restart, beside its back-off deadline.
+@Suite("Learnt site rate persistence")
+struct SiteRatePersistenceTests {
+    @Test func learntRateIsStoredPerSiteAndSeedsTheNextStart() async throws {
+        try await EngineHarness.with(["--generate", "30", "--rate-limit", "5", "--burst", "3"]) { harness in
+            _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
+            _ = try await harness.waitForReady("gen")
+            let site = try SpaceLocation.parse(harness.fake.origin + "/wiki/spaces/GEN").site
+            let learnt = try #require(await harness.engine.core.access.governors.governor(for: site).learnedRate)
+            #expect(learnt > 0 && learnt <= 5)
+
+            // Saved after each job, off the engine's executor: wait for it (bounded).
+            let deadline = Date().addingTimeInterval(10)
+            var stored: Int64?
+            while Date() < deadline, stored == nil {
+                stored = try harness.temporary.store.read { try $0.get(harness.engine.core.tables.siteRate, site.origin) }
+                if stored == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let millis = try #require(stored)
+            #expect(abs(Double(millis) / 1_000 - learnt) < 0.002)
+            await harness.engine.stop()
+
+            let restarted = try Engine(store: harness.temporary.store, options: EngineHarness.fastOptions(),
+                                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            try await restarted.start()
+            let seeded = restarted.core.access.governors.governor(for: site)
+            // Until the first response, the seeded rate is all the new governor knows.
+            #expect(await seeded.learnedRate == nil)
+            let permit = try await seeded.acquire()
+            await seeded.release(permit, .success(["X-RateLimit-Limit": "3", "X-RateLimit-Remaining": "2"]))
+            let after = try #require(await seeded.learnedRate)
+            #expect(after >= Double(millis) / 1_000 - 0.001)
+            await restarted.stop()
+        }
+    }
+}
