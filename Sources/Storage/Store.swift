@@ -1,6 +1,7 @@
 import CLMDB
 import Foundation
 import Glibc
+import Synchronization
 
 /// How a ``Store`` is opened.
 public struct StoreConfiguration: Sendable {
@@ -64,6 +65,7 @@ public final class Store: @unchecked Sendable {
     let environment: OpaquePointer
     private let writerLock = NSLock()
     private let gate = TransactionGate()
+    private let commits = CommitCounter()
     private let tablesLock = NSLock()
     private var openTables: [String: (MDB_dbi, TableOptions)] = [:]
     private var growthCount = 0
@@ -220,6 +222,7 @@ public final class Store: @unchecked Sendable {
             mdb_txn_abort(txn)
             return .mapFull
         }
+        commits.willCommit()
         let rc = mdb_txn_commit(txn)
         if rc == MDB_MAP_FULL { return .mapFull }
         if rc != 0 {
@@ -229,14 +232,23 @@ public final class Store: @unchecked Sendable {
     }
 
     /// Begins an LMDB transaction, adopting a map grown by another process and clearing stale
-    /// reader slots once if they are all taken.
+    /// reader slots once if they are all taken. A read transaction whose start overlapped a
+    /// commit is begun again (see ``CommitCounter``).
     private func beginTransaction(flags: UInt32) throws(StorageError) -> OpaquePointer {
         var retriedReaders = false
         var adoptedSize = false
+        let isRead = flags & UInt32(MDB_RDONLY) != 0
         while true {
             var txn: OpaquePointer?
+            let before = commits.started
             let rc = mdb_txn_begin(environment, nil, flags, &txn)
-            if rc == 0, let txn { return txn }
+            if rc == 0, let txn {
+                if isRead, !commits.noneStarted(since: before) {
+                    mdb_txn_abort(txn)
+                    continue
+                }
+                return txn
+            }
             if rc == MDB_MAP_RESIZED, !adoptedSize {
                 adoptedSize = true
                 // Another process grew the map; only legal with no transaction open here.
@@ -397,6 +409,37 @@ private enum OpenStores {
         lock.lock()
         paths.remove(path)
         lock.unlock()
+    }
+}
+
+/// Counts the commits this process has started, so a reader can tell that its snapshot is whole.
+///
+/// LMDB 0.9.24's `mdb_txn_begin` for a reader pins transaction N in its reader slot, then copies
+/// the root pointers from meta page N & 1. A reader preempted between the two steps while the
+/// writer commits twice copies meta page N + 2 instead, or a half-rewritten one: it reads another
+/// snapshot than the one it pinned, so the next read on the thread can go back in time. Meta page
+/// N & 1 is only rewritten inside `mdb_txn_commit` of N + 2, which starts after N + 1 is
+/// published, so a reader during whose `mdb_txn_begin` no commit started has the snapshot it
+/// pinned. (libmdbx rechecks the meta page after copying it for the same reason.) Only this
+/// process's commits are counted: the daemon is the store's only writer.
+private final class CommitCounter: Sendable {
+    private let counter = Atomic<Int>(0)
+
+    /// How many commits have started; read before `mdb_txn_begin`.
+    var started: Int {
+        counter.load(ordering: .acquiring)
+    }
+
+    /// Called just before `mdb_txn_commit`, which rewrites a meta page.
+    func willCommit() {
+        counter.add(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Whether no commit started since `started` returned `count`; called after `mdb_txn_begin`,
+    /// whose meta-page reads the fence keeps before the check.
+    func noneStarted(since count: Int) -> Bool {
+        atomicMemoryFence(ordering: .acquiring)
+        return counter.load(ordering: .relaxed) == count
     }
 }
 

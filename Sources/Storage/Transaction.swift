@@ -18,6 +18,11 @@ public class ReadTransaction {
         isOpen = false
     }
 
+    /// The id of the committed transaction this snapshot shows (LMDB's txnid).
+    var snapshotID: Int {
+        mdb_txn_id(pointer)
+    }
+
     /// Throws unless the transaction is still open and `table` belongs to this store.
     func ensureUsable<K, V>(_ table: Table<K, V>) throws(StorageError) {
         guard isOpen else { throw .transactionClosed(path: store.path) }

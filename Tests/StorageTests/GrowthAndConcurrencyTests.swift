@@ -118,4 +118,48 @@ struct GrowthAndConcurrencyTests {
         #expect(reads.load(ordering: .relaxed) > 0)
         #expect(store.info().growthCount > 0)
     }
+
+    /// LMDB 0.9.24 pins a reader at transaction N and then copies meta page N & 1; a reader
+    /// preempted while the writer commits twice got snapshot N + 2 under the id N. Each commit
+    /// here stores its own number, so every read can check that it shows the snapshot it pinned.
+    /// The race needs a preempted reader, so this is a stress test: many readers on few cores.
+    @Test("Every read transaction shows exactly the snapshot it pinned while a writer commits")
+    func readersSeeThePinnedSnapshot() throws {
+        let temporary = try TemporaryStore()
+        let store = try temporary.opened
+        let commits: Table<String, UInt64> = try store.openTable("commits")
+        try store.write { txn in try txn.put(commits, "n", 0) }
+        let base = try store.read { txn in txn.snapshotID }
+        let done = Atomic<Bool>(false)
+        let mismatches = Mutex<[String]>([])
+        let reads = Atomic<Int>(0)
+        let readerErrors = Mutex<[String]>([])
+        let group = DispatchGroup()
+        for _ in 0..<8 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                while !done.load(ordering: .acquiring) {
+                    do {
+                        let (id, n) = try store.read { txn in (txn.snapshotID, try txn.get(commits, "n") ?? 0) }
+                        if UInt64(id - base) != n {
+                            mismatches.withLock { $0.append("pinned \(id - base), saw \(n)") }
+                        }
+                        reads.add(1, ordering: .relaxed)
+                    } catch {
+                        readerErrors.withLock { $0.append("\(error)") }
+                        return
+                    }
+                }
+            }
+        }
+        for n: UInt64 in 1...600 {
+            try store.write { txn in try txn.put(commits, "n", n) }
+        }
+        done.store(true, ordering: .releasing)
+        group.wait()
+        #expect(readerErrors.withLock { $0 } == [])
+        #expect(mismatches.withLock { $0 } == [])
+        #expect(reads.load(ordering: .relaxed) > 0)
+    }
 }
