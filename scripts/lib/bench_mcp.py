@@ -7,7 +7,9 @@ client assistants use) over stdio (`tributaryctl mcp`) and over Streamable HTTP,
 queries straight through the Varlink socket (`tributaryctl bench-search`). The ratio says what
 the MCP layer adds; the issue's target is p50 <= 5 ms.
 """
-import json, os, shutil, signal, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, time
+
+from bench_sync import Procs, run, verdict, wait_file
 
 QUERY = "rotate the database credentials"
 CALLS = int(os.environ.get("TRIBUTARY_BENCH_MCP_CALLS", "500"))
@@ -15,25 +17,23 @@ CALLS = int(os.environ.get("TRIBUTARY_BENCH_MCP_CALLS", "500"))
 
 def main():
     bin_dir, repo, python = sys.argv[1], sys.argv[2], sys.argv[3]
-    work = tempfile.mkdtemp(prefix="tributary-bench-mcp-")
-    procs = []
+    procs = Procs()
+    work = procs.work
     try:
         token = "bench-mcp-token"
         port_file = os.path.join(work, "port")
-        fake = subprocess.Popen([os.path.join(repo, "scripts/fake-confluence"), "--port", "0", "--port-file", port_file,
-                                 "--sample", "--email", "b@example.com", "--token", token, "--max-seconds", "1800"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(fake)
-        origin = "http://127.0.0.1:%s" % wait_file(port_file)
+        procs.start([os.path.join(repo, "scripts/fake-confluence"), "--port", "0", "--port-file", port_file,
+                     "--sample", "--email", "b@example.com", "--token", token, "--max-seconds", "1800"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        origin = "http://127.0.0.1:%s" % wait_file(port_file, 60)
         with open(os.path.join(work, "token"), "w") as f:
             f.write(token)
         sock = os.path.join(work, "control.sock")
         mcp_port = free_port()
         log = open(os.path.join(work, "tributaryd.log"), "w")
-        daemon = subprocess.Popen([os.path.join(bin_dir, "tributaryd"), "--state-dir", os.path.join(work, "state"),
-                                   "--socket", sock, "--log", "stderr", "--mcp-listen", "127.0.0.1:%d" % mcp_port],
-                                  stdout=log, stderr=log, env=dict(os.environ, MALLOC_ARENA_MAX="2"))
-        procs.append(daemon)
+        procs.start([os.path.join(bin_dir, "tributaryd"), "--state-dir", os.path.join(work, "state"),
+                     "--socket", sock, "--log", "stderr", "--mcp-listen", "127.0.0.1:%d" % mcp_port],
+                    stdout=log, stderr=log, env=dict(os.environ, MALLOC_ARENA_MAX="2"))
         ctl = [os.path.join(bin_dir, "tributaryctl"), "--socket", sock]
         deadline = time.time() + 30
         while subprocess.run(ctl + ["health", "--json"], capture_output=True).returncode != 0:
@@ -58,17 +58,9 @@ def main():
               % (base, socket_figures["p99Ms"]))
         for name, figures in (("MCP over stdio (PyPI mcp client)", stdio), ("MCP over HTTP (PyPI mcp client)", http)):
             print("  %-40s p50 %6.2f ms  p99 %6.2f ms   ratio to the socket %.2f; target p50 <= 5 ms: %s"
-                  % (name, figures["p50_ms"], figures["p99_ms"], figures["p50_ms"] / base,
-                     "met" if figures["p50_ms"] <= 5 else "NOT met"))
+                  % (name, figures["p50_ms"], figures["p99_ms"], figures["p50_ms"] / base, verdict(figures["p50_ms"] <= 5)))
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        procs.close()
 
 
 def mcp_bench(cmd):
@@ -84,23 +76,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit("%s failed (%d): %s %s" % (" ".join(cmd[:3]), r.returncode, r.stderr[-2000:], r.stdout[-500:]))
-    return r.stdout
-
-
-def wait_file(path):
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if os.path.exists(path):
-            text = open(path).read().strip()
-            if text: return text
-        time.sleep(0.05)
-    raise SystemExit("fake-confluence did not start")
 
 
 if __name__ == "__main__":
