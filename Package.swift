@@ -124,6 +124,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
+        // Log records in memory, for tests of what is (and is not) logged.
+        .target(
+            name: "LogTestSupport", dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         // Starts and steers scripts/fake-confluence for the client, engine and daemon tests.
         .target(name: "FakeConfluenceSupport", dependencies: ["HTTP"], swiftSettings: strictSettings),
         .executableTarget(
@@ -174,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfluenceTests",
-            dependencies: ["Confluence", "HTTP", "FakeConfluenceSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Confluence", "HTTP", "FakeConfluenceSupport", "LogTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ContentTests", dependencies: ["Content"], swiftSettings: strictSettings),
@@ -198,7 +203,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VarlinkTests",
-            dependencies: ["Varlink", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Varlink", "LogTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -208,7 +213,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ControlTests",
-            dependencies: ["Control", "Varlink", "InputLimits", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Control", "Varlink", "InputLimits", "LogTestSupport", .product(name: "Logging", package: "swift-log")],
             exclude: ["varlink_interop.py"],
             swiftSettings: strictSettings
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Logging
+import LogTestSupport
 import Testing
 @testable import Confluence
 
@@ -91,8 +92,8 @@ struct ResponseErrorTests {
 struct LogTests {
     @Test func retriesAreLoggedWithoutCredentials() async throws {
         let token = "ATATT-log-secret-42"
-        let sink = LogSink()
-        let logger = Logger(label: "test") { _ in CapturingHandler(sink: sink) }
+        let sink = LogCapture()
+        let logger = sink.logger
         try await CannedServer.with(status: 503, contentType: "text/plain", body: "down") { server in
             let port = Int(server.origin.split(separator: ":").last ?? "1")
             let site = ConfluenceSite(flavor: .cloud, scheme: "http", host: "127.0.0.1", port: port, contextPath: "/wiki")
@@ -108,26 +109,3 @@ struct LogTests {
     }
 }
 
-/// Collects formatted log lines.
-final class LogSink: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-    var lines: [String] { lock.withLock { stored } }
-    func append(_ line: String) { lock.withLock { stored.append(line) } }
-}
-
-struct CapturingHandler: LogHandler {
-    let sink: LogSink
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        sink.append("\(event.level) \(event.message) \(fields)")
-    }
-}

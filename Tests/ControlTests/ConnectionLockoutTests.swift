@@ -1,6 +1,7 @@
 import Control
 import Foundation
 import Glibc
+import LogTestSupport
 import Testing
 import Varlink
 

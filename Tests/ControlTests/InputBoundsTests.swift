@@ -2,6 +2,7 @@ import Control
 import Foundation
 import InputLimits
 import Logging
+import LogTestSupport
 import Testing
 import Varlink
 

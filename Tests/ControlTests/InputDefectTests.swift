@@ -1,5 +1,6 @@
 import Control
 import Foundation
+import LogTestSupport
 import Testing
 import Varlink
 

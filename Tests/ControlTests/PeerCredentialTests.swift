@@ -1,6 +1,7 @@
 import Control
 import Foundation
 import Logging
+import LogTestSupport
 import Testing
 
 /// Real SO_PEERCRED / SO_PEERGROUPS: tributaryctl runs as uid 65534 (nobody) through setpriv.

@@ -1,6 +1,7 @@
 import Control
 import Foundation
 import Logging
+import LogTestSupport
 import Testing
 import Varlink
 

@@ -1,46 +1,11 @@
 import Control
 import Foundation
 import Glibc
+import LogTestSupport
 import Logging
 import Synchronization
 import Testing
 import Varlink
-
-/// Log records kept in memory, to check what mutations log (and that secrets do not appear).
-final class LogCapture: Sendable {
-    struct Record: Sendable {
-        let level: Logger.Level
-        let message: String
-        let metadata: [String: String]
-        var text: String { "\(message) \(metadata.sorted { $0.key < $1.key })" }
-    }
-
-    private let records = Mutex<[Record]>([])
-    var all: [Record] { records.withLock { $0 } }
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(capture: self) }
-    }
-
-    fileprivate func append(_ record: Record) { records.withLock { $0.append(record) } }
-
-    private struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.append(Record(
-                level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" }))
-        }
-    }
-}
 
 /// A `ControlServer` over a `FakeBackend` on a fresh socket path.
 struct RunningServer {

@@ -16,7 +16,15 @@ final class EngineHarness: @unchecked Sendable {
     init(fake: FakeConfluence, options: EngineOptions = EngineHarness.fastOptions()) throws {
         self.fake = fake
         temporary = try TemporaryEngineStore(mapSize: 1 << 26)
-        engine = try Engine(store: temporary.store, options: options, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        engine = try Engine(store: temporary.store, options: options, logger: Self.quietLogger())
+    }
+
+    /// A logger that drops everything: engine logs are not what these tests look at.
+    static func quietLogger() -> Logger { Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) }
+
+    /// A second engine on the same store, as a restarted daemon would open it (not started).
+    func restartedEngine(options: EngineOptions = EngineHarness.fastOptions()) throws -> Engine {
+        try Engine(store: temporary.store, options: options, logger: Self.quietLogger())
     }
 
     static func fastOptions() -> EngineOptions {

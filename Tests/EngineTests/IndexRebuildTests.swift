@@ -29,8 +29,7 @@ struct IndexRebuildTests {
             }
             #expect(try harness.temporary.store.read { try index.needsRebuild(datastore: id, in: $0) })
 
-            let restarted = try Engine(store: harness.temporary.store, options: EngineHarness.fastOptions(),
-                                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let restarted = try harness.restartedEngine()
             try await restarted.start()
             let deadline = Date().addingTimeInterval(60)
             var snapshot = try restarted.snapshot(name: "gen")

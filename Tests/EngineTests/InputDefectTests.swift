@@ -9,12 +9,10 @@ import Testing
 /// older builds clamped at start, the stored credit price kept over restarts.
 @Suite("Issue #13: engine arithmetic, stored values and the credit price", .serialized)
 struct EngineInputDefectTests {
-    static func quietLogger() -> Logger { Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) }
-
     @Test("Defect 4: the price set over the socket survives a restart; the configured one only seeds a new store")
     func priceSurvivesRestart() async throws {
         let temporary = try TemporaryEngineStore()
-        let first = try Engine(store: temporary.store, logger: Self.quietLogger())
+        let first = try Engine(store: temporary.store, logger: EngineHarness.quietLogger())
         try await first.start(millicreditsPerThousandTokens: 1_000)
         #expect(try first.credits(recent: 0).policy.millicreditsPerThousandTokens == 1_000)
         _ = try await first.setCreditPolicy { policy in
@@ -23,7 +21,7 @@ struct EngineInputDefectTests {
         }
         await first.stop()
 
-        let second = try Engine(store: temporary.store, logger: Self.quietLogger())
+        let second = try Engine(store: temporary.store, logger: EngineHarness.quietLogger())
         try await second.start(autoTopOff: CreditPolicy.AutoTopOff(amount: 1, threshold: 1, monthlyCap: 1),
                                millicreditsPerThousandTokens: 1_000)
         let policy = try second.credits(recent: 0).policy
@@ -33,7 +31,7 @@ struct EngineInputDefectTests {
 
         // A new store takes the configured values.
         let fresh = try TemporaryEngineStore()
-        let seeded = try Engine(store: fresh.store, logger: Self.quietLogger())
+        let seeded = try Engine(store: fresh.store, logger: EngineHarness.quietLogger())
         try await seeded.start(autoTopOff: CreditPolicy.AutoTopOff(amount: 2_000, threshold: 0, monthlyCap: 20_000),
                                millicreditsPerThousandTokens: 250)
         #expect(try seeded.credits(recent: 0).policy.millicreditsPerThousandTokens == 250)
@@ -44,7 +42,7 @@ struct EngineInputDefectTests {
     @Test("Defects 1 and 5: an out-of-range interval, rate, price and a URL with a password stored by an older build are clamped at start")
     func storedValuesClampedAtStart() async throws {
         let temporary = try TemporaryEngineStore()
-        let old = try Engine(store: temporary.store, logger: Self.quietLogger())
+        let old = try Engine(store: temporary.store, logger: EngineHarness.quietLogger())
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
         try temporary.store.write { txn in
             var configuration = DatastoreConfiguration(
@@ -61,7 +59,7 @@ struct EngineInputDefectTests {
                 enforced: true, millicreditsPerThousandTokens: .max,
                 autoTopOff: .init(amount: 922_337_203_685_477_581, threshold: .max, monthlyCap: -5)))
         }
-        let engine = try Engine(store: temporary.store, logger: Self.quietLogger())
+        let engine = try Engine(store: temporary.store, logger: EngineHarness.quietLogger())
         try await engine.start(millicreditsPerThousandTokens: 1_000)
         let record = try engine.snapshot(name: "big").record
         #expect(record.configuration.resyncIntervalSeconds == 31_536_000)
@@ -78,7 +76,7 @@ struct EngineInputDefectTests {
     @Test("Defect 1: the next sync of a datastore whose interval is Int.max is scheduled without a trap")
     func nextSyncSaturates() throws {
         let temporary = try TemporaryEngineStore()
-        let engine = try Engine(store: temporary.store, logger: Self.quietLogger())
+        let engine = try Engine(store: temporary.store, logger: EngineHarness.quietLogger())
         try temporary.store.write { txn in
             var record = DatastoreRecord(
                 id: 1, configuration: DatastoreConfiguration(name: "x", url: "https://x.example/wiki/spaces/X", resyncIntervalSeconds: .max),
@@ -127,7 +125,7 @@ struct EngineInputDefectTests {
     @Test("Defect 1: adding credits beyond the largest balance is refused with a typed error")
     func addCreditsChecked() async throws {
         let temporary = try TemporaryEngineStore()
-        let engine = try Engine(store: temporary.store, logger: Self.quietLogger())
+        let engine = try Engine(store: temporary.store, logger: EngineHarness.quietLogger())
         await #expect(throws: EngineError.self) { try await engine.addCredits(millicredits: .max, note: nil) }
         try temporary.store.write { txn in
             try engine.core.ledger.add(txn, millicredits: 999_999_999_999_999_999, note: nil)
@@ -150,7 +148,7 @@ struct EngineInputDefectTests {
                 try harness.engine.core.put(txn, record)
                 try harness.engine.core.ledger.setPolicy(txn, CreditPolicy(enforced: false, millicreditsPerThousandTokens: .max))
             }
-            let restarted = try Engine(store: harness.temporary.store, options: EngineHarness.fastOptions(), logger: Self.quietLogger())
+            let restarted = try Engine(store: harness.temporary.store, options: EngineHarness.fastOptions(), logger: EngineHarness.quietLogger())
             try await restarted.start()
             let deadline = Date().addingTimeInterval(60)
             var snapshot = try restarted.snapshot(name: "gen")

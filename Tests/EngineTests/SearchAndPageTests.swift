@@ -188,8 +188,7 @@ struct SearchAndPageTests {
                 try harness.engine.page(datastore: "gen", page: some)
             }
 
-            let restarted = try Engine(store: harness.temporary.store, options: EngineHarness.fastOptions(),
-                                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let restarted = try harness.restartedEngine()
             try await restarted.start()
             let deadline = Date().addingTimeInterval(60)
             var snapshot = try restarted.snapshot(name: "gen")

@@ -29,8 +29,7 @@ struct SiteRatePersistenceTests {
             #expect(abs(Double(millis) / 1_000 - learnt) < 0.002)
             await harness.engine.stop()
 
-            let restarted = try Engine(store: harness.temporary.store, options: EngineHarness.fastOptions(),
-                                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let restarted = try harness.restartedEngine()
             try await restarted.start()
             let seeded = restarted.core.access.governors.governor(for: site)
             // Until the first response, the seeded rate is all the new governor knows.

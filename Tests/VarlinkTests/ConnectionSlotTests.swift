@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LogTestSupport
 import Testing
 @testable import Varlink
 
@@ -63,7 +64,7 @@ struct ConnectionSlotTests {
     @Test("140 silent connections of one unprivileged uid take only its share; a privileged peer is served")
     func silentFloodTakesOnlyAShare() async throws {
         let privileged = PrivilegeSwitch()
-        let logs = LogRecorder()
+        let logs = LogCapture()
         // A long first-message deadline: this test is about the slots, not the deadline.
         let server = try TestServer.start(
             limits: VarlinkServer.Limits(firstMessageTimeout: .seconds(60)), isPrivileged: privileged.classify,

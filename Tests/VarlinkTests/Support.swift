@@ -197,31 +197,3 @@ final class PrivilegeSwitch: Sendable {
     }
 }
 
-/// Log messages kept in memory, to count what the server logs.
-final class LogRecorder: Sendable {
-    private let messages = Mutex<[(level: Logger.Level, message: String)]>([])
-
-    /// How many lines `message` was logged in.
-    func count(_ message: String) -> Int {
-        messages.withLock { $0.filter { $0.message == message }.count }
-    }
-
-    var logger: Logger {
-        Logger(label: "varlink-test") { _ in Handler(recorder: self) }
-    }
-
-    private struct Handler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            recorder.messages.withLock { $0.append((event.level, "\(event.message)")) }
-        }
-    }
-}
