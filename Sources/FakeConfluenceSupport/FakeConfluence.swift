@@ -35,24 +35,29 @@ public struct FakeConfluence: Sendable {
         let script = repositoryRoot.appendingPathComponent("scripts/fake-confluence").path
         let process = Process.withSignalsUnblocked(
             [script, "--port", "0", "--port-file", portFile.path, "--max-seconds", String(maxSeconds)] + arguments)
+        return FakeConfluence(process: process, port: try await launch(process, portFile: portFile, name: "fake-confluence"))
+    }
+
+    /// SIGTERM, then SIGKILL after two seconds.
+    public func stop() async {
+        await Self.stop(process)
+    }
+
+    /// Runs a test server that writes its port to `portFile` once it listens, and waits (at
+    /// most 30 s, without blocking a cooperative thread) for that port; stops it if it never comes.
+    static func launch(_ process: Process, portFile: URL, name: String) async throws -> Int {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline && process.isRunning {
             if let text = try? String(contentsOf: portFile, encoding: .utf8),
                let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return FakeConfluence(process: process, port: port)
+                return port
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let fake = FakeConfluence(process: process, port: 0)
-        await fake.stop()
-        throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "fake-confluence did not start"])
-    }
-
-    /// SIGTERM, then SIGKILL after two seconds.
-    public func stop() async {
-        await Self.stop(process)
+        await stop(process)
+        throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "\(name) did not start"])
     }
 
     public static func stop(_ process: Process) async {

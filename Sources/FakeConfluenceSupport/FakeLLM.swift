@@ -48,18 +48,7 @@ public struct FakeLLM: Sendable {
         let python = ProcessInfo.processInfo.environment["TRIBUTARY_PYTHON"] ?? "/usr/bin/python3"
         let script = FakeConfluence.repositoryRoot.appendingPathComponent("scripts/fake_llm/server.py").path
         let process = Process.withSignalsUnblocked([python, script] + arguments)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline && process.isRunning {
-            if let text = try? String(contentsOf: portFile, encoding: .utf8),
-               let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return FakeLLM(process: process, port: port)
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        await FakeConfluence.stop(process)
-        throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "fake_llm did not start"])
+        return FakeLLM(process: process, port: try await FakeConfluence.launch(process, portFile: portFile, name: "fake_llm"))
     }
 
     /// Sets how the next answers behave: `mode` ok, 401, 500, hang or garbage; `usage` whether
