@@ -59,12 +59,16 @@ public enum PauseReason: Sendable, Equatable, Codable, CustomStringConvertible {
     case insufficientCredits(neededMillicredits: Int64)
     /// A person paused it.
     case byUser
+    /// The state directory's filesystem is full (ENOSPC, EDQUOT, or the map at its configured
+    /// maximum): about `neededBytes` more must be free. Writing resumes by itself once it is.
+    case diskFull(neededBytes: Int64)
 
     /// The machine-readable reason code.
     public var code: String {
         switch self {
         case .insufficientCredits: "insufficient_credits"
         case .byUser: "paused_by_user"
+        case .diskFull: "disk_full"
         }
     }
 
@@ -74,6 +78,8 @@ public enum PauseReason: Sendable, Equatable, Codable, CustomStringConvertible {
             "insufficient_credits: \(Credits.format(needed)) more credits are needed to continue; add credits to resume"
         case .byUser:
             "paused_by_user"
+        case .diskFull(let needed):
+            "disk_full: the state directory's filesystem needs about \(needed / 1_048_576 + 1) MiB more free space; writing resumes by itself when it is there"
         }
     }
 }
@@ -87,6 +93,10 @@ public struct FailureReason: Sendable, Equatable, Codable, CustomStringConvertib
         case spaceNotFound = "space_not_found"
         case configuration
         case unreachable
+        /// The server answered, but not with what the API documents (not JSON, HTML, truncated, too large).
+        case badResponse = "bad_response"
+        /// The address redirected elsewhere (another host or path): the URL is probably wrong.
+        case redirected
     }
 
     public var kind: Kind
