@@ -25,10 +25,15 @@ public actor Engine {
 
     /// Opens the engine's tables in `store` (creating them on first use).
     public init(store: Store, options: EngineOptions = EngineOptions(), logger: Logger) throws(EngineError) {
+        try self.init(store: store, options: options, logger: logger, sources: nil)
+    }
+
+    /// An engine reading Confluence through `sources` (nil: the Confluence client).
+    init(store: Store, options: EngineOptions, logger: Logger, sources: (any PageSourceFactory)?) throws(EngineError) {
         let hub = WatchHub()
         self.hub = hub
         do {
-            core = try EngineCore(store: store, options: options, logger: logger, changed: { hub.changed($0) })
+            core = try EngineCore(store: store, options: options, logger: logger, sources: sources, changed: { hub.changed($0) })
         } catch {
             throw .storage("\(error)")
         }

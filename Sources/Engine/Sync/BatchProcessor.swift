@@ -37,13 +37,12 @@ struct BatchProcessor {
         }
         if ids.isEmpty { return .finished }
 
-        let credentials = try core.access.credentials(for: record.configuration, storedSecret: try storage { try core.storedSecret(datastore) })
-        let client = core.access.client(site: site, credentials: credentials)
+        let source = try core.source(for: record, site: site)
         var statuses: Set<PageStatus> = [.current]
         if record.configuration.includeArchived { statuses.insert(.archived) }
         let fetched: [Page]
         do {
-            fetched = try await client.pages(ids: ids, statuses: statuses)
+            fetched = try await source.pages(ids: ids, statuses: statuses)
         } catch {
             throw SyncFailure(error)
         }

@@ -19,10 +19,13 @@ final class EngineCore: Sendable {
     let options: EngineOptions
     let logger: Logger
     let access: SiteAccess
+    /// Where jobs read Confluence (the client in production, an in-memory source in tests).
+    let sources: any PageSourceFactory
     /// Called after every committed change of a datastore (state, counts or progress).
     let changed: @Sendable (UInt64) -> Void
 
-    init(store: Store, options: EngineOptions, logger: Logger, changed: @escaping @Sendable (UInt64) -> Void) throws {
+    init(store: Store, options: EngineOptions, logger: Logger, sources: (any PageSourceFactory)?,
+         changed: @escaping @Sendable (UInt64) -> Void) throws {
         self.store = store
         tables = try EngineTables(store: store)
         ledger = try CreditLedger(store: store)
@@ -31,8 +34,10 @@ final class EngineCore: Sendable {
         self.options = options
         self.logger = logger
         self.changed = changed
-        access = SiteAccess(defaultRateLimit: options.defaultRateLimit, credentialsDirectory: options.credentialsDirectory,
-                            logger: logger)
+        let access = SiteAccess(defaultRateLimit: options.defaultRateLimit, credentialsDirectory: options.credentialsDirectory,
+                                logger: logger)
+        self.access = access
+        self.sources = sources ?? ConfluencePageSources(access: access)
     }
 
     // MARK: Records
@@ -97,6 +102,12 @@ final class EngineCore: Sendable {
 
     func storedSecret(_ id: UInt64) throws -> String? {
         try store.read { try $0.get(tables.secrets, id) }
+    }
+
+    /// The page source for a job of `record`'s datastore.
+    func source(for record: DatastoreRecord, site: ConfluenceSite?) throws(SyncFailure) -> any PageSource {
+        let secret = try storage { try storedSecret(record.id) }
+        return try sources.source(for: record.configuration, storedSecret: secret, site: site, waits: { _ in })
     }
 
     // MARK: Scheduling helpers

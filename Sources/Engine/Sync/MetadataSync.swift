@@ -24,9 +24,11 @@ struct MetadataSync {
     }
 
     func run() async throws(SyncFailure) -> Outcome {
-        guard let configuration = try storage({ try core.record(id: datastore) })?.configuration else { throw .abandoned }
-        let credentials = try core.access.credentials(for: configuration, storedSecret: try storage { try core.storedSecret(datastore) })
-        let (client, spaces) = try await core.access.connect(configuration, credentials: credentials)
+        guard let record = try storage({ try core.record(id: datastore) }) else { throw .abandoned }
+        let configuration = record.configuration
+        let source = try core.source(for: record, site: nil)
+        let scope = try await source.connect()
+        let spaces = scope.spaces
 
         // Start the cycle.
         let now = currentMillis()
@@ -35,8 +37,8 @@ struct MetadataSync {
                 guard var current = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
                 if case .paused = current.state { throw SyncFailure.abandoned }
                 current.cycle += 1
-                current.siteBaseURL = client.site.baseURL
-                current.site = client.site
+                current.siteBaseURL = scope.site.baseURL
+                current.site = scope.site
                 current.phaseTotal = 0
                 current.phaseDone = 0
                 current.phaseStartedAt = now
@@ -49,7 +51,7 @@ struct MetadataSync {
         core.changed(datastore)
 
         // Labels (and with them the pages carrying an excluded label), without a request per page.
-        let survey = try await LabelSurvey.run(client: client, spaces: spaces, configuration: configuration, logger: core.logger)
+        let survey = try await source.labelSurvey(spaces: spaces, configuration: configuration)
 
         let filter = PageFilter(configuration)
         var statuses: Set<PageStatus> = [.current]
@@ -59,7 +61,8 @@ struct MetadataSync {
         var vanished: Set<String> = []
         for space in spaces {
             do {
-                for try await batch in client.pages(in: space, statuses: statuses, includeLabels: true) {
+                let cursor = source.pages(in: space, statuses: statuses, bodies: false)
+                while let batch = try await cursor.next() {
                     try storage {
                         try core.store.write { txn in
                             guard var current = try core.record(txn, datastore), current.cycle == cycle else {

@@ -1,0 +1,76 @@
+import Confluence
+import Synchronization
+
+/// The production ``PageSource``: the Confluence client, with one rate governor per site shared
+/// by every datastore on it (``SiteAccess``).
+final class ConfluencePageSource: PageSource {
+    private let access: SiteAccess
+    private let configuration: DatastoreConfiguration
+    private let credentials: ConfluenceCredentials
+    /// The client of the resolved site: from an earlier connection's site, or from `connect()`.
+    private let connected: Mutex<ConfluenceClient?>
+
+    init(access: SiteAccess, configuration: DatastoreConfiguration, credentials: ConfluenceCredentials, knownSite: ConfluenceSite?) {
+        self.access = access
+        self.configuration = configuration
+        self.credentials = credentials
+        connected = Mutex(knownSite.map { access.client(site: $0, credentials: credentials) })
+    }
+
+    func connect() async throws(SyncFailure) -> ResolvedScope {
+        let (client, spaces) = try await access.connect(configuration, credentials: credentials)
+        connected.withLock { $0 = client }
+        return ResolvedScope(site: client.site, spaces: spaces)
+    }
+
+    func pages(in space: Space, statuses: Set<PageStatus>, bodies: Bool) -> any PageCursor {
+        guard let client = connected.withLock({ $0 }) else { return FailingCursor(error: Self.notConnected) }
+        // TODO(pipeline): list with bodies (Cloud v2 body-format=storage, DC expand=body.storage) when `bodies`.
+        return PagerCursor(client.pages(in: space, statuses: statuses, includeLabels: true))
+    }
+
+    func pages(ids: [String], statuses: Set<PageStatus>) async throws(ConfluenceError) -> [Page] {
+        guard let client = connected.withLock({ $0 }) else { throw Self.notConnected }
+        return try await client.pages(ids: ids, statuses: statuses)
+    }
+
+    func labelSurvey(spaces: [Space], configuration: DatastoreConfiguration) async throws(SyncFailure) -> LabelSurvey {
+        guard let client = connected.withLock({ $0 }) else { throw SyncFailure(Self.notConnected) }
+        return try await LabelSurvey.run(client: client, spaces: spaces, configuration: configuration, logger: access.logger)
+    }
+
+    private static let notConnected = ConfluenceError(.unavailable, "the site was not resolved yet; a metadata sync runs first")
+}
+
+/// Makes ``ConfluencePageSource``s from a datastore's configuration and stored secret.
+struct ConfluencePageSources: PageSourceFactory {
+    let access: SiteAccess
+
+    func source(for configuration: DatastoreConfiguration, storedSecret: String?, site: ConfluenceSite?,
+                waits: @escaping @Sendable (ClientWait?) -> Void) throws(SyncFailure) -> any PageSource {
+        ConfluencePageSource(access: access, configuration: configuration,
+                             credentials: try access.credentials(for: configuration, storedSecret: storedSecret), knownSite: site)
+    }
+}
+
+/// A client listing as a ``PageCursor``.
+final class PagerCursor: PageCursor {
+    private let iterator: Mutex<PageBatches.Iterator?>
+
+    init(_ batches: PageBatches) { iterator = Mutex(batches.makeAsyncIterator()) }
+
+    func next() async throws(ConfluenceError) -> [Page]? {
+        // The iterator is taken out while its request runs (one caller at a time, as a cursor is used).
+        guard var current = iterator.withLock({ $0.take() }) else { return nil }
+        let batch = try await current.next()
+        iterator.withLock { $0 = current }
+        return batch
+    }
+}
+
+/// A cursor whose first batch is an error.
+final class FailingCursor: PageCursor {
+    private let error: ConfluenceError
+    init(error: ConfluenceError) { self.error = error }
+    func next() async throws(ConfluenceError) -> [Page]? { throw error }
+}
