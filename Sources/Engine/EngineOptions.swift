@@ -30,6 +30,12 @@ public struct EngineOptions: Sendable {
     /// Minimum time between progress notifications to watchers.
     public var progressIntervalMillis: Int64 = 250
 
+    /// While the state directory's filesystem is full, how often free space is checked
+    /// (writing resumes at the first check that finds room).
+    public var diskCheckIntervalMillis: Int64 = 20_000
+    /// The free space asked for before writing resumes after a full disk.
+    public var diskFullHeadroomBytes: Int64 = 64 << 20
+
     /// Test-only fault injection: from this time (ms since the epoch) the scheduler stalls, so
     /// its heartbeat stops and the watchdog pings with it. `tributaryd` sets it from
     /// `$TRIBUTARY_FAULT_STALL_SCHEDULER_AFTER_MS` (milliseconds after start).
@@ -38,7 +44,7 @@ public struct EngineOptions: Sendable {
     public init() {}
 }
 
-/// Milliseconds since the Unix epoch.
+/// Milliseconds since the Unix epoch (for workers not yet on ``SyncContext/clock``).
 func currentMillis() -> Int64 {
     Int64(Date().timeIntervalSince1970 * 1_000)
 }

@@ -23,28 +23,33 @@ struct EngineBackend: ControlBackend {
 
     func updateDatastore(name: String, changes: DatastoreChanges, by caller: ControlCaller) async throws(ControlError) -> DatastoreStatus {
         audit("update", name, caller)
-        let current = (try await map { try engine.snapshot(name: name) } as DatastoreSnapshot).record.configuration
-        var configuration = current
-        if let url = changes.url { configuration.url = url }
+        var kind: AuthenticationKind?
         if let auth = changes.auth {
-            guard let kind = AuthenticationKind(rawValue: auth) else {
+            guard let parsed = AuthenticationKind(rawValue: auth) else {
                 throw .invalidParameter(parameter: "auth", message: "expected api_token, pat or anonymous")
             }
-            configuration.auth = kind
+            kind = parsed
         }
-        if let email = changes.email { configuration.email = email }
-        if changes.token != nil { configuration.tokenSource = .stored }
         // The daemon reads no file for a caller (it would read it with its own rights).
         if changes.tokenFile != nil { throw Self.tokenFileRefused("tokenFile") }
-        if let spaces = changes.spaces { configuration.spaces = spaces }
-        if let roots = changes.rootPageIds { configuration.rootPageIds = roots }
-        if let include = changes.includeTitles { configuration.includeTitles = include }
-        if let exclude = changes.excludeTitles { configuration.excludeTitles = exclude }
-        if let labels = changes.excludeLabels { configuration.excludeLabels = labels }
-        if let archived = changes.includeArchived { configuration.includeArchived = archived }
-        if let interval = changes.resyncIntervalSeconds { configuration.resyncIntervalSeconds = interval }
-        if let rate = changes.rateLimit { configuration.rateLimit = rate }
-        return try await map { try await engine.update(name: name, configuration: configuration, secret: changes.token) }
+        // Merged into the stored configuration inside the engine's write transaction, so a
+        // concurrent update of another field is kept.
+        return try await map {
+            try await engine.update(name: name, secret: changes.token) { (configuration: inout DatastoreConfiguration) throws(EngineError) in
+                if let url = changes.url { configuration.url = url }
+                if let kind { configuration.auth = kind }
+                if let email = changes.email { configuration.email = email }
+                if changes.token != nil { configuration.tokenSource = .stored }
+                if let spaces = changes.spaces { configuration.spaces = spaces }
+                if let roots = changes.rootPageIds { configuration.rootPageIds = roots }
+                if let include = changes.includeTitles { configuration.includeTitles = include }
+                if let exclude = changes.excludeTitles { configuration.excludeTitles = exclude }
+                if let labels = changes.excludeLabels { configuration.excludeLabels = labels }
+                if let archived = changes.includeArchived { configuration.includeArchived = archived }
+                if let interval = changes.resyncIntervalSeconds { configuration.resyncIntervalSeconds = interval }
+                if let rate = changes.rateLimit { configuration.rateLimit = rate }
+            }
+        }
     }
 
     func deleteDatastore(name: String, by caller: ControlCaller) async throws(ControlError) {
@@ -157,6 +162,9 @@ struct EngineBackend: ControlBackend {
             if case .failed(let reason) = snapshot.record.state {
                 problems.append("datastore \(snapshot.name) failed: \(reason.message)")
             }
+            if case .paused(.diskFull) = snapshot.record.state {
+                problems.append("datastore \(snapshot.name) is paused: \(snapshot.record.state.reason ?? "disk_full")")
+            }
             if snapshot.failed > 0 {
                 problems.append("datastore \(snapshot.name) has \(snapshot.failed) pages that failed to index")
             }
@@ -201,7 +209,8 @@ struct EngineBackend: ControlBackend {
         case .datastoreExists(let name): .datastoreExists(name: name)
         case .invalid(let field, let message): .invalidParameter(parameter: field, message: message)
         case .noSuchPage(let datastore, let pageId): .noSuchPage(datastore: datastore, pageId: pageId)
-        case .storage(let message): .internalError(message: message)
+        case .storage(let error): .internalError(message: "\(error)")
+        case .index(let error): .internalError(message: error.description)
         }
     }
 

@@ -1,34 +1,27 @@
 import Confluence
 import Search
+import Storage
 
 /// A datastore as the control surface shows it: its record plus the page counts.
 public struct DatastoreSnapshot: Sendable, Equatable {
     public var record: DatastoreRecord
-    /// Counts by name: `disposition.<d>`, `skipped.<reason>`, `failed.<reason>`, `macro.<name>`, `searchable`.
-    public var counts: [String: Int]
+    /// The page counts, kept in step with the manifest.
+    public var counts: PageCounts
     public var hasStoredSecret: Bool
 
     public var name: String { record.configuration.name }
-    public var pending: Int { counts["disposition.pending"] ?? 0 }
-    public var indexed: Int { counts["disposition.indexed"] ?? 0 }
-    public var skipped: Int { counts["disposition.skipped"] ?? 0 }
-    public var failed: Int { counts["disposition.failed"] ?? 0 }
+    public var pending: Int { counts.pending }
+    public var indexed: Int { counts.indexed }
+    public var skipped: Int { counts.skipped }
+    public var failed: Int { counts.failed }
     /// Pages known in the datastore's scope or skipped from it (deleted ones excluded).
     public var discovered: Int { pending + indexed + skipped + failed }
     /// Whether any page content can be found by search.
-    public var searchable: Bool { (counts["searchable"] ?? 0) > 0 }
-    public var skippedByReason: [String: Int] { grouped("skipped.") }
-    public var failedByReason: [String: Int] { grouped("failed.") }
+    public var searchable: Bool { counts.searchablePages > 0 }
+    public var skippedByReason: [String: Int] { counts.skippedByReason }
+    public var failedByReason: [String: Int] { counts.failedByReason }
     /// Unrendered macros by name: how many indexed pages carry each.
-    public var unrenderedMacros: [String: Int] { grouped("macro.") }
-
-    private func grouped(_ prefix: String) -> [String: Int] {
-        var result: [String: Int] = [:]
-        for (name, count) in counts where name.hasPrefix(prefix) {
-            result[String(name.dropFirst(prefix.count))] = count
-        }
-        return result
-    }
+    public var unrenderedMacros: [String: Int] { counts.unrenderedMacros }
 
     /// Progress of the current phase: done, total (nil while listing), pages/s, ETA seconds.
     public func progress(now: Int64) -> (done: Int, total: Int?, pagesPerSecond: Double, etaSeconds: Double?) {
@@ -131,7 +124,10 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case datastoreExists(String)
     case invalid(field: String, message: String)
     case noSuchPage(datastore: String, pageId: String)
-    case storage(String)
+    /// The store failed (a full disk among other things), typed.
+    case storage(StorageError)
+    /// The search index failed for a reason other than its storage.
+    case index(SearchError)
 
     public var description: String {
         switch self {
@@ -139,7 +135,37 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .datastoreExists(let name): "a datastore named “\(name)” already exists"
         case .invalid(let field, let message): "\(field): \(message)"
         case .noSuchPage(let datastore, let pageId): "datastore “\(datastore)” has never seen page \(pageId)"
-        case .storage(let message): "storage: \(message)"
+        case .storage(let error): "storage: \(error)"
+        case .index(let error): "index: \(error)"
         }
+    }
+}
+
+extension EngineError {
+    /// Sorts an error thrown by storage work: storage and index errors keep their type, a
+    /// refused lifecycle event becomes `invalid(state)`.
+    init(_ error: any Error) {
+        switch error {
+        case let error as EngineError:
+            self = error
+        case let error as StorageError:
+            self = .storage(error)
+        case let error as SearchError:
+            if case .storage(let underlying) = error { self = .storage(underlying) } else { self = .index(error) }
+        case let rejection as LifecycleRejection:
+            self = .invalid(field: "state", message: rejection.description)
+        default:
+            // Storage closures throw only the errors above; anything else is a programming error.
+            self = .storage(.lmdb(path: "", operation: "engine", code: -1, message: String(describing: type(of: error))))
+        }
+    }
+}
+
+/// Runs storage work for the control surface with typed errors (see ``EngineError/init(_:)``).
+func engineStorage<T>(_ body: () throws -> T) throws(EngineError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw EngineError(error)
     }
 }

@@ -8,7 +8,7 @@ import Storage
 extension Engine {
     func clampStoredValues(now: Int64) throws(EngineError) {
         let core = core
-        let warnings: [(String, Logger.Metadata)] = try engineCall {
+        let warnings: [(String, Logger.Metadata)] = try engineStorage {
             try core.store.write { txn in
                 var warnings: [(String, Logger.Metadata)] = []
                 var ids: [(String, UInt64)] = []

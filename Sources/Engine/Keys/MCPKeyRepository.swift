@@ -176,7 +176,7 @@ extension Engine {
         do {
             return try MCPKeyRepository(store: core.store)
         } catch {
-            throw .storage("\(error)")
+            throw EngineError(error)
         }
     }
 }

@@ -73,15 +73,7 @@ struct EngineTables: Sendable {
 
     private func adjustCounts(_ txn: WriteTransaction, datastore: UInt64, old entry: ManifestEntry?, by delta: Int64) throws {
         guard let entry else { return }
-        var names = ["disposition." + entry.disposition.rawValue]
-        if entry.disposition == .skipped || entry.disposition == .failed, let reason = entry.reason {
-            names.append(entry.disposition.rawValue + "." + Self.reasonCode(reason))
-        }
-        if entry.disposition == .indexed || entry.disposition == .pending {
-            for macro in Set(entry.unrenderedMacros) { names.append("macro." + macro) }
-            if entry.versionIndexed != nil { names.append("searchable") }
-        }
-        for name in names {
+        for (name, _) in PageCounts.rows(of: entry) {
             let key = DatastoreNameKey(datastore: datastore, name: name)
             let value = (try txn.get(counts, key) ?? 0) + delta
             if value == 0 { try txn.delete(counts, key) } else { try txn.put(counts, key, value) }
@@ -90,7 +82,7 @@ struct EngineTables: Sendable {
 
     /// The part of a reason before the first colon ("excluded_by_label:template" → "excluded_by_label").
     static func reasonCode(_ reason: String) -> String {
-        String(reason.prefix { $0 != ":" })
+        PageCounts.reasonCode(reason)
     }
 
     /// Every count of a datastore by name.

@@ -3,36 +3,53 @@ import Content
 import Foundation
 import InputLimits
 import Logging
-import TributaryEvents
 import Search
 import Storage
 
-/// The engine's storage-facing half: every table, and the transactions that move datastores
-/// between states. Its methods are synchronous and never hold a write transaction across an
-/// `await`; the network half (``MetadataSync``, ``BatchProcessor``) calls in between requests.
-final class EngineCore: Sendable {
+/// What the sync workers (``MetadataSync``, ``BatchProcessor``, ``JobRunner``) may use: the
+/// store with its typed repositories, the lifecycle applier, the page sources and the clock.
+/// The narrow context is ``datastores``, ``manifest``, ``ledger``, ``queue``, ``index`` and
+/// ``lifecycle``; the raw ``tables`` and the helpers below stay reachable under their old names
+/// while the workers move onto the repositories (issue #12).
+final class SyncContext: Sendable {
     let store: Store
     let tables: EngineTables
+    let datastores: DatastoreRepository
+    let manifest: ManifestRepository
     let ledger: CreditLedger
     let queue: JobQueue
     let index: SearchIndex
+    let lifecycle: LifecycleApplier
     let options: EngineOptions
     let logger: Logger
     let access: SiteAccess
+    let clock: any EngineClock
     /// Where jobs read Confluence (the client in production, an in-memory source in tests).
     let sources: any PageSourceFactory
     /// Called after every committed change of a datastore (state, counts or progress).
     let changed: @Sendable (UInt64) -> Void
 
-    init(store: Store, options: EngineOptions, logger: Logger, sources: (any PageSourceFactory)?,
-         changed: @escaping @Sendable (UInt64) -> Void) throws {
+    init(store: Store, options: EngineOptions, logger: Logger, clock: any EngineClock, sources: (any PageSourceFactory)?,
+         changed: @escaping @Sendable (UInt64) -> Void) throws(EngineError) {
         self.store = store
-        tables = try EngineTables(store: store)
-        ledger = try CreditLedger(store: store)
-        queue = try JobQueue(store: store)
-        index = try SearchIndex(store: store)
+        do {
+            tables = try EngineTables(store: store)
+            ledger = try CreditLedger(store: store)
+            queue = try JobQueue(store: store)
+        } catch {
+            throw .storage(error)
+        }
+        datastores = DatastoreRepository(tables: tables)
+        manifest = ManifestRepository(tables: tables)
+        do {
+            index = try SearchIndex(store: store)
+        } catch {
+            throw EngineError(error)
+        }
+        lifecycle = LifecycleApplier(datastores: datastores, queue: queue, maxAttempts: options.maxAttempts)
         self.options = options
         self.logger = logger
+        self.clock = clock
         self.changed = changed
         let access = SiteAccess(defaultRateLimit: options.defaultRateLimit, credentialsDirectory: options.credentialsDirectory,
                                 logger: logger)
@@ -40,68 +57,22 @@ final class EngineCore: Sendable {
         self.sources = sources ?? ConfluencePageSources(access: access)
     }
 
-    // MARK: Records
+    // MARK: Records (see DatastoreRepository)
 
     func record(_ txn: ReadTransaction, _ id: UInt64) throws -> DatastoreRecord? {
-        try txn.get(tables.datastores, id)?.value
+        try datastores.record(txn, id)
     }
 
     func record(id: UInt64) throws -> DatastoreRecord? {
-        try store.read { try record($0, id) }
+        try store.read { try datastores.record($0, id) }
     }
 
     func put(_ txn: WriteTransaction, _ record: DatastoreRecord) throws {
-        try txn.put(tables.datastores, record.id, JSONCoded(record))
-    }
-
-    /// Moves a datastore to `state` inside `txn`, logging the transition once it commits is the
-    /// caller's job (see ``logTransition``). Returns the previous state.
-    @discardableResult
-    func transition(_ txn: WriteTransaction, _ record: inout DatastoreRecord, to state: DatastoreState, now: Int64) throws -> DatastoreState {
-        let previous = record.state
-        if previous != state {
-            record.state = state
-            record.stateSince = now
-        }
-        try put(txn, record)
-        return previous
-    }
-
-    func logTransition(_ record: DatastoreRecord, from previous: DatastoreState) {
-        guard previous != record.state else { return }
-        var metadata: Logger.Metadata = [
-            "datastore": "\(record.configuration.name)",
-            "state": "\(record.state.name)",
-            "previous_state": "\(previous.name)",
-            "message_id": "\(TributaryEvent.datastoreStateChanged.messageID)",
-        ]
-        let message: String
-        let level: Logger.Level
-        switch record.state {
-        case .ready:
-            metadata["message_id"] = "\(TributaryEvent.datastoreReady.messageID)"
-            message = "datastore \(record.configuration.name) is ready"
-            level = .notice
-        case .failed(let reason):
-            metadata["message_id"] = "\(TributaryEvent.datastoreFailed.messageID)"
-            metadata["reason"] = "\(reason.kind.rawValue)"
-            message = "datastore \(record.configuration.name) failed: \(reason.message)"
-            level = .error
-        case .paused(let reason):
-            if case .insufficientCredits = reason { metadata["message_id"] = "\(TributaryEvent.datastorePausedForCredits.messageID)" }
-            metadata["reason"] = "\(reason.code)"
-            message = "datastore \(record.configuration.name) paused: \(reason.description)"
-            level = .warning
-        default:
-            if case .paused = previous { metadata["message_id"] = "\(TributaryEvent.datastoreResumed.messageID)" }
-            message = "datastore \(record.configuration.name): \(previous.name) → \(record.state.name)"
-            level = .info
-        }
-        logger.log(level: level, "\(message)", metadata: metadata)
+        try datastores.put(txn, record)
     }
 
     func storedSecret(_ id: UInt64) throws -> String? {
-        try store.read { try $0.get(tables.secrets, id) }
+        try store.read { try datastores.secret($0, id) }
     }
 
     /// The page source for a job of `record`'s datastore.
@@ -112,7 +83,7 @@ final class EngineCore: Sendable {
 
     // MARK: Scheduling helpers
 
-    /// Schedules the next metadata sync of a datastore at its interval from `now`.
+    /// Schedules the next metadata sync of a datastore at its interval from `now` (no state change).
     func scheduleNextSync(_ txn: WriteTransaction, _ record: inout DatastoreRecord, now: Int64) throws {
         let due = Saturating.add(now, Saturating.multiply(Int64(record.configuration.resyncIntervalSeconds), 1_000))
         record.nextSync = due
@@ -148,3 +119,6 @@ final class EngineCore: Sendable {
         return policy.cost(tokens: knownTokens + unknownPages * perPage)
     }
 }
+
+/// The workers' name for their context (kept while the pipeline moves onto ``SyncContext``).
+typealias EngineCore = SyncContext

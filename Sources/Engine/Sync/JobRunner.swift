@@ -2,11 +2,13 @@ import Foundation
 import Logging
 import Storage
 
-/// Runs one claimed job to its next resting point and records the outcome in the queue and the
-/// datastore's state, in one transaction each.
+/// Runs one claimed job to its next resting point and records the outcome: the job in the
+/// queue and the datastore's state (through the lifecycle) in one transaction.
 struct JobRunner {
     let core: EngineCore
     let job: Job
+    /// Told when a write failed for want of space.
+    let disk: DiskWatcher
 
     func run() async {
         let outcome: Result<Step, SyncFailure>
@@ -28,93 +30,82 @@ struct JobRunner {
         case batch(BatchProcessor.Outcome)
     }
 
+    /// What the outcome means for the job, and the lifecycle event it raises.
+    private enum Disposal {
+        case complete(LifecycleEvent?)
+        case retry(message: String)
+    }
+
+    private func disposal(of outcome: Result<Step, SyncFailure>) -> Disposal {
+        switch outcome {
+        case .success(.metadata(.process(let pending))): .complete(.listingFinished(pending: pending))
+        case .success(.metadata(.ready)), .success(.batch(.finished)): .complete(.cycleFinished)
+        case .success(.batch(.more)): .complete(.batchCommitted)
+        case .success(.batch(.insufficientCredits(let needed))): .complete(.creditsExhausted(needed: needed))
+        case .failure(.abandoned): .complete(nil)
+        case .failure(.permanent(let reason)): .complete(.failedPermanently(reason))
+        case .failure(.storage(let error)) where error.isOutOfSpace:
+            // Not the pages' fault: the datastore waits for space, nothing is counted as failed.
+            .complete(.diskFull(neededBytes: core.options.diskFullHeadroomBytes))
+        case .failure(.storage(let error)): .retry(message: "storage: \(error)")
+        case .failure(.transient(let message)): .retry(message: message)
+        }
+    }
+
     private func record(_ outcome: Result<Step, SyncFailure>) {
-        let now = currentMillis()
-        var failedBatchReason: String?
-        let transition: (DatastoreRecord, DatastoreState)?
+        let now = core.clock.nowMillis
+        let disposal = disposal(of: outcome)
+        if case .complete(.diskFull(let needed)) = disposal { disk.reportFull(neededBytes: needed, now: now) }
+        let result: (AfterCommit?, failedBatch: String?)
         do {
-            transition = try core.store.write { txn -> (DatastoreRecord, DatastoreState)? in
-                guard var record = try core.record(txn, job.datastore) else {
+            result = try core.store.write { txn -> (AfterCommit?, String?) in
+                guard let record = try core.record(txn, job.datastore) else {
                     try core.queue.complete(txn, job)
-                    return nil
+                    return (nil, nil)
                 }
-                // A person paused it (or changed it) meanwhile: their decision stands.
+                // A person paused it meanwhile: their decision stands.
                 if case .paused(.byUser) = record.state {
                     try core.queue.complete(txn, job)
-                    return nil
+                    return (nil, nil)
                 }
-                switch outcome {
-                case .success(.metadata(.process(let pending))):
+                let event: LifecycleEvent?
+                var failedBatch: String?
+                switch disposal {
+                case .complete(let completed):
                     try core.queue.complete(txn, job)
-                    record.phaseTotal = pending
-                    record.phaseDone = 0
-                    record.phaseStartedAt = now
-                    let previous = try core.transition(txn, &record, to: .processing, now: now)
-                    try core.queue.enqueue(txn, datastore: job.datastore, kind: .processBatch, due: now, maxAttempts: core.options.maxAttempts)
-                    return (record, previous)
-                case .success(.metadata(.ready)), .success(.batch(.finished)):
-                    try core.queue.complete(txn, job)
-                    record.lastSyncCompleted = now
-                    record.estimatedMillicredits = 0
-                    let previous = try core.transition(txn, &record, to: .ready, now: now)
-                    try core.scheduleNextSync(txn, &record, now: now)
-                    try core.put(txn, record)
-                    return (record, previous)
-                case .success(.batch(.more)):
-                    try core.queue.complete(txn, job)
-                    try core.queue.enqueue(txn, datastore: job.datastore, kind: .processBatch, due: now, maxAttempts: core.options.maxAttempts)
-                    return nil
-                case .success(.batch(.insufficientCredits(let needed))):
-                    try core.queue.complete(txn, job)
-                    record.lastError = nil
-                    let previous = try core.transition(txn, &record, to: .paused(.insufficientCredits(neededMillicredits: needed)), now: now)
-                    return (record, previous)
-                case .failure(.abandoned):
-                    try core.queue.complete(txn, job)
-                    return nil
-                case .failure(.permanent(let reason)):
-                    try core.queue.complete(txn, job)
-                    try core.queue.removeAll(txn, datastore: job.datastore)
-                    record.lastError = nil
-                    let previous = try core.transition(txn, &record, to: .failed(reason), now: now)
-                    return (record, previous)
-                case .failure(.transient(let message)):
-                    record.lastError = message
+                    event = completed
+                case .retry(let message):
                     switch try core.queue.retry(txn, job, error: message, delayMillis: core.retryDelay(attempt: job.attempts), now: now) {
                     case .retryAt:
-                        try core.put(txn, record)
-                        return nil
+                        event = .retryScheduled(message: message)
                     case .exhausted:
-                        if job.kind == .processBatch {
-                            // The batch's pages are marked failed below; the cycle goes on.
-                            failedBatchReason = message
-                            try core.queue.enqueue(txn, datastore: job.datastore, kind: .processBatch, due: now, maxAttempts: core.options.maxAttempts)
-                            try core.put(txn, record)
-                            return nil
-                        }
-                        let reason = FailureReason(kind: .unreachable, message: message + " (gave up after \(job.attempts) attempts; the next scheduled sync will try again)")
-                        let previous = try core.transition(txn, &record, to: .failed(reason), now: now)
-                        try core.scheduleNextSync(txn, &record, now: now)
-                        try core.put(txn, record)
-                        return (record, previous)
+                        if job.kind == .processBatch { failedBatch = message }
+                        event = .retriesExhausted(kind: job.kind, message: message, attempts: job.attempts)
                     }
                 }
+                guard let event else { return (nil, failedBatch) }
+                return (try core.lifecycle.apply(txn, record: record, event, now: now), failedBatch)
             }
         } catch {
+            if let error = error as? StorageError, error.isOutOfSpace {
+                // Even the outcome could not be written: the scheduler stops claiming and gives
+                // this job's lease back when space returns (no waiting for the lease to expire).
+                disk.reportFull(neededBytes: core.options.diskFullHeadroomBytes, now: now)
+            }
             core.logger.error("could not record the outcome of job \(job.id): \(error)", metadata: ["job_id": "\(job.id)"])
             return
         }
-        if let failedBatchReason {
-            try? BatchProcessor(core: core, datastore: job.datastore).markBatchFailed(reason: failedBatchReason)
-            core.logger.warning("a batch of pages failed after \(job.attempts) attempts: \(failedBatchReason)",
+        if let failedBatch = result.failedBatch {
+            try? BatchProcessor(core: core, datastore: job.datastore).markBatchFailed(reason: failedBatch)
+            core.logger.warning("a batch of pages failed after \(job.attempts) attempts: \(failedBatch)",
                                 metadata: ["job_id": "\(job.id)"])
         }
-        if case .failure(.transient(let message)) = outcome {
+        if case .retry(let message) = disposal {
             core.logger.warning("job \(job.kind.rawValue) will be retried: \(message)", metadata: [
                 "job_id": "\(job.id)", "attempt": "\(job.attempts)",
             ])
         }
-        if let (record, previous) = transition { core.logTransition(record, from: previous) }
+        result.0?.perform(logger: core.logger, changed: core.changed)
         core.changed(job.datastore)
     }
 }

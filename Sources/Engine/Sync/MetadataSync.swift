@@ -30,25 +30,17 @@ struct MetadataSync {
         let scope = try await source.connect()
         let spaces = scope.spaces
 
-        // Start the cycle.
-        let now = currentMillis()
-        let cycle: UInt64 = try storage {
+        // Start the cycle (through the lifecycle: a paused datastore refuses it; the
+        // transition is logged after the commit, never inside the transaction).
+        let now = core.clock.nowMillis
+        let started: AfterCommit = try storage {
             try core.store.write { txn in
-                guard var current = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
-                if case .paused = current.state { throw SyncFailure.abandoned }
-                current.cycle += 1
-                current.siteBaseURL = scope.site.baseURL
-                current.site = scope.site
-                current.phaseTotal = 0
-                current.phaseDone = 0
-                current.phaseStartedAt = now
-                current.lastError = nil
-                let previous = try core.transition(txn, &current, to: .syncingMetadata, now: now)
-                core.logTransition(current, from: previous)
-                return current.cycle
+                guard let current = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
+                return try core.lifecycle.apply(txn, record: current, .cycleStarted(site: scope.site), now: now)
             }
         }
-        core.changed(datastore)
+        started.perform(logger: core.logger, changed: core.changed)
+        let cycle = started.record.cycle
 
         // Labels (and with them the pages carrying an excluded label), without a request per page.
         let survey = try await source.labelSurvey(spaces: spaces, configuration: configuration)
@@ -215,17 +207,5 @@ struct MetadataSync {
 
     static func cqlEscape(_ text: String) -> String {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-    }
-}
-
-/// Runs storage work, turning storage errors into a transient failure (a full disk, for one,
-/// may clear) and passing ``SyncFailure``s through.
-func storage<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
-    do {
-        return try body()
-    } catch let failure as SyncFailure {
-        throw failure
-    } catch {
-        throw .transient("storage: \(error)")
     }
 }

@@ -55,10 +55,11 @@ final class Doorbell: Sendable {
         waiter?.resume()
     }
 
-    func wait(milliseconds: Int64) async {
+    /// Returns when rung, or when `clock` reaches `deadline` (a ring before the wait counts).
+    func wait(untilMillis deadline: Int64, clock: any EngineClock) async {
         let timer = Task { [weak self] in
             // A cancelled timer must not ring: that would wake the next wait at once.
-            guard (try? await Task.sleep(for: .milliseconds(milliseconds))) != nil else { return }
+            guard (try? await clock.sleep(untilMillis: deadline)) != nil else { return }
             self?.ring()
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -80,5 +81,5 @@ final class Doorbell: Sendable {
 final class HeartbeatClock: Sendable {
     private let value = Atomic<Int64>(0)
     var last: Int64 { value.load(ordering: .relaxed) }
-    func beat() { value.store(currentMillis(), ordering: .relaxed) }
+    func beat(now: Int64) { value.store(now, ordering: .relaxed) }
 }

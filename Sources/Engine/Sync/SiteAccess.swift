@@ -173,34 +173,3 @@ final class RateLimitBook: @unchecked Sendable {
         lock.withLock { rates[origin] ?? defaultRate }
     }
 }
-
-/// Why a sync or processing step stopped, sorted by what the engine does next.
-enum SyncFailure: Error, Sendable {
-    /// Nothing will work until a person fixes something: the datastore fails with this reason.
-    case permanent(FailureReason)
-    /// Worth retrying later (network, 5xx, still throttled).
-    case transient(String)
-    /// The datastore was deleted or paused while the step ran.
-    case abandoned
-
-    static func configuration(_ message: String) -> SyncFailure {
-        .permanent(FailureReason(kind: .configuration, message: message))
-    }
-
-    init(_ error: ConfluenceError) {
-        switch error.kind {
-        case .badCredentials:
-            self = .permanent(FailureReason(kind: .authentication, message: error.message))
-        case .insufficientPermission:
-            self = .permanent(FailureReason(kind: .permission, message: error.message))
-        case .spaceNotFound:
-            self = .permanent(FailureReason(kind: .spaceNotFound, message: error.message))
-        case .invalidURL, .insecureURL, .notConfluence, .tls:
-            self = .permanent(FailureReason(kind: .configuration, message: error.message))
-        case .cancelled:
-            self = .abandoned
-        default:
-            self = .transient(error.message)
-        }
-    }
-}

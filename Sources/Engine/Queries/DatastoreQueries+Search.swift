@@ -5,11 +5,11 @@ import Search
 import Storage
 
 /// Search and page reads: read transactions only, callable from any task.
-extension Engine {
+extension DatastoreQueries {
     /// Queries and questions longer than this many UTF-8 bytes are refused.
-    public static let maxQueryBytes = Limits.queryBytes.upperBound
+    static let maxQueryBytes = Limits.queryBytes.upperBound
     /// The most results one search returns.
-    public static let maxSearchLimit = 100
+    static let maxSearchLimit = 100
     /// The longest page id the index takes (Search's limit for its keys).
     static let maxPageIDBytes = 400
 
@@ -17,7 +17,7 @@ extension Engine {
     /// with content), in any state once they have content, merged by score. `filters` are
     /// applied while each index gathers its candidates, so `limit` results come back whenever
     /// that many pass. Unknown names fail with ``EngineError/noSuchDatastore(_:)``.
-    public nonisolated func search(
+    func search(
         datastores names: [String], query: String, limit: Int, filters: SearchFilters = SearchFilters()
     ) throws(EngineError) -> [EngineSearchHit] {
         guard (1...Self.maxSearchLimit).contains(limit) else {
@@ -26,7 +26,7 @@ extension Engine {
         guard query.utf8.count <= Self.maxQueryBytes else {
             throw .invalid(field: "query", message: "is longer than \(Self.maxQueryBytes) bytes")
         }
-        return try engineCall {
+        return try engineStorage {
             let tokenizer = try Tokenizer()
             return try core.store.read { txn in
                 var options = SearchOptions()
@@ -60,16 +60,13 @@ extension Engine {
     }
 
     /// The best passages in one datastore: ``search(datastores:query:limit:filters:)`` with one name.
-    public nonisolated func search(name: String, query: String, limit: Int) throws(EngineError) -> [EngineSearchHit] {
-        try search(datastores: [name], query: query, limit: limit)
-    }
 
     /// A page's indexed Markdown and outline with its current metadata. `reference` is a page
     /// id or a URL of the page (see ``PageReference``). A page the datastore does not hold in
     /// its index fails with ``EngineError/noSuchPage(datastore:pageId:)``.
-    public nonisolated func page(datastore name: String, page reference: String) throws(EngineError) -> EnginePage {
+    func page(datastore name: String, page reference: String) throws(EngineError) -> EnginePage {
         let id = try identifier(of: name)
-        let page: EnginePage? = try engineCall {
+        let page: EnginePage? = try engineStorage {
             try core.store.read { txn in
                 let record = try core.record(txn, id)
                 guard let entry = try manifestEntry(PageReference(reference), datastore: id, record: record, txn),
@@ -89,10 +86,9 @@ extension Engine {
 
     /// The datastores a search covers: the named ones (each once, in the order given), or
     /// every datastore whose index has content.
-    private nonisolated func searchTargets(_ names: [String], _ txn: ReadTransaction) throws -> [(id: UInt64, name: String)] {
+    private func searchTargets(_ names: [String], _ txn: ReadTransaction) throws -> [(id: UInt64, name: String)] {
         guard !names.isEmpty else {
-            return try list(txn).filter { id, _ in try core.index.statistics(datastore: id, in: txn).chunkCount > 0 }
-                .map { (id: $0.0, name: $0.1) }
+            return try core.datastores.all(txn).filter { try core.index.statistics(datastore: $0.id, in: txn).chunkCount > 0 }
         }
         var seen: Set<String> = []
         return try names.filter { seen.insert($0).inserted }.map { name in
@@ -102,7 +98,7 @@ extension Engine {
     }
 
     /// The manifest entry a reference names: by id, or by the web URL the page is cited with.
-    private nonisolated func manifestEntry(
+    private func manifestEntry(
         _ reference: PageReference, datastore: UInt64, record: DatastoreRecord?, _ txn: ReadTransaction
     ) throws -> ManifestEntry? {
         switch reference {

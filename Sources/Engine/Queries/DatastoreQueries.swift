@@ -1,0 +1,111 @@
+import Confluence
+import Foundation
+import Storage
+
+/// Read-only questions about datastores and credits: read transactions only, callable from
+/// any task, never waiting for the writer. Search and page reads are in DatastoreQueries+Search.swift.
+struct DatastoreQueries: Sendable {
+    let core: SyncContext
+    let hub: WatchHub
+
+    /// Every datastore, by name.
+    func list() throws(EngineError) -> [DatastoreSnapshot] {
+        try engineStorage {
+            try core.store.read { txn in
+                try core.datastores.all(txn).compactMap { try snapshot(txn, id: $0.id) }
+            }
+        }
+    }
+
+    func snapshot(id: UInt64) throws(EngineError) -> DatastoreSnapshot {
+        let found: DatastoreSnapshot? = try engineStorage { try core.store.read { try snapshot($0, id: id) } }
+        guard let found else { throw .noSuchDatastore("#\(id)") }
+        return found
+    }
+
+    func snapshot(_ txn: ReadTransaction, id: UInt64) throws -> DatastoreSnapshot? {
+        guard let record = try core.datastores.record(txn, id) else { return nil }
+        return DatastoreSnapshot(record: record, counts: try core.manifest.counts(txn, datastore: id),
+                                 hasStoredSecret: try core.datastores.hasSecret(txn, id))
+    }
+
+    func identifier(of name: String) throws(EngineError) -> UInt64 {
+        let id: UInt64? = try engineStorage { try core.store.read { try core.datastores.identifier($0, named: name) } }
+        guard let id else { throw .noSuchDatastore(name) }
+        return id
+    }
+
+    /// The datastore's snapshot now, then after every change (at most every
+    /// ``EngineOptions/progressIntervalMillis`` of the engine's clock), until it is deleted or
+    /// the engine stops.
+    func watch(name: String) throws(EngineError) -> AsyncStream<DatastoreSnapshot> {
+        let id = try identifier(of: name)
+        let first = try snapshot(id: id)
+        let signals = hub.subscribe(id)
+        let interval = core.options.progressIntervalMillis
+        let clock = core.clock
+        let queries = self
+        return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            continuation.yield(first)
+            let task = Task {
+                var last = first
+                for await _ in signals {
+                    guard let next = try? queries.snapshot(id: id) else { break }
+                    if next != last {
+                        continuation.yield(next)
+                        last = next
+                    }
+                    if interval > 0 { try? await clock.sleep(untilMillis: clock.nowMillis + interval) }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// The manifest's account of one page.
+    func explain(name: String, pageId: String) throws(EngineError) -> PageReport {
+        let id = try identifier(of: name)
+        let report: PageReport? = try engineStorage {
+            try core.store.read { txn in
+                guard let entry = try core.manifest.page(txn, datastore: id, pageId: pageId) else { return nil }
+                return PageReport(entry: entry, url: Self.pageURL(record: try core.datastores.record(txn, id), entry: entry))
+            }
+        }
+        guard let report else { throw .noSuchPage(datastore: name, pageId: pageId) }
+        return report
+    }
+
+    /// The balance, policy, spending and newest ledger lines.
+    func credits(recent: Int) throws(EngineError) -> CreditsSnapshot {
+        let now = core.clock.nowMillis
+        return try engineStorage {
+            try core.store.read { txn in
+                let names = Dictionary(try core.datastores.all(txn).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+                let recentEntries = try core.ledger.recentEntries(txn, limit: recent)
+                return CreditsSnapshot(
+                    balance: try core.ledger.balance(txn), policy: try core.ledger.policy(txn),
+                    spent: try core.ledger.spent(txn),
+                    autoTopOffUsedThisMonth: try core.ledger.autoTopOffUsed(txn, monthOf: now),
+                    recent: recentEntries.map { ($0, $0.balanceAfter ?? 0) },
+                    datastoreNames: names)
+            }
+        }
+    }
+
+    static func pageURL(record: DatastoreRecord?, entry: ManifestEntry?) -> String? {
+        guard let site = record?.site, let webui = entry?.webui else { return nil }
+        return site.webURL(webui)
+    }
+}
+
+/// Credits as the control surface shows them.
+public struct CreditsSnapshot: Sendable {
+    public var balance: Int64
+    public var policy: CreditPolicy
+    public var spent: Int64
+    public var autoTopOffUsedThisMonth: Int64
+    /// Newest first, each with the balance after it.
+    public var recent: [(entry: LedgerEntry, balanceAfter: Int64)]
+    public var datastoreNames: [UInt64: String]
+}

@@ -1,0 +1,58 @@
+import Storage
+
+/// Datastore records, their names and their stored secrets. Every method works inside the
+/// caller's transaction.
+struct DatastoreRepository: Sendable {
+    let tables: EngineTables
+
+    func record(_ txn: ReadTransaction, _ id: UInt64) throws -> DatastoreRecord? {
+        try txn.get(tables.datastores, id)?.value
+    }
+
+    func put(_ txn: WriteTransaction, _ record: DatastoreRecord) throws {
+        try txn.put(tables.datastores, record.id, JSONCoded(record))
+    }
+
+    func identifier(_ txn: ReadTransaction, named name: String) throws -> UInt64? {
+        try txn.get(tables.names, name)
+    }
+
+    /// Every datastore's id and name, by name.
+    func all(_ txn: ReadTransaction) throws -> [(id: UInt64, name: String)] {
+        var result: [(id: UInt64, name: String)] = []
+        try txn.forEach(in: tables.names) { name, id in
+            result.append((id, name))
+            return .continue
+        }
+        return result
+    }
+
+    /// Allocates an id and stores the name, the secret and `make(id)`'s record.
+    func insert(_ txn: WriteTransaction, name: String, secret: String?, _ make: (UInt64) -> DatastoreRecord) throws -> DatastoreRecord {
+        let id = try tables.nextIdentifier(txn, "datastores.sequence")
+        let record = make(id)
+        try txn.put(tables.names, name, id)
+        if let secret { try txn.put(tables.secrets, id, secret) }
+        try put(txn, record)
+        return record
+    }
+
+    func setSecret(_ txn: WriteTransaction, _ id: UInt64, _ secret: String) throws {
+        try txn.put(tables.secrets, id, secret)
+    }
+
+    func secret(_ txn: ReadTransaction, _ id: UInt64) throws -> String? {
+        try txn.get(tables.secrets, id)
+    }
+
+    func hasSecret(_ txn: ReadTransaction, _ id: UInt64) throws -> Bool {
+        try txn.contains(tables.secrets, id)
+    }
+
+    /// Removes the record, its name and its secret.
+    func remove(_ txn: WriteTransaction, _ id: UInt64, name: String) throws {
+        try txn.delete(tables.secrets, id)
+        try txn.delete(tables.names, name)
+        try txn.delete(tables.datastores, id)
+    }
+}
