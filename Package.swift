@@ -124,6 +124,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
+        // In-process engine tests: a clock moved by hand, Confluence in memory, a free-space probe.
+        .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence"], swiftSettings: strictSettings),
         // Log records in memory, for tests of what is (and is not) logged.
         .target(
             name: "LogTestSupport", dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -187,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
+                "Engine", "EngineTestSupport", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
                 "InputLimits",
                 .product(name: "Logging", package: "swift-log"),
             ],

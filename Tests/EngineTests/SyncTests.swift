@@ -99,45 +99,7 @@ struct SyncTests {
         }
     }
 
-    @Test("Credits run out mid-processing: paused with nothing half-done, resumed by a top-up, each version charged once")
-    func creditsPause() async throws {
-        var options = EngineHarness.fastOptions()
-        options.batchSize = 50
-        try await EngineHarness.with(["--generate", "300", "--seed", "7"], options: options) { harness in
-            // 1 credit per 1000 tokens; a small balance pays for a few batches only.
-            _ = try await harness.engine.addCredits(millicredits: 20_000, note: "test")
-            _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
-            let paused = try await harness.waitFor("gen", "a credit pause") { snapshot in
-                if case .paused(.insufficientCredits) = snapshot.record.state { return true }
-                return false
-            }
-            guard case .paused(.insufficientCredits(let needed)) = paused.record.state else { return }
-            #expect(needed > 0)
-            #expect(paused.indexed > 0 && paused.pending > 0)
-            // Nothing half-done: every indexed page is charged, every pending page has no chunks of its seen version.
-            let id = try harness.engine.identifier(of: "gen")
-            let manifest = try harness.manifest("gen")
-            try harness.temporary.store.read { (txn: ReadTransaction) throws in
-                for entry in manifest.values where entry.disposition == .indexed {
-                    #expect(try harness.engine.core.ledger.isCharged(txn, datastore: id, pageId: entry.pageId, version: entry.versionIndexed ?? -1))
-                }
-                for entry in manifest.values where entry.disposition == .pending {
-                    #expect(try harness.engine.core.index.chunkIDs(pageID: entry.pageId, datastore: id, in: txn).isEmpty)
-                }
-            }
-            let balance = try harness.engine.credits(recent: 0).balance
-            #expect(balance >= 0)
-
-            _ = try await harness.engine.addCredits(millicredits: 10_000_000, note: "top-up")
-            let ready = try await harness.waitForReady("gen")
-            #expect(ready.pending == 0)
-            let ledger = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }
-            let charges = ledger.filter { $0.kind == .charge }
-            let keys = charges.map { "\($0.pageId ?? "")@\($0.pageVersion ?? 0)" }
-            #expect(Set(keys).count == keys.count, "a page version was charged twice")
-            #expect(charges.count == ready.indexed)
-        }
-    }
+    // Credits running out and resuming: InProcessEngineTests.credits (in process, no fake needed).
 
     @Test("A wrong token fails at once with a clear reason, no retry storm, and no secret in the message")
     func wrongToken() async throws {

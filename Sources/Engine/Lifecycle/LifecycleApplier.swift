@@ -14,7 +14,8 @@ struct LifecycleApplier: Sendable {
     /// first). Throws ``LifecycleRejection`` when the event is refused; nothing is written then.
     func apply(_ txn: WriteTransaction, record: DatastoreRecord, _ event: LifecycleEvent, now: Int64) throws -> AfterCommit {
         let transition = try Lifecycle.reduce(record, event, LifecycleContext(now: now))
-        if transition.record != record { try datastores.put(txn, transition.record) }
+        // Always written: the caller may have changed fields of `record` before the event.
+        try datastores.put(txn, transition.record)
         for effect in transition.effects {
             switch effect {
             case .clearJobs:

@@ -40,8 +40,9 @@ struct DatastoreQueries: Sendable {
     /// the engine stops.
     func watch(name: String) throws(EngineError) -> AsyncStream<DatastoreSnapshot> {
         let id = try identifier(of: name)
-        let first = try snapshot(id: id)
+        // Subscribed before the first snapshot: a change in between is not missed.
         let signals = hub.subscribe(id)
+        let first = try snapshot(id: id)
         let interval = core.options.progressIntervalMillis
         let clock = core.clock
         let queries = self
