@@ -61,29 +61,11 @@ final class InProcessHarness: @unchecked Sendable {
         return configuration
     }
 
-    /// Waits (on the engine's watch stream, not by polling) until the datastore satisfies
-    /// `condition`; fails after `seconds` of real time, a bound in case the engine never gets there.
+    /// Waits until the datastore satisfies `condition` (see ``Watcher``).
     @discardableResult
     func until(_ name: String, _ what: String, seconds: Double = 30,
                _ condition: @escaping @Sendable (DatastoreSnapshot) -> Bool) async throws -> DatastoreSnapshot {
-        let snapshots = try engine.watch(name: name)
-        return try await withThrowingTaskGroup(of: DatastoreSnapshot?.self) { group in
-            group.addTask {
-                for await snapshot in snapshots where condition(snapshot) { return snapshot }
-                return nil
-            }
-            group.addTask {
-                try await Task.sleep(for: .seconds(seconds))
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            guard let first else {
-                let last = try? engine.snapshot(name: name)
-                throw HarnessError.timeout("\(name) never reached \(what); last state \(last?.record.state.name ?? "?") \(last?.record.lastError ?? "")")
-            }
-            return first
-        }
+        try await Watcher(engine: engine).until(name, what, seconds: seconds, condition)
     }
 
     func ready(_ name: String) async throws -> DatastoreSnapshot {
@@ -96,5 +78,37 @@ final class InProcessHarness: @unchecked Sendable {
         return try temporary.store.read { txn in
             try engine.core.manifest.entries(txn, datastore: id) { _ in true }
         }.reduce(into: [:]) { $0[$1.pageId] = $1 }
+    }
+}
+
+extension InProcessHarness {
+    /// Waits on an engine's watch stream (not by polling) until a datastore satisfies a
+    /// condition; fails after `seconds` of real time, a bound in case the engine never gets there.
+    struct Watcher {
+        let engine: Engine
+
+        @discardableResult
+        func until(_ name: String, _ what: String, seconds: Double = 30,
+                   _ condition: @escaping @Sendable (DatastoreSnapshot) -> Bool) async throws -> DatastoreSnapshot {
+            let snapshots = try engine.watch(name: name)
+            let found = try await withThrowingTaskGroup(of: DatastoreSnapshot?.self) { group in
+                group.addTask {
+                    for await snapshot in snapshots where condition(snapshot) { return snapshot }
+                    return nil
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(seconds))
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            guard let found else {
+                let last = try? engine.snapshot(name: name)
+                throw HarnessError.timeout("\(name) never reached \(what); last state \(last?.record.state.name ?? "?") \(last?.record.lastError ?? "")")
+            }
+            return found
+        }
     }
 }

@@ -1,13 +1,15 @@
 import Foundation
 import Storage
 
-/// A store in a fresh temporary directory, removed afterwards.
+/// A store in a fresh temporary directory (or under `parent`), removed afterwards.
 final class TemporaryEngineStore {
-    let directory = NSTemporaryDirectory() + "tributary-engine-\(UUID().uuidString)"
+    let directory: String
     let store: Store
 
-    init(mapSize: Int = 1 << 24) throws {
-        store = try Store(configuration: StoreConfiguration(directory: directory, initialMapSize: mapSize))
+    init(mapSize: Int = 1 << 24, maximumMapSize: Int? = nil, parent: String = NSTemporaryDirectory()) throws {
+        directory = (parent as NSString).appendingPathComponent("tributary-engine-\(UUID().uuidString)")
+        store = try Store(configuration: StoreConfiguration(directory: directory, initialMapSize: mapSize,
+                                                            maximumMapSize: maximumMapSize ?? 1 << 40))
     }
 
     deinit {

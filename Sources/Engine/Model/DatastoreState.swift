@@ -79,7 +79,7 @@ public enum PauseReason: Sendable, Equatable, Codable, CustomStringConvertible {
         case .byUser:
             "paused_by_user"
         case .diskFull(let needed):
-            "disk_full: the state directory's filesystem needs about \(needed / 1_048_576 + 1) MiB more free space; writing resumes by itself when it is there"
+            "disk_full: the state directory's filesystem needs about \((needed + 1_048_575) / 1_048_576) MiB more free space; writing resumes by itself when it is there"
         }
     }
 }

@@ -1,3 +1,5 @@
+import Glibc
+import Storage
 import Synchronization
 
 /// Remembers that writing failed for want of space and tells, when asked on the scheduler's
@@ -16,6 +18,16 @@ final class DiskWatcher: Sendable {
     init(probe: any FreeSpaceProbe, intervalMillis: Int64) {
         self.probe = probe
         self.intervalMillis = max(intervalMillis, 1)
+    }
+
+    /// Whether `error` means the disk (or map) is full: ENOSPC, EDQUOT and the map at its
+    /// maximum say so; an I/O error does when the filesystem has less than `headroomBytes`
+    /// free (LMDB reports a short write, which is how a filling disk often shows, as EIO).
+    func isOutOfSpace(_ error: StorageError, headroomBytes: Int64) -> Bool {
+        if error.isOutOfSpace { return true }
+        guard case .io(_, _, let code) = error, code == EIO || code == ENOSPC else { return false }
+        guard let available = probe.availableBytes() else { return false }
+        return available < headroomBytes
     }
 
     /// A write failed for want of space: about `neededBytes` must be free before writing resumes.

@@ -101,7 +101,7 @@ actor Scheduler {
                     }
                 }
             } catch {
-                if let error = error as? StorageError, error.isOutOfSpace {
+                if let error = error as? StorageError, disk.isOutOfSpace(error, headroomBytes: core.options.diskFullHeadroomBytes) {
                     disk.reportFull(neededBytes: core.options.diskFullHeadroomBytes, now: now)
                 }
                 core.logger.error("scheduler: \(error)")

@@ -44,7 +44,7 @@ struct JobRunner {
         case .success(.batch(.insufficientCredits(let needed))): .complete(.creditsExhausted(needed: needed))
         case .failure(.abandoned): .complete(nil)
         case .failure(.permanent(let reason)): .complete(.failedPermanently(reason))
-        case .failure(.storage(let error)) where error.isOutOfSpace:
+        case .failure(.storage(let error)) where disk.isOutOfSpace(error, headroomBytes: core.options.diskFullHeadroomBytes):
             // Not the pages' fault: the datastore waits for space, nothing is counted as failed.
             .complete(.diskFull(neededBytes: core.options.diskFullHeadroomBytes))
         case .failure(.storage(let error)): .retry(message: "storage: \(error)")
@@ -87,7 +87,7 @@ struct JobRunner {
                 return (try core.lifecycle.apply(txn, record: record, event, now: now), failedBatch)
             }
         } catch {
-            if let error = error as? StorageError, error.isOutOfSpace {
+            if let error = error as? StorageError, disk.isOutOfSpace(error, headroomBytes: core.options.diskFullHeadroomBytes) {
                 // Even the outcome could not be written: the scheduler stops claiming and gives
                 // this job's lease back when space returns (no waiting for the lease to expire).
                 disk.reportFull(neededBytes: core.options.diskFullHeadroomBytes, now: now)
