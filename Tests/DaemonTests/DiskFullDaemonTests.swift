@@ -30,8 +30,9 @@ struct DiskFullDaemonTests {
             #expect(FileManager.default.createFile(atPath: ballast, contents: Data(count: max(free - 200_000, 0))))
 
             try await harness.create()
-            let paused = try await harness.ctl(["watch", "gen", "--until", "paused", "--timeout", "120"])
-            #expect(paused.status == 0, "\(paused.stderr) \(harness.tail())")
+            // `watch --until ready` ends with status 6 when the datastore pauses.
+            let paused = try await harness.ctl(["watch", "gen", "--until", "ready", "--timeout", "120"])
+            #expect(paused.status == 6, "\(paused.stderr) \(harness.tail())")
             let status = try await harness.ctl(["status", "gen", "--json"])
             #expect(status.stdout.contains("disk_full"), "\(status.stdout)")
             let pages = try status.json()["pages"] as? [String: Any]
@@ -42,8 +43,14 @@ struct DiskFullDaemonTests {
 
             // Space comes back: the daemon notices within a minute, with no restart.
             try FileManager.default.removeItem(atPath: ballast)
-            try await harness.waitReady(timeout: 90)
-            let ready = try await harness.ctl(["status", "gen", "--json"]).json()
+            var ready: [String: Any] = [:]
+            let deadline = Date().addingTimeInterval(90)
+            while Date() < deadline {
+                ready = try await harness.ctl(["status", "gen", "--json"]).json()
+                if ready["state"] as? String == "ready" { break }
+                try await Task.sleep(for: .seconds(1))
+            }
+            #expect(ready["state"] as? String == "ready", "\(ready) \(harness.tail())")
             #expect((ready["pages"] as? [String: Any])?["failed"] as? Int ?? 0 == 0)
             #expect(try await harness.ctl(["health", "--json"]).json()["status"] as? String == "ok")
             _ = await harness.stopDaemon()

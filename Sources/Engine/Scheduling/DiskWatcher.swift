@@ -27,7 +27,14 @@ final class DiskWatcher: Sendable {
         if error.isOutOfSpace { return true }
         guard case .io(_, _, let code) = error, code == EIO || code == ENOSPC else { return false }
         guard let available = probe.availableBytes() else { return false }
-        return available < headroomBytes
+        return available < requiredFreeBytes(headroomBytes: headroomBytes)
+    }
+
+    /// The free space to wait for: `headroomBytes`, but never more than a quarter of the
+    /// filesystem (a small filesystem could never offer the full headroom).
+    func requiredFreeBytes(headroomBytes: Int64) -> Int64 {
+        guard let total = probe.totalBytes(), total > 0 else { return headroomBytes }
+        return max(min(headroomBytes, total / 4), 1)
     }
 
     /// A write failed for want of space: about `neededBytes` must be free before writing resumes.

@@ -102,7 +102,7 @@ actor Scheduler {
                 }
             } catch {
                 if let error = error as? StorageError, disk.isOutOfSpace(error, headroomBytes: core.options.diskFullHeadroomBytes) {
-                    disk.reportFull(neededBytes: core.options.diskFullHeadroomBytes, now: now)
+                    disk.reportFull(neededBytes: disk.requiredFreeBytes(headroomBytes: core.options.diskFullHeadroomBytes), now: now)
                 }
                 core.logger.error("scheduler: \(error)")
             }
@@ -143,7 +143,7 @@ actor Scheduler {
 
     /// While the disk is full, work that comes due cannot write: its datastore pauses for disk.
     private func pauseDueWork(now: Int64) throws {
-        let needed = disk.neededBytes ?? core.options.diskFullHeadroomBytes
+        let needed = disk.neededBytes ?? disk.requiredFreeBytes(headroomBytes: core.options.diskFullHeadroomBytes)
         let busy = Set(running.keys)
         let after: [AfterCommit] = try core.store.write { txn in
             var after: [AfterCommit] = []

@@ -46,7 +46,7 @@ struct JobRunner {
         case .failure(.permanent(let reason)): .complete(.failedPermanently(reason))
         case .failure(.storage(let error)) where disk.isOutOfSpace(error, headroomBytes: core.options.diskFullHeadroomBytes):
             // Not the pages' fault: the datastore waits for space, nothing is counted as failed.
-            .complete(.diskFull(neededBytes: core.options.diskFullHeadroomBytes))
+            .complete(.diskFull(neededBytes: disk.requiredFreeBytes(headroomBytes: core.options.diskFullHeadroomBytes)))
         case .failure(.storage(let error)): .retry(message: "storage: \(error)")
         case .failure(.transient(let message)): .retry(message: message)
         }
@@ -90,7 +90,7 @@ struct JobRunner {
             if let error = error as? StorageError, disk.isOutOfSpace(error, headroomBytes: core.options.diskFullHeadroomBytes) {
                 // Even the outcome could not be written: the scheduler stops claiming and gives
                 // this job's lease back when space returns (no waiting for the lease to expire).
-                disk.reportFull(neededBytes: core.options.diskFullHeadroomBytes, now: now)
+                disk.reportFull(neededBytes: disk.requiredFreeBytes(headroomBytes: core.options.diskFullHeadroomBytes), now: now)
             }
             core.logger.error("could not record the outcome of job \(job.id): \(error)", metadata: ["job_id": "\(job.id)"])
             return
