@@ -91,16 +91,19 @@ struct LifecycleTransition: Sendable, Equatable {
 
 /// The one place a datastore's state changes: a pure function of record, event and time.
 ///
-/// ```
-/// state \ event        resync   pause    resume*  cycleStarted listingFinished  cycleFinished credits/fail/disk
-/// syncing_metadata     requeue  paused   –        syncing      processing|ready ready         paused|failed
-/// processing           requeue  paused   –        syncing      processing|ready ready         paused|failed
-/// ready                syncing  paused   –        syncing      (ignored)        ready         paused|failed
-/// paused(by_user)      REJECT   –        resumed  REJECT       (ignored)        (ignored)     (ignored)
-/// paused(credits/disk) syncing  paused   resumed  REJECT       (ignored)        (ignored)     paused|failed
-/// failed               syncing  paused   syncing  syncing      –                –             failed|paused
-/// ```
-/// (*resume, creditsAvailable and diskSpaceReturned resume only their own kind of pause.)
+/// - Commands: `created`/`configurationChanged`/`resyncRequested` → syncing_metadata (a running
+///   cycle keeps its state and gets a fresh listing queued; a user pause keeps a configuration
+///   change for later and refuses a resync); `pauseRequested` → paused(by_user);
+///   `resumeRequested` (any pause, failed), `creditsAvailable` (credit pause only) and
+///   `diskSpaceReturned` (disk pause only) → processing when pages wait, the site is known and
+///   the pause did not interrupt a listing, syncing_metadata otherwise.
+/// - Workers: `cycleStarted` → syncing_metadata (refused while paused); `listingFinished` →
+///   processing, or ready with nothing pending; `batchCommitted` queues the next batch;
+///   `cycleFinished` → ready with the next sync scheduled; `creditsExhausted` → paused
+///   (credits); `failedPermanently` → failed; metadata `retriesExhausted` → failed
+///   (unreachable) with the next sync scheduled; `diskFull` → paused (disk_full).
+/// - A person's pause stands: worker outcomes and disk events leave it as it is.
+///
 /// The full table is ``LifecycleTableTests``.
 enum Lifecycle {
     static func reduce(
