@@ -1,6 +1,7 @@
 import Confluence
 import FakeConfluenceSupport
 import Foundation
+import Search
 import Storage
 import Testing
 @testable import Engine
@@ -22,7 +23,7 @@ struct SinglePassSyncTests {
             #expect(byKind["v2.space_pages"] == listings, "\(byKind)")
             #expect(byKind["v2.pages"] == nil, "no body fetched by id: \(byKind)")
             #expect(ready.indexed > 700 && ready.pending == 0 && ready.failed == 0)
-            let withBodies = try await harness.fake.stats()["pages_with_body"] as? Int ?? 0
+            let withBodies = try await harness.fake.stats()["pagesServedWithBody"] as? Int ?? 0
             #expect(withBodies == ready.discovered, "each page's body travelled once")
             // Every indexed page is charged once, in the transaction that indexed it.
             let id = try harness.engine.identifier(of: "gen")
@@ -42,7 +43,7 @@ struct SinglePassSyncTests {
             _ = try await harness.engine.resync(name: "gen")
             _ = try await harness.waitFor("gen", "the next ready") { $0.record.cycle > cycle && $0.record.state == .ready }
             byKind = try await Self.requests(harness)
-            #expect(try await harness.fake.stats()["pages_with_body"] as? Int == 1, "only the edited body: \(byKind)")
+            #expect(try await harness.fake.stats()["pagesServedWithBody"] as? Int == 1, "only the edited body: \(byKind)")
             #expect(byKind["v2.pages"] == 1)
             #expect(try harness.engine.search(name: "gen", query: "marmalade gyroscope", limit: 3).first?.result.pageID == edited)
         }
