@@ -55,9 +55,12 @@ struct MetadataSync {
 
         // Labels (and with them the pages carrying an excluded label), without a request per page,
         // surveyed beside the listing: each batch waits for the survey only before it is diffed.
+        let surveyed = SurveyResult()
         let survey = Task { () async -> Result<LabelSurvey, SyncFailure> in
             do throws(SyncFailure) {
-                return .success(try await source.labelSurvey(spaces: spaces, configuration: configuration))
+                let result = try await source.labelSurvey(spaces: spaces, configuration: configuration)
+                surveyed.set(result)
+                return .success(result)
             } catch {
                 return .failure(error)
             }
@@ -67,17 +70,20 @@ struct MetadataSync {
         let filter = PageFilter(configuration)
         var statuses: Set<PageStatus> = [.current]
         if configuration.includeArchived { statuses.insert(.archived) }
-        let listing = SpaceListing(sync: self, cycle: cycle, filter: filter, site: scope.site, bodies: bodies, survey: survey)
+        let listing = SpaceListing(sync: self, cycle: cycle, filter: filter, site: scope.site, bodies: bodies, survey: survey,
+                                   surveyed: surveyed)
         var listed = 0
         var creditsShort = false
+        var unlabelled: [(Page, String)] = []
         // Spaces listed at connect that were gone by the time their pages were listed.
         var vanished: Set<String> = []
         for space in spaces {
             let cursor = source.pages(in: space, statuses: statuses, bodies: bodies)
             switch try await listing.run(cursor, space: space, vanishes: configuration.includesAllSpaces, creditsShort: creditsShort) {
-            case .listed(let pages, let short):
+            case .listed(let pages, let short, let withoutLabels):
                 listed += pages
                 creditsShort = short
+                unlabelled += withoutLabels.map { ($0, space.key) }
             case .vanished:
                 // Deleted or hidden since the space listing: out of scope, like an unlisted space.
                 vanished.insert(space.key)
@@ -86,7 +92,10 @@ struct MetadataSync {
             }
         }
         // A survey that failed after the last batch still fails the cycle (an excluded label).
-        if case .failure(let error) = await survey.value { throw error }
+        switch await survey.value {
+        case .failure(let error): throw error
+        case .success(let labels): try applyLabels(labels, to: unlabelled, cycle: cycle)
+        }
 
         try finishListing(cycle: cycle, configuration: configuration, vanishedSpaces: vanished)
         let pending = try storage { try core.store.read { txn in try core.tables.counts(txn, datastore: datastore)["disposition.pending"] ?? 0 } }
@@ -156,6 +165,25 @@ struct MetadataSync {
         }
         if entry != old { try core.tables.putPage(txn, datastore: datastore, old: old, new: entry) }
         return entry.disposition
+    }
+
+    /// Labels for the pages committed before the survey finished, in bounded transactions
+    /// (labels are metadata: the pages' dispositions stay as they are).
+    private func applyLabels(_ survey: LabelSurvey, to pages: [(Page, String)], cycle: UInt64) throws(SyncFailure) {
+        for start in stride(from: 0, to: pages.count, by: 1_000) {
+            try storage {
+                try core.store.write { txn in
+                    guard let current = try core.record(txn, datastore), current.cycle == cycle else { throw SyncFailure.abandoned }
+                    for (page, _) in pages[start..<min(start + 1_000, pages.count)] {
+                        guard let labels = survey.labels(of: page),
+                              let old = try core.tables.page(txn, datastore: datastore, pageId: page.id), old.labels != labels else { continue }
+                        var entry = old
+                        entry.labels = labels
+                        try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
+                    }
+                }
+            }
+        }
     }
 
     /// After a complete listing: removes pages that were not seen (or whose space vanished

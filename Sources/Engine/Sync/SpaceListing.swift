@@ -2,6 +2,7 @@ import Confluence
 import Foundation
 import Search
 import Storage
+import Synchronization
 
 /// Lists one space for a metadata cycle as a pipeline: the next request is on the network
 /// while the batch before it is converted and tokenized and the one before that is committed
@@ -19,15 +20,19 @@ struct SpaceListing {
     let filter: PageFilter
     let site: ConfluenceSite
     let bodies: Bool
-    /// The cycle's label survey, running beside the listing; every batch waits for it before
-    /// it is converted (an excluded label decides whether a page is indexed at all).
+    /// The cycle's label survey, running beside the listing. Batches wait for it only when the
+    /// datastore excludes labels (an excluded label decides whether a page is indexed at all);
+    /// otherwise a batch committed before it finished keeps its labels unknown until
+    /// ``MetadataSync`` applies the survey after the listing.
     let survey: Task<Result<LabelSurvey, SyncFailure>, Never>
+    let surveyed: SurveyResult
 
     private var core: EngineCore { sync.core }
     private var datastore: UInt64 { sync.datastore }
 
     enum Outcome {
-        case listed(pages: Int, creditsShort: Bool)
+        /// `unlabelled`: pages committed before the survey finished.
+        case listed(pages: Int, creditsShort: Bool, unlabelled: [Page])
         /// The space was deleted or hidden part-way through (with `spaces = *`).
         case vanished
     }
@@ -36,7 +41,8 @@ struct SpaceListing {
     struct Converted: Sendable {
         /// The listed pages without their bodies.
         var pages: [Page]
-        var survey: LabelSurvey
+        /// Nil when the survey had not finished (and no excluded label made the batch wait).
+        var survey: LabelSurvey?
         /// The pages expected to be pending after the diff, converted and tokenized.
         var prepared: PreparedBatch?
     }
@@ -50,6 +56,7 @@ struct SpaceListing {
         }
         var listed = 0
         var short = creditsShort
+        var unlabelled: [Page] = []
         while true {
             let batch: [Page]?
             switch await Self.value(of: fetching) {
@@ -65,11 +72,13 @@ struct SpaceListing {
             let next = batch.map { convert($0, space: space, index: !short) }
             if let converting {
                 let converted = try await Self.value(of: converting).get()
-                if try commit(converted, space: space, index: !short) { short = true }
+                let (paid, labelled) = try commit(converted, space: space, index: !short)
+                if !paid { short = true }
+                if !labelled { unlabelled += converted.pages.map { Page(id: $0.id, title: "", status: $0.status, labels: $0.labels) } }
                 listed += converted.pages.count
             }
             converting = next
-            if batch == nil { return .listed(pages: listed, creditsShort: short) }
+            if batch == nil { return .listed(pages: listed, creditsShort: short, unlabelled: unlabelled) }
         }
     }
 
@@ -91,6 +100,7 @@ struct SpaceListing {
     /// The conversion stage: off the writer, beside the next request.
     private func convert(_ pages: [Page], space: Space, index: Bool) -> Task<Result<Converted, SyncFailure>, Never> {
         let survey = self.survey
+        let surveyed = self.surveyed
         let bodies = self.bodies
         let filter = self.filter
         let site = self.site
@@ -98,7 +108,7 @@ struct SpaceListing {
         let datastore = self.datastore
         return Task {
             do throws(SyncFailure) {
-                let labels = try await survey.value.get()
+                let labels = filter.excludedLabels.isEmpty ? surveyed.current : try await survey.value.get()
                 var converted = Converted(pages: pages, survey: labels)
                 guard bodies else { return .success(converted) }
                 converted.pages = pages.map { page in
@@ -114,7 +124,7 @@ struct SpaceListing {
                         try pages.filter { page in
                             let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
                             return MetadataSync.disposition(of: page, old: old, filter: filter,
-                                                            excludedLabels: labels.excludedLabels(of: page, excluding: filter.excludedLabels)) == .pending
+                                                            excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? []) == .pending
                         }
                     }
                 }
@@ -129,9 +139,11 @@ struct SpaceListing {
     }
 
     /// The commit stage: the manifest diff of one batch and, with bodies, its index entries and
-    /// credits, in one write transaction. Returns whether the balance could not pay.
-    private func commit(_ converted: Converted, space: Space, index: Bool) throws(SyncFailure) -> Bool {
+    /// credits, in one write transaction. Returns whether the balance could pay and whether the
+    /// labels were known.
+    private func commit(_ converted: Converted, space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: Bool) {
         let now = currentMillis()
+        let labels = converted.survey ?? surveyed.current
         let commit = IndexCommit(core: core, datastore: datastore)
         let (short, toppedOff, name): (Bool, Int64?, String) = try storage {
             try write { txn in
@@ -141,8 +153,8 @@ struct SpaceListing {
                 var pending: Set<String> = []
                 for page in converted.pages {
                     let disposition = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
-                                                     labels: converted.survey.labels(of: page),
-                                                     excludedLabels: converted.survey.excludedLabels(of: page, excluding: filter.excludedLabels),
+                                                     labels: labels?.labels(of: page),
+                                                     excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
                                                      txn: txn)
                     if disposition == .pending { pending.insert(page.id) }
                 }
@@ -166,11 +178,18 @@ struct SpaceListing {
         commit.logTopOff(toppedOff, datastoreName: name)
         core.store.releaseResidentMapPages()
         core.changed(datastore)
-        return short
+        return (!short, labels != nil)
     }
 
     /// Every commit of the listing goes through here: the one place to choose its durability.
     private func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         try core.store.write(body)
     }
+}
+
+/// The label survey once it finished, for stages that must not wait for it.
+final class SurveyResult: Sendable {
+    private let value = Mutex<LabelSurvey?>(nil)
+    var current: LabelSurvey? { value.withLock { $0 } }
+    func set(_ survey: LabelSurvey) { value.withLock { $0 = survey } }
 }
