@@ -46,12 +46,13 @@ struct CloudAPI: Sendable {
         return space.key
     }
 
-    func pages(in space: Space, statuses: Set<PageStatus>) -> PageBatches {
+    func pages(in space: Space, statuses: Set<PageStatus>, bodies: Bool) -> PageBatches {
         // The listing endpoint accepts only these statuses; its default is current + archived.
         let allowed: Set<PageStatus> = [.current, .archived, .deleted, .trashed]
         let wanted = statuses.intersection(allowed).isEmpty ? [.current] : statuses.intersection(allowed)
         let url = site.restV2 + "/spaces/" + queryEscape(space.id) + "/pages?limit=\(limit)"
             + wanted.map(\.rawValue).sorted().map { "&status=" + $0 }.joined()
+            + (bodies ? "&body-format=storage" : "")
         return v2Pager(first: url, subject: .pages(spaceKey: space.key)) { (item: V2Page) in item.model() }
     }
 

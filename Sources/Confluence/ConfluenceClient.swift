@@ -178,16 +178,20 @@ public final class ConfluenceClient: Sendable {
 
     // MARK: Pages
 
-    /// Every page of a space with the given statuses, **without bodies**, in batches of up to
-    /// ``Options/pageLimit``. Follows the server's `next` links; on Data Center corrects
-    /// `start` by the number of results actually returned (servers cap `limit` silently).
+    /// Every page of a space with the given statuses, in batches of up to ``Options/pageLimit``.
+    /// Follows the server's `next` links; on Data Center corrects `start` by the number of
+    /// results actually returned (servers cap `limit` silently).
     /// - Parameter includeLabels: Data Center only: each page's labels come with the listing
     ///   (the `metadata.labels` expansion), at no extra request. Cloud's listing carries none;
     ///   there use ``contentLabels(in:)`` and ``search(cql:includeBodies:includeLabels:)``.
-    public func pages(in space: Space, statuses: Set<PageStatus> = [.current], includeLabels: Bool = true) -> PageBatches {
+    /// - Parameter bodies: each page carries its storage body (Cloud v2 `body-format=storage`,
+    ///   Data Center `expand=body.storage`), so a whole space is read in ⌈pages / limit⌉
+    ///   requests; without, metadata only (the cheap listing that finds what changed).
+    public func pages(in space: Space, statuses: Set<PageStatus> = [.current], includeLabels: Bool = true,
+                      bodies: Bool = false) -> PageBatches {
         switch site.flavor {
-        case .cloud: CloudAPI(transport).pages(in: space, statuses: statuses)
-        case .dataCenter: DataCenterAPI(transport).pages(in: space, statuses: statuses, includeLabels: includeLabels)
+        case .cloud: CloudAPI(transport).pages(in: space, statuses: statuses, bodies: bodies)
+        case .dataCenter: DataCenterAPI(transport).pages(in: space, statuses: statuses, includeLabels: includeLabels, bodies: bodies)
         }
     }
 

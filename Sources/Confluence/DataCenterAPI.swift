@@ -40,9 +40,9 @@ struct DataCenterAPI: Sendable {
         return key
     }
 
-    func pages(in space: Space, statuses: Set<PageStatus>, includeLabels: Bool) -> PageBatches {
+    func pages(in space: Space, statuses: Set<PageStatus>, includeLabels: Bool, bodies: Bool) -> PageBatches {
         let wanted = statuses.isEmpty ? [PageStatus.current] : Array(statuses)
-        let expand = Self.listExpand + (includeLabels ? ",metadata.labels" : "")
+        let expand = Self.listExpand + (includeLabels ? ",metadata.labels" : "") + (bodies ? ",body.storage" : "")
         let url = site.restV1 + "/content?spaceKey=" + queryEscape(space.key) + "&type=page"
             + wanted.map(\.rawValue).sorted().map { "&status=" + $0 }.joined()
             + "&limit=\(limit)&start=0&expand=" + expand

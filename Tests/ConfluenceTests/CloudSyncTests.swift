@@ -71,6 +71,28 @@ struct CloudSyncTests {
         }
     }
 
+    @Test("Listing with bodies: ⌈N/250⌉ requests, every page with its storage body, the same pages and versions as by id")
+    func listingWithBodies() async throws {
+        try await FakeConfluence.with(["--generate", "600", "--seed", "4", "--email", Self.email, "--token", Self.token]) { fake in
+            let governor = RateGovernor(configuration: .fast())
+            let (client, space) = try await connect(fake, governor: governor)
+            try await fake.resetStats()
+            let listed = try await client.pages(in: space, bodies: true).collect()
+            let byKind = try #require(try await fake.stats()["byKind"] as? [String: Int])
+            #expect(byKind["v2.space_pages"] == (listed.count + 249) / 250)
+            #expect(byKind.values.reduce(0, +) == byKind["v2.space_pages"], "no other request: \(byKind)")
+            #expect(listed.count > 500)
+            #expect(listed.allSatisfy { $0.storageBody?.isEmpty == false })
+            let byId = try await client.pages(ids: Array(listed.prefix(120).map(\.id)), statuses: [.current])
+            for (page, fetched) in zip(listed.prefix(120), byId) {
+                #expect(page.id == fetched.id && page.version == fetched.version && page.storageBody == fetched.storageBody)
+                #expect(page.title == fetched.title && page.webui == fetched.webui && page.lastModified == fetched.lastModified)
+            }
+            // Without bodies, the listing carries none.
+            #expect(try await client.pages(in: space).collect().allSatisfy { $0.storageBody == nil })
+        }
+    }
+
     @Test func labelsAncestorsBodiesAndSearch() async throws {
         try await FakeConfluence.with(["--generate", "300", "--email", Self.email, "--token", Self.token]) { fake in
             let governor = RateGovernor(configuration: .fast())

@@ -46,6 +46,24 @@ struct DataCenterTests {
         }
     }
 
+    @Test("Listing with bodies on Data Center: expand=body.storage with labels, under a limit cap, the same bodies as by id")
+    func listingWithBodies() async throws {
+        let args = ["--mode", "dc", "--context-path", "/confluence", "--generate", "300", "--pat", Self.pat, "--dc-limit-cap", "100"]
+        try await FakeConfluence.with(args) { fake in
+            let location = try SpaceLocation.parse("\(fake.origin)/confluence/display/GEN/Some+Page")
+            let (client, space) = try await ConfluenceClient.connect(
+                to: location, credentials: .personalAccessToken(Self.pat), governor: RateGovernor(configuration: .fast()))
+            let listed = try await client.pages(in: space, statuses: [.current], includeLabels: true, bodies: true).collect()
+            #expect(listed.count > 250)
+            #expect(listed.allSatisfy { $0.storageBody?.isEmpty == false && $0.labels != nil })
+            let byId = try await client.pages(ids: Array(listed.prefix(50).map(\.id)))
+            #expect(byId.map(\.id) == listed.prefix(50).map(\.id))
+            for (page, fetched) in zip(listed.prefix(50), byId) {
+                #expect(page.version == fetched.version && page.storageBody == fetched.storageBody && page.title == fetched.title)
+            }
+        }
+    }
+
     @Test func wikiPathOnDataCenterIsDetectedAsDataCenter() async throws {
         let args = ["--mode", "dc", "--context-path", "/wiki", "--generate", "5", "--pat", Self.pat]
         try await FakeConfluence.with(args) { fake in

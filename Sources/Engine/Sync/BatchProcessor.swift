@@ -46,7 +46,8 @@ struct BatchProcessor {
         } catch {
             throw SyncFailure(error)
         }
-        let converted = convert(ids: ids, fetched: fetched, site: site)
+        let conversion = PageConversion(options: core.options, index: core.index)
+        let converted = conversion.convert(ids: ids, fetched: fetched, site: site)
         // Commit in groups: each group is one transaction with its pages' chunks, postings,
         // manifest entries and credits. Replacing pages deletes postings all over the index, and
         // every B-tree page a transaction touches stays in memory until it commits; groups keep
@@ -70,149 +71,36 @@ struct BatchProcessor {
                 end += 1
             }
             let ids = Set(converted.results[start..<end].map(\.pageId))
-            let prepared = try prepare(results: Array(converted.results[start..<end]),
-                                       updates: converted.updates.filter { ids.contains($0.page.pageID) }, tokenizer: tokenizer)
-            let outcome = try commit(prepared, tokenizer: tokenizer, now: currentMillis())
+            let prepared = try conversion.prepare(results: Array(converted.results[start..<end]),
+                                                  updates: converted.updates.filter { ids.contains($0.page.pageID) }, tokenizer: tokenizer)
+            let outcome = try commit(prepared, tokenizer: tokenizer, now: core.clock.nowMillis)
             if outcome != .more { return outcome }
             start = end
         }
         return .more
     }
 
-    /// What one page of the batch becomes.
-    struct PageResult {
-        var pageId: String
-        var version: Int?
-        var title: String?
-        var webui: String?
-        /// When the fetched version was made (ms since 1970), when Confluence said.
-        var lastModified: Int64?
-        var disposition: PageDisposition
-        var reason: String?
-        var chunks: Int
-        var tokens: Int
-        var macros: [String]
-    }
-
-    struct PreparedBatch {
-        var results: [PageResult]
-        var pages: PreparedPages
-    }
-
-    /// Converts and chunks: CPU work, no storage.
-    private func convert(ids: [String], fetched: [Page], site: ConfluenceSite) -> (results: [PageResult], updates: [PageUpdate]) {
-        let byId = Dictionary(fetched.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let chunker = Chunker(options: core.options.chunking)
-        var results: [PageResult] = []
-        var updates: [PageUpdate] = []
-        for id in ids {
-            guard let page = byId[id] else {
-                // Gone between the listing and now (deleted, or no longer visible).
-                results.append(PageResult(pageId: id, disposition: .deleted, reason: "not_found_when_fetched", chunks: 0, tokens: 0, macros: []))
-                updates.append(PageUpdate(page: IndexedPage(pageID: id, title: ""), chunks: []))
-                continue
-            }
-            var result = PageResult(pageId: id, version: page.version, title: page.title, webui: page.webui,
-                                    lastModified: page.lastModified.map { Int64(($0.timeIntervalSince1970 * 1_000).rounded()) },
-                                    disposition: .indexed, chunks: 0, tokens: 0, macros: [])
-            guard let body = page.storageBody else {
-                result.disposition = .failed
-                result.reason = "body_missing: Confluence returned no storage body for this page"
-                results.append(result)
-                continue
-            }
-            if body.utf8.count > core.options.maxBodyBytes {
-                result.disposition = .skipped
-                result.reason = "too_large: \(body.utf8.count) bytes, above the \(core.options.maxBodyBytes)-byte limit"
-                results.append(result)
-                updates.append(PageUpdate(page: IndexedPage(pageID: id, title: page.title), chunks: []))
-                continue
-            }
-            let document = StorageFormat.convert(body, title: page.title)
-            var chunks = chunker.chunks(of: document, pageID: id)
-            if chunks.isEmpty {
-                // A page with nothing but a title is still findable by it.
-                chunks = [Chunk(pageID: id, ordinal: 0, sectionIndex: nil, headingPath: [], anchor: "", text: page.title,
-                                wordCount: page.title.split(separator: " ").count)]
-            }
-            result.chunks = chunks.count
-            result.tokens = chunks.reduce(0) { $0 + $1.wordCount }
-            result.macros = document.macroFlags.keys.sorted()
-            results.append(result)
-            // The whole Markdown is kept beside the chunks: they overlap, so the page cannot be
-            // read back from them.
-            updates.append(PageUpdate(page: IndexedPage(pageID: id, title: page.title, urlHint: page.webui.map(site.webURL) ?? ""),
-                                      chunks: chunks, text: PageText(document: document)))
-        }
-        return (results, updates)
-    }
-
-    /// Tokenizes one commit group: CPU work, no storage.
-    private func prepare(results: [PageResult], updates: [PageUpdate], tokenizer: Tokenizer) throws(SyncFailure) -> PreparedBatch {
-        do {
-            return PreparedBatch(results: results, pages: try core.index.prepare(updates, tokenizer: tokenizer))
-        } catch {
-            throw .transient("indexing: \(error)")
-        }
-    }
-
     private func commit(_ batch: PreparedBatch, tokenizer: Tokenizer, now: Int64) throws(SyncFailure) -> Outcome {
-        let outcome: Outcome = try storage {
-            try core.store.write { txn -> Outcome in
+        let (outcome, toppedOff, name): (Outcome, Int64?, String) = try storage {
+            try core.store.write { txn -> (Outcome, Int64?, String) in
+                var toppedOff: Int64?
                 guard var record = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
                 guard record.state == .processing else { throw SyncFailure.abandoned }
-                let policy = try core.ledger.policy(txn)
-                var cost: Int64 = 0
-                for result in batch.results where result.disposition == .indexed {
-                    if try !core.ledger.isCharged(txn, datastore: datastore, pageId: result.pageId, version: result.version ?? 0) {
-                        cost = Saturating.add(cost, policy.cost(tokens: result.tokens))
-                    }
-                }
-                switch try core.ledger.authorize(txn, cost: cost, now: now) {
-                case .insufficient(let needed):
-                    return .insufficientCredits(neededMillicredits: needed)
-                case .allowedAfterTopOff(let added):
-                    core.logger.notice("auto top-off added \(Credits.format(added)) credits",
-                                       metadata: ["message_id": "\(TributaryEvent.creditsAdded.messageID)", "datastore": "\(record.configuration.name)"])
-                case .allowed:
-                    break
-                }
-                try core.index.apply(batch.pages, datastore: datastore, in: txn, tokenizer: tokenizer)
-                for result in batch.results {
-                    guard let old = try core.tables.page(txn, datastore: datastore, pageId: result.pageId) else { continue }
-                    var entry = old
-                    entry.disposition = result.disposition
-                    entry.reason = result.reason
-                    entry.lastProcessed = now
-                    if let title = result.title { entry.title = title }
-                    if let webui = result.webui { entry.webui = webui }
-                    if let lastModified = result.lastModified, result.version ?? 0 >= entry.versionSeen {
-                        entry.lastModified = lastModified
-                    }
-                    switch result.disposition {
-                    case .indexed:
-                        let version = result.version ?? old.versionSeen
-                        entry.versionSeen = max(entry.versionSeen, version)
-                        entry.versionIndexed = version
-                        entry.chunks = result.chunks
-                        entry.tokens = result.tokens
-                        entry.unrenderedMacros = result.macros
-                        entry.failures = 0
-                        _ = try core.ledger.charge(txn, datastore: datastore, pageId: result.pageId, version: version,
-                                                   tokens: result.tokens, now: now)
-                    case .failed:
-                        entry.failures += 1
-                    default:
-                        entry.forgetIndexedContent()
-                    }
-                    try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
+                let cost: Int64
+                switch try IndexCommit(core: core, datastore: datastore).write(batch, txn: txn, now: now, tokenizer: tokenizer) {
+                case .insufficientCredits(let needed):
+                    return (.insufficientCredits(neededMillicredits: needed), nil, record.configuration.name)
+                case .written(let paid, let added):
+                    cost = paid
+                    toppedOff = added
                 }
                 record.phaseDone += batch.results.count
                 record.estimatedMillicredits = max(0, Saturating.subtract(record.estimatedMillicredits ?? 0, cost))
                 try core.put(txn, record)
-                return .more
+                return (.more, toppedOff, record.configuration.name)
             }
         }
+        IndexCommit(core: core, datastore: datastore).logTopOff(toppedOff, datastoreName: name)
         // The batch touched index pages all over the map; they need not stay in our RSS.
         core.store.releaseResidentMapPages()
         core.changed(datastore)

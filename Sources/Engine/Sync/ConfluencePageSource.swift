@@ -25,8 +25,7 @@ final class ConfluencePageSource: PageSource {
 
     func pages(in space: Space, statuses: Set<PageStatus>, bodies: Bool) -> any PageCursor {
         guard let client = connected.withLock({ $0 }) else { return FailingCursor(error: Self.notConnected) }
-        // TODO(pipeline): list with bodies (Cloud v2 body-format=storage, DC expand=body.storage) when `bodies`.
-        return PagerCursor(client.pages(in: space, statuses: statuses, includeLabels: true))
+        return PagerCursor(client.pages(in: space, statuses: statuses, includeLabels: true, bodies: bodies))
     }
 
     func pages(ids: [String], statuses: Set<PageStatus>) async throws(ConfluenceError) -> [Page] {

@@ -30,6 +30,9 @@ struct MetadataSync {
         let scope = try await source.connect()
         let spaces = scope.spaces
 
+        // Most of the space to (re)index: list it with bodies and index straight from the listing.
+        let bodies = try storage { try core.store.read { txn in try Self.listsWithBodies(txn, core: core, record: record) } }
+
         // Start the cycle (through the lifecycle: a paused datastore refuses it; the
         // transition is logged after the commit, never inside the transaction).
         let now = core.clock.nowMillis
@@ -42,57 +45,56 @@ struct MetadataSync {
         started.perform(logger: core.logger, changed: core.changed)
         let cycle = started.record.cycle
 
-        // Labels (and with them the pages carrying an excluded label), without a request per page.
-        let survey = try await source.labelSurvey(spaces: spaces, configuration: configuration)
+        // Labels (and with them the pages carrying an excluded label), without a request per page,
+        // surveyed beside the listing: each batch waits for the survey only before it is diffed.
+        let surveyed = SurveyResult()
+        let survey = Task { () async -> Result<LabelSurvey, SyncFailure> in
+            do throws(SyncFailure) {
+                let result = try await source.labelSurvey(spaces: spaces, configuration: configuration)
+                surveyed.set(result)
+                return .success(result)
+            } catch {
+                return .failure(error)
+            }
+        }
+        defer { survey.cancel() }
 
         let filter = PageFilter(configuration)
         var statuses: Set<PageStatus> = [.current]
         if configuration.includeArchived { statuses.insert(.archived) }
+        let listing = SpaceListing(sync: self, cycle: cycle, filter: filter, site: scope.site, bodies: bodies, survey: survey,
+                                   surveyed: surveyed)
         var listed = 0
+        var creditsShort = false
+        var unlabelled: [(Page, String)] = []
         // Spaces listed at connect that were gone by the time their pages were listed.
         var vanished: Set<String> = []
         for space in spaces {
-            do {
-                let cursor = source.pages(in: space, statuses: statuses, bodies: false)
-                while let batch = try await cursor.next() {
-                    try storage {
-                        try core.store.write { txn in
-                            guard var current = try core.record(txn, datastore), current.cycle == cycle else {
-                                throw SyncFailure.abandoned
-                            }
-                            for page in batch {
-                                try apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
-                                          labels: survey.labels(of: page),
-                                          excludedLabels: survey.excludedLabels(of: page, excluding: filter.excludedLabels), txn: txn)
-                            }
-                            current.phaseDone += batch.count
-                            try core.put(txn, current)
-                        }
-                    }
-                    listed += batch.count
-                    core.store.releaseResidentMapPages()
-                    core.changed(datastore)
-                }
-            } catch let error as SyncFailure {
-                throw error
-            } catch let error as ConfluenceError where configuration.includesAllSpaces && error.kind == .spaceNotFound {
+            let cursor = source.pages(in: space, statuses: statuses, bodies: bodies)
+            switch try await listing.run(cursor, space: space, vanishes: configuration.includesAllSpaces, creditsShort: creditsShort) {
+            case .listed(let pages, let short, let withoutLabels):
+                listed += pages
+                creditsShort = short
+                unlabelled += withoutLabels.map { ($0, space.key) }
+            case .vanished:
                 // Deleted or hidden since the space listing: out of scope, like an unlisted space.
                 vanished.insert(space.key)
                 core.logger.notice("space \(space.key) disappeared while \(configuration.name) was listing it; its pages are removed",
                                    metadata: ["datastore": "\(configuration.name)", "space": "\(space.key)"])
-            } catch let error as ConfluenceError {
-                throw SyncFailure(error)
-            } catch {
-                throw .transient("\(error)")
             }
+        }
+        // A survey that failed after the last batch still fails the cycle (an excluded label).
+        switch await survey.value {
+        case .failure(let error): throw error
+        case .success(let labels): try applyLabels(labels, to: unlabelled, cycle: cycle)
         }
 
         try finishListing(cycle: cycle, configuration: configuration, vanishedSpaces: vanished)
         let pending = try storage { try core.store.read { txn in try core.tables.counts(txn, datastore: datastore)["disposition.pending"] ?? 0 } }
         let spacesListed = spaces.count - vanished.count
-        core.logger.info("listed \(listed) pages in \(spacesListed) spaces of \(configuration.name); \(pending) to process",
+        core.logger.info("listed \(listed) pages in \(spacesListed) spaces of \(configuration.name)\(bodies ? " with bodies" : ""); \(pending) to process",
                          metadata: ["datastore": "\(configuration.name)", "pages_listed": "\(listed)", "pages_pending": "\(pending)",
-                                    "spaces_listed": "\(spacesListed)"])
+                                    "spaces_listed": "\(spacesListed)", "with_bodies": "\(bodies)"])
         return pending > 0 ? .process(pending: pending) : .ready
     }
 
@@ -100,8 +102,29 @@ struct MetadataSync {
     /// the entry keeps the labels it had. Labels and the last-modified time are metadata: a
     /// change of them alone rewrites the entry but never sends the page back for processing
     /// (Confluence does not bump the version when labels change).
-    private func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, labels: [String]?,
-                       excludedLabels: [String], txn: WriteTransaction) throws {
+    /// Whether a cycle lists with bodies: when most of the space is to be (re)indexed (a first
+    /// sync not completed yet, an empty manifest, or at least half of it pending, as after an
+    /// index rebuild). Otherwise the cheap metadata listing, and processing fetches the changed
+    /// bodies by id.
+    static func listsWithBodies(_ txn: ReadTransaction, core: EngineCore, record: DatastoreRecord) throws -> Bool {
+        if record.lastSyncCompleted == nil { return true }
+        let counts = try core.tables.counts(txn, datastore: record.id)
+        let pending = counts["disposition.pending"] ?? 0
+        let listed = counts.filter { $0.key.hasPrefix("disposition.") && $0.key != "disposition.deleted" }.values.reduce(0, +)
+        return listed == 0 || pending * 2 >= listed
+    }
+
+    /// What the diff makes of a listed page: skipped by a filter, left alone when its version
+    /// is indexed already, otherwise pending.
+    static func disposition(of page: Page, old: ManifestEntry?, filter: PageFilter, excludedLabels: [String]) -> PageDisposition {
+        if filter.skipReason(title: page.title, excludedLabelsOnPage: excludedLabels) != nil { return .skipped }
+        if let old, old.disposition == .indexed, old.versionIndexed == page.version { return .indexed }
+        return .pending
+    }
+
+    @discardableResult
+    func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, labels: [String]?,
+               excludedLabels: [String], txn: WriteTransaction) throws -> PageDisposition {
         let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
         var entry = old ?? ManifestEntry(pageId: page.id, title: page.title, spaceKey: spaceKey, parentId: page.parentId,
                                          status: page.status.rawValue, versionSeen: page.version, seenInCycle: cycle,
@@ -133,6 +156,26 @@ struct MetadataSync {
             entry.reason = nil
         }
         if entry != old { try core.tables.putPage(txn, datastore: datastore, old: old, new: entry) }
+        return entry.disposition
+    }
+
+    /// Labels for the pages committed before the survey finished, in bounded transactions
+    /// (labels are metadata: the pages' dispositions stay as they are).
+    private func applyLabels(_ survey: LabelSurvey, to pages: [(Page, String)], cycle: UInt64) throws(SyncFailure) {
+        for start in stride(from: 0, to: pages.count, by: 1_000) {
+            try storage {
+                try core.store.write { txn in
+                    guard let current = try core.record(txn, datastore), current.cycle == cycle else { throw SyncFailure.abandoned }
+                    for (page, _) in pages[start..<min(start + 1_000, pages.count)] {
+                        guard let labels = survey.labels(of: page),
+                              let old = try core.tables.page(txn, datastore: datastore, pageId: page.id), old.labels != labels else { continue }
+                        var entry = old
+                        entry.labels = labels
+                        try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
+                    }
+                }
+            }
+        }
     }
 
     /// After a complete listing: removes pages that were not seen (or whose space vanished

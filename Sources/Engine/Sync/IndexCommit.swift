@@ -1,0 +1,79 @@
+import Foundation
+import InputLimits
+import Logging
+import Search
+import Storage
+import TributaryEvents
+
+/// Writes a prepared batch inside the caller's write transaction: the credit debit, the
+/// chunks and postings, and each page's manifest entry, so a crash leaves either all of it or
+/// none, and a page version is charged once however often its batch is replayed. Shared by
+/// processing by id (``BatchProcessor``) and the single-pass listing (``BodiesListing``).
+struct IndexCommit {
+    let core: EngineCore
+    let datastore: UInt64
+
+    enum Result {
+        /// Written; `cost` was debited, `toppedOff` credits were added first by auto top-off.
+        case written(cost: Int64, toppedOff: Int64?)
+        /// The balance cannot pay: nothing was written.
+        case insufficientCredits(neededMillicredits: Int64)
+    }
+
+    func write(_ batch: PreparedBatch, txn: WriteTransaction, now: Int64, tokenizer: Tokenizer?) throws -> Result {
+        let policy = try core.ledger.policy(txn)
+        var cost: Int64 = 0
+        for result in batch.results where result.disposition == .indexed {
+            if try !core.ledger.isCharged(txn, datastore: datastore, pageId: result.pageId, version: result.version ?? 0) {
+                cost = Saturating.add(cost, policy.cost(tokens: result.tokens))
+            }
+        }
+        var toppedOff: Int64?
+        switch try core.ledger.authorize(txn, cost: cost, now: now) {
+        case .insufficient(let needed):
+            return .insufficientCredits(neededMillicredits: needed)
+        case .allowedAfterTopOff(let added):
+            toppedOff = added
+        case .allowed:
+            break
+        }
+        try core.index.apply(batch.pages, datastore: datastore, in: txn, tokenizer: tokenizer)
+        for result in batch.results {
+            guard let old = try core.tables.page(txn, datastore: datastore, pageId: result.pageId) else { continue }
+            var entry = old
+            entry.disposition = result.disposition
+            entry.reason = result.reason
+            entry.lastProcessed = now
+            if let title = result.title { entry.title = title }
+            if let webui = result.webui { entry.webui = webui }
+            if let lastModified = result.lastModified, result.version ?? 0 >= entry.versionSeen {
+                entry.lastModified = lastModified
+            }
+            switch result.disposition {
+            case .indexed:
+                let version = result.version ?? old.versionSeen
+                entry.versionSeen = max(entry.versionSeen, version)
+                entry.versionIndexed = version
+                entry.chunks = result.chunks
+                entry.tokens = result.tokens
+                entry.unrenderedMacros = result.macros
+                entry.failures = 0
+                _ = try core.ledger.charge(txn, datastore: datastore, pageId: result.pageId, version: version,
+                                           tokens: result.tokens, now: now)
+            case .failed:
+                entry.failures += 1
+            default:
+                entry.forgetIndexedContent()
+            }
+            try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
+        }
+        return .written(cost: cost, toppedOff: toppedOff)
+    }
+
+    /// Logs an auto top-off once its transaction committed.
+    func logTopOff(_ added: Int64?, datastoreName: String) {
+        guard let added else { return }
+        core.logger.notice("auto top-off added \(Credits.format(added)) credits",
+                           metadata: ["message_id": "\(TributaryEvent.creditsAdded.messageID)", "datastore": "\(datastoreName)"])
+    }
+}

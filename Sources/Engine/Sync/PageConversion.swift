@@ -1,0 +1,105 @@
+import Confluence
+import Content
+import Foundation
+import Search
+
+/// What one fetched page becomes in the manifest once its batch commits.
+struct PageResult: Sendable {
+    var pageId: String
+    var version: Int?
+    var title: String?
+    var webui: String?
+    /// When the fetched version was made (ms since 1970), when Confluence said.
+    var lastModified: Int64?
+    var disposition: PageDisposition
+    var reason: String?
+    var chunks: Int
+    var tokens: Int
+    var macros: [String]
+}
+
+/// Pages converted and tokenized, ready for one write transaction (``IndexCommit``).
+struct PreparedBatch: Sendable {
+    var results: [PageResult]
+    var pages: PreparedPages
+}
+
+/// Converts fetched pages to chunks and tokenizes them: CPU work only, no storage, so it runs
+/// off the writer (the single LMDB write transaction) and beside the next request.
+struct PageConversion: Sendable {
+    let options: EngineOptions
+    let index: SearchIndex
+
+    /// `ids` in order; an id absent from `fetched` is gone since it was listed.
+    func convert(ids: [String], fetched: [Page], site: ConfluenceSite) -> (results: [PageResult], updates: [PageUpdate]) {
+        let byId = Dictionary(fetched.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let chunker = Chunker(options: options.chunking)
+        var results: [PageResult] = []
+        var updates: [PageUpdate] = []
+        for id in ids {
+            guard let page = byId[id] else {
+                // Gone between the listing and now (deleted, or no longer visible).
+                results.append(PageResult(pageId: id, disposition: .deleted, reason: "not_found_when_fetched", chunks: 0, tokens: 0, macros: []))
+                updates.append(PageUpdate(page: IndexedPage(pageID: id, title: ""), chunks: []))
+                continue
+            }
+            let (result, update) = convert(page, site: site, chunker: chunker)
+            results.append(result)
+            if let update { updates.append(update) }
+        }
+        return (results, updates)
+    }
+
+    /// One page with its body; the update is nil when the index is to be left alone.
+    private func convert(_ page: Page, site: ConfluenceSite, chunker: Chunker) -> (PageResult, PageUpdate?) {
+        let id = page.id
+        var result = PageResult(pageId: id, version: page.version, title: page.title, webui: page.webui,
+                                lastModified: page.lastModified.map { Int64(($0.timeIntervalSince1970 * 1_000).rounded()) },
+                                disposition: .indexed, chunks: 0, tokens: 0, macros: [])
+        guard let body = page.storageBody else {
+            result.disposition = .failed
+            result.reason = "body_missing: Confluence returned no storage body for this page"
+            return (result, nil)
+        }
+        if body.utf8.count > options.maxBodyBytes {
+            result.disposition = .skipped
+            result.reason = "too_large: \(body.utf8.count) bytes, above the \(options.maxBodyBytes)-byte limit"
+            return (result, PageUpdate(page: IndexedPage(pageID: id, title: page.title), chunks: []))
+        }
+        let document = StorageFormat.convert(body, title: page.title)
+        var chunks = chunker.chunks(of: document, pageID: id)
+        if chunks.isEmpty {
+            // A page with nothing but a title is still findable by it.
+            chunks = [Chunk(pageID: id, ordinal: 0, sectionIndex: nil, headingPath: [], anchor: "", text: page.title,
+                            wordCount: page.title.split(separator: " ").count)]
+        }
+        result.chunks = chunks.count
+        result.tokens = chunks.reduce(0) { $0 + $1.wordCount }
+        result.macros = document.macroFlags.keys.sorted()
+        // The whole Markdown is kept beside the chunks: they overlap, so the page cannot be
+        // read back from them.
+        return (result, PageUpdate(page: IndexedPage(pageID: id, title: page.title, urlHint: page.webui.map(site.webURL) ?? ""),
+                                   chunks: chunks, text: PageText(document: document)))
+    }
+
+    /// Tokenizes one commit group.
+    func prepare(results: [PageResult], updates: [PageUpdate], tokenizer: Tokenizer) throws(SyncFailure) -> PreparedBatch {
+        do {
+            return PreparedBatch(results: results, pages: try index.prepare(updates, tokenizer: tokenizer))
+        } catch {
+            throw .transient("indexing: \(error)")
+        }
+    }
+
+    /// Converts and tokenizes listed pages (the single-pass listing) with a tokenizer of its own.
+    func prepare(_ pages: [Page], site: ConfluenceSite) throws(SyncFailure) -> PreparedBatch {
+        let converted = convert(ids: pages.map(\.id), fetched: pages, site: site)
+        let tokenizer: Tokenizer
+        do {
+            tokenizer = try Tokenizer()
+        } catch {
+            throw .transient("indexing: \(error)")
+        }
+        return try prepare(results: converted.results, updates: converted.updates, tokenizer: tokenizer)
+    }
+}

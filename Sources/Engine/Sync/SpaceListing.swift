@@ -1,0 +1,195 @@
+import Confluence
+import Foundation
+import Search
+import Storage
+import Synchronization
+
+/// Lists one space for a metadata cycle as a pipeline: the next request is on the network
+/// while the batch before it is converted and tokenized and the one before that is committed
+/// by the single writer. At most three batches are in flight (one per stage), so memory stays
+/// flat whatever the size of the space.
+///
+/// With bodies (the single-pass sync of a first sync or a rebuild), each batch's pages are
+/// diffed into the manifest and the ones that must be (re)indexed are indexed and charged in
+/// the same transaction. Pages it cannot index there (the balance cannot pay, or the manifest
+/// said otherwise than the conversion expected) simply stay pending: processing fetches them
+/// by id after the listing, as after a metadata-only listing.
+struct SpaceListing {
+    let sync: MetadataSync
+    let cycle: UInt64
+    let filter: PageFilter
+    let site: ConfluenceSite
+    let bodies: Bool
+    /// The cycle's label survey, running beside the listing. Batches wait for it only when the
+    /// datastore excludes labels (an excluded label decides whether a page is indexed at all);
+    /// otherwise a batch committed before it finished keeps its labels unknown until
+    /// ``MetadataSync`` applies the survey after the listing.
+    let survey: Task<Result<LabelSurvey, SyncFailure>, Never>
+    let surveyed: SurveyResult
+
+    private var core: EngineCore { sync.core }
+    private var datastore: UInt64 { sync.datastore }
+
+    enum Outcome {
+        /// `unlabelled`: pages committed before the survey finished.
+        case listed(pages: Int, creditsShort: Bool, unlabelled: [Page])
+        /// The space was deleted or hidden part-way through (with `spaces = *`).
+        case vanished
+    }
+
+    /// One batch past the conversion stage.
+    struct Converted: Sendable {
+        /// The listed pages without their bodies.
+        var pages: [Page]
+        /// Nil when the survey had not finished (and no excluded label made the batch wait).
+        var survey: LabelSurvey?
+        /// The pages expected to be pending after the diff, converted and tokenized.
+        var prepared: PreparedBatch?
+    }
+
+    func run(_ cursor: any PageCursor, space: Space, vanishes: Bool, creditsShort: Bool) async throws(SyncFailure) -> Outcome {
+        var fetching = Self.fetch(cursor)
+        var converting: Task<Result<Converted, SyncFailure>, Never>?
+        defer {
+            fetching.cancel()
+            converting?.cancel()
+        }
+        var listed = 0
+        var short = creditsShort
+        var unlabelled: [Page] = []
+        while true {
+            let batch: [Page]?
+            switch await Self.value(of: fetching) {
+            case .success(let pages):
+                batch = pages
+            case .failure(let error):
+                if vanishes, error.kind == .spaceNotFound { return .vanished }
+                throw SyncFailure(error)
+            }
+            if Task.isCancelled { throw .abandoned }
+            // The next request goes out now, while this batch converts and the last one commits.
+            if batch != nil { fetching = Self.fetch(cursor) }
+            let next = batch.map { convert($0, space: space, index: !short) }
+            if let converting {
+                let converted = try await Self.value(of: converting).get()
+                let (paid, labelled) = try commit(converted, space: space, index: !short)
+                if !paid { short = true }
+                if !labelled { unlabelled += converted.pages.map { Page(id: $0.id, title: "", status: $0.status, labels: $0.labels) } }
+                listed += converted.pages.count
+            }
+            converting = next
+            if batch == nil { return .listed(pages: listed, creditsShort: short, unlabelled: unlabelled) }
+        }
+    }
+
+    private static func fetch(_ cursor: any PageCursor) -> Task<Result<[Page]?, ConfluenceError>, Never> {
+        Task {
+            do throws(ConfluenceError) {
+                return .success(try await cursor.next())
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Awaits a stage, passing the job's cancellation on to it.
+    private static func value<T: Sendable>(of task: Task<T, Never>) async -> T {
+        await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+    }
+
+    /// The conversion stage: off the writer, beside the next request.
+    private func convert(_ pages: [Page], space: Space, index: Bool) -> Task<Result<Converted, SyncFailure>, Never> {
+        let survey = self.survey
+        let surveyed = self.surveyed
+        let bodies = self.bodies
+        let filter = self.filter
+        let site = self.site
+        let core = self.core
+        let datastore = self.datastore
+        return Task {
+            do throws(SyncFailure) {
+                let labels = filter.excludedLabels.isEmpty ? surveyed.current : try await survey.value.get()
+                var converted = Converted(pages: pages, survey: labels)
+                guard bodies else { return .success(converted) }
+                converted.pages = pages.map { page in
+                    var stripped = page
+                    stripped.storageBody = nil
+                    return stripped
+                }
+                guard index else { return .success(converted) }
+                // Which pages the diff will send for indexing: a read snapshot of the manifest
+                // (only this job writes this datastore's pages; the commit checks again).
+                let wanted: [Page] = try storage {
+                    try core.store.read { txn in
+                        try pages.filter { page in
+                            let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
+                            return MetadataSync.disposition(of: page, old: old, filter: filter,
+                                                            excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? []) == .pending
+                        }
+                    }
+                }
+                if !wanted.isEmpty {
+                    converted.prepared = try PageConversion(options: core.options, index: core.index).prepare(wanted, site: site)
+                }
+                return .success(converted)
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// The commit stage: the manifest diff of one batch and, with bodies, its index entries and
+    /// credits, in one write transaction. Returns whether the balance could pay and whether the
+    /// labels were known.
+    private func commit(_ converted: Converted, space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: Bool) {
+        let now = core.clock.nowMillis
+        let labels = converted.survey ?? surveyed.current
+        let commit = IndexCommit(core: core, datastore: datastore)
+        let (short, toppedOff, name): (Bool, Int64?, String) = try storage {
+            try write { txn in
+                guard var current = try core.record(txn, datastore), current.cycle == cycle else {
+                    throw SyncFailure.abandoned
+                }
+                var pending: Set<String> = []
+                for page in converted.pages {
+                    let disposition = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
+                                                     labels: labels?.labels(of: page),
+                                                     excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
+                                                     txn: txn)
+                    if disposition == .pending { pending.insert(page.id) }
+                }
+                current.phaseDone += converted.pages.count
+                var short = false
+                var toppedOff: Int64?
+                // Indexed here only when the diff agrees with what was converted and a person did not pause it.
+                if index, current.state == .syncingMetadata, let prepared = converted.prepared,
+                   Set(prepared.results.map(\.pageId)) == pending {
+                    switch try commit.write(prepared, txn: txn, now: now, tokenizer: nil) {
+                    case .insufficientCredits:
+                        short = true
+                    case .written(_, let added):
+                        toppedOff = added
+                    }
+                }
+                try core.put(txn, current)
+                return (short, toppedOff, current.configuration.name)
+            }
+        }
+        commit.logTopOff(toppedOff, datastoreName: name)
+        core.store.releaseResidentMapPages()
+        core.changed(datastore)
+        return (!short, labels != nil)
+    }
+
+    /// Every commit of the listing goes through here: the one place to choose its durability.
+    private func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
+        try core.store.write(body)
+    }
+}
+
+/// The label survey once it finished, for stages that must not wait for it.
+final class SurveyResult: Sendable {
+    private let value = Mutex<LabelSurvey?>(nil)
+    var current: LabelSurvey? { value.withLock { $0 } }
+    func set(_ survey: LabelSurvey) { value.withLock { $0 = survey } }
+}
