@@ -23,12 +23,14 @@ public actor Engine {
     private nonisolated let heartbeatClock = HeartbeatClock()
     public nonisolated let startedAt = Date()
 
-    /// Opens the engine's tables in `store` (creating them on first use).
-    public init(store: Store, options: EngineOptions = EngineOptions(), logger: Logger) throws(EngineError) {
+    /// Opens the engine's tables in `store` (creating them on first use). Stored secrets are
+    /// sealed and opened with `secrets` (the daemon passes a keyed sealer when one is configured).
+    public init(store: Store, options: EngineOptions = EngineOptions(), logger: Logger,
+                secrets: any SecretSealer = PlaintextSecrets()) throws(EngineError) {
         let hub = WatchHub()
         self.hub = hub
         do {
-            core = try EngineCore(store: store, options: options, logger: logger, changed: { hub.changed($0) })
+            core = try EngineCore(store: store, options: options, logger: logger, secrets: secrets, changed: { hub.changed($0) })
         } catch {
             throw .storage("\(error)")
         }
@@ -146,11 +148,6 @@ public actor Engine {
 
     private func schedule() async {
         while !Task.isCancelled && !stopping {
-            if let stallAt = core.options.faultStallSchedulerAtMillis, currentMillis() >= stallAt {
-                // Fault injection for the watchdog test: the scheduler stops going round.
-                try? await Task.sleep(for: .seconds(3_600))
-                continue
-            }
             heartbeatClock.beat()
             var wait: Int64 = 1_000
             do {
@@ -268,7 +265,7 @@ public actor Engine {
                 let id = try core.tables.nextIdentifier(txn, "datastores.sequence")
                 let record = DatastoreRecord(id: id, configuration: configuration, now: now)
                 try txn.put(core.tables.names, configuration.name, id)
-                if let secret { try txn.put(core.tables.secrets, id, secret) }
+                if let secret { try txn.put(core.tables.secrets, id, try core.secrets.seal(secret, datastore: id)) }
                 try core.put(txn, record)
                 try core.queue.enqueue(txn, datastore: id, kind: .syncMetadata, due: now, maxAttempts: core.options.maxAttempts)
                 return record
@@ -295,7 +292,7 @@ public actor Engine {
                 var configuration = configuration
                 configuration.name = record.configuration.name
                 record.configuration = configuration
-                if let secret { try txn.put(core.tables.secrets, id, secret) }
+                if let secret { try txn.put(core.tables.secrets, id, try core.secrets.seal(secret, datastore: id)) }
                 var previous = record.state
                 switch record.state {
                 case .paused(.byUser):

@@ -19,10 +19,13 @@ final class EngineCore: Sendable {
     let options: EngineOptions
     let logger: Logger
     let access: SiteAccess
+    /// Seals secrets before they are stored and opens them for a job.
+    let secrets: any SecretSealer
     /// Called after every committed change of a datastore (state, counts or progress).
     let changed: @Sendable (UInt64) -> Void
 
-    init(store: Store, options: EngineOptions, logger: Logger, changed: @escaping @Sendable (UInt64) -> Void) throws {
+    init(store: Store, options: EngineOptions, logger: Logger, secrets: any SecretSealer = PlaintextSecrets(),
+         changed: @escaping @Sendable (UInt64) -> Void) throws {
         self.store = store
         tables = try EngineTables(store: store)
         ledger = try CreditLedger(store: store)
@@ -31,8 +34,8 @@ final class EngineCore: Sendable {
         self.options = options
         self.logger = logger
         self.changed = changed
-        access = SiteAccess(defaultRateLimit: options.defaultRateLimit, credentialsDirectory: options.credentialsDirectory,
-                            logger: logger)
+        self.secrets = secrets
+        access = SiteAccess(defaultRateLimit: options.defaultRateLimit, credentials: options.credentials, logger: logger)
     }
 
     // MARK: Records
@@ -95,8 +98,20 @@ final class EngineCore: Sendable {
         logger.log(level: level, "\(message)", metadata: metadata)
     }
 
+    /// The datastore's stored secret, opened; nil when it has none or does not use one. A secret
+    /// that cannot be opened (another key, no key) fails the datastore with a configuration
+    /// reason that never includes the secret.
     func storedSecret(_ id: UInt64) throws -> String? {
-        try store.read { try $0.get(tables.secrets, id) }
+        let stored = try store.read { txn -> [UInt8]? in
+            guard try record(txn, id)?.configuration.tokenSource == .stored else { return nil }
+            return try txn.get(tables.secrets, id)
+        }
+        guard let stored else { return nil }
+        do {
+            return try secrets.open(stored, datastore: id)
+        } catch {
+            throw SyncFailure.configuration(error.description)
+        }
     }
 
     // MARK: Scheduling helpers
