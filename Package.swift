@@ -69,6 +69,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The daemon's configuration: tributaryd.conf, datastores.d, systemd credentials and the
+        // key that seals stored secrets. The engine knows none of these files.
+        .target(
+            name: "DaemonConfig",
+            dependencies: ["Engine", "InputLimits"],
+            swiftSettings: strictSettings
+        ),
         // Varlink protocol (framing, server, client): generic, knows nothing of Tributary.
         .target(
             name: "Varlink",
@@ -107,6 +114,7 @@ let package = Package(
             name: "tributaryd",
             dependencies: [
                 "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents", "Answering", "HTTPServer",
+                "DaemonConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -173,6 +181,11 @@ let package = Package(
             name: "DaemonTests",
             dependencies: ["Engine", "Storage", "Search", "FakeConfluenceSupport", "SystemdTestSupport", "Control"],
             exclude: ["mcp_client_check.py"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DaemonConfigTests",
+            dependencies: ["DaemonConfig", "Engine", "InputLimits"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strictSettings),

@@ -27,18 +27,22 @@ public actor Engine {
     public static let maxSearchLimit = DatastoreQueries.maxSearchLimit
 
     /// Opens the engine's tables in `store` (creating them on first use).
-    public init(store: Store, options: EngineOptions = EngineOptions(), logger: Logger) throws(EngineError) {
-        try self.init(store: store, options: options, logger: logger, sources: nil)
+    /// Stored secrets are sealed and opened with `secrets` (the daemon passes a keyed sealer when
+    /// one is configured).
+    public init(store: Store, options: EngineOptions = EngineOptions(), logger: Logger,
+                secrets: any SecretSealer = PlaintextSecrets()) throws(EngineError) {
+        try self.init(store: store, options: options, logger: logger, sources: nil, secrets: secrets)
     }
 
     /// An engine reading Confluence through `sources` (nil: the Confluence client), on
     /// `clock`, watching free space with `freeSpace` (nil: statvfs on the store's directory).
     init(store: Store, options: EngineOptions, logger: Logger, sources: (any PageSourceFactory)?,
-         clock: any EngineClock = SystemEngineClock(), freeSpace: (any FreeSpaceProbe)? = nil) throws(EngineError) {
+         clock: any EngineClock = SystemEngineClock(), freeSpace: (any FreeSpaceProbe)? = nil,
+         secrets: any SecretSealer = PlaintextSecrets()) throws(EngineError) {
         let hub = WatchHub()
         self.hub = hub
         let core = try SyncContext(store: store, options: options, logger: logger, clock: clock, sources: sources,
-                                   changed: { hub.changed($0) })
+                                   secrets: secrets, changed: { hub.changed($0) })
         self.core = core
         let scheduler = Scheduler(core: core, probe: freeSpace ?? StatvfsFreeSpaceProbe(path: store.path))
         self.scheduler = scheduler

@@ -23,8 +23,8 @@ public struct EngineOptions: Sendable {
     /// Bodies larger than this are skipped with reason `too_large`.
     public var maxBodyBytes: Int = 8 << 20
     public var chunking = ChunkingOptions()
-    /// `$CREDENTIALS_DIRECTORY` for `token_credential` secrets.
-    public var credentialsDirectory: String? = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
+    /// Where `token_credential` secrets are read (the daemon passes `$CREDENTIALS_DIRECTORY`).
+    public var credentials: any CredentialReader = NoCredentials()
     /// Tokens assumed per page when estimating credits before anything is indexed.
     public var estimatedTokensPerPage: Int = 600
     /// Minimum time between progress notifications to watchers.
@@ -36,10 +36,6 @@ public struct EngineOptions: Sendable {
     /// The free space asked for before writing resumes after a full disk.
     public var diskFullHeadroomBytes: Int64 = 64 << 20
 
-    /// Test-only fault injection: from this time (ms since the epoch) the scheduler stalls, so
-    /// its heartbeat stops and the watchdog pings with it. `tributaryd` sets it from
-    /// `$TRIBUTARY_FAULT_STALL_SCHEDULER_AFTER_MS` (milliseconds after start).
-    public var faultStallSchedulerAtMillis: Int64?
 
     public init() {}
 }

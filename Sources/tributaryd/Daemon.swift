@@ -1,5 +1,6 @@
 import Answering
 import Control
+import DaemonConfig
 import Engine
 import Foundation
 import Glibc
@@ -59,13 +60,12 @@ final class Daemon: @unchecked Sendable {
         var options = EngineOptions()
         options.maxConcurrentDatastores = configuration.maxConcurrentDatastores
         options.defaultRateLimit = configuration.defaultRateLimit
-        if let stall = ProcessInfo.processInfo.environment["TRIBUTARY_FAULT_STALL_SCHEDULER_AFTER_MS"].flatMap(Int64.init) {
-            options.faultStallSchedulerAtMillis = Int64(Date().timeIntervalSince1970 * 1_000) + stall
-            logger.warning("fault injection: the engine's scheduler will stall \(stall) ms after start")
-        }
+        options.credentials = CredentialsDirectory.current()
+        let secrets = try secretSealer(credentials: options.credentials)
         let engine: Engine
         do {
-            engine = try Engine(store: store, options: options, logger: Logger(label: "tributary.engine"))
+            engine = try Engine(store: store, options: options, logger: Logger(label: "tributary.engine"), secrets: secrets)
+            try await engine.sealStoredSecrets()
             try await engine.start(initialCredits: configuration.initialMillicredits, autoTopOff: configuration.autoTopOff,
                                    millicreditsPerThousandTokens: configuration.millicreditsPerThousandTokens)
         } catch {
@@ -157,11 +157,29 @@ final class Daemon: @unchecked Sendable {
         return http
     }
 
+    /// The sealer for stored secrets: keyed by `secrets_key_credential` when set, else plaintext.
+    /// A key that is configured but cannot be read stops the start: running on would store new
+    /// tokens unsealed against the configuration.
+    private func secretSealer(credentials: any CredentialReader) throws -> any SecretSealer {
+        guard let name = configuration.secretsKeyCredential else { return PlaintextSecrets() }
+        do {
+            let sealer = try SecretsKey.sealer(credential: name, from: credentials)
+            logger.info("stored secrets are sealed with the key in the systemd credential \(name)")
+            return sealer
+        } catch {
+            throw DaemonError(message: "\(error)", exitCode: 78)
+        }
+    }
+
     private func reload(_ engine: Engine) async {
         notify([.reloading, .status("reloading the configuration")])
         if let configPath {
             do {
+                let previousKey = configuration.secretsKeyCredential
                 configuration = try DaemonConfiguration.load(path: configPath)
+                if configuration.secretsKeyCredential != previousKey {
+                    logger.warning("reload: a change of secrets_key_credential takes effect at the next start")
+                }
             } catch {
                 logger.error("reload: \(error); keeping the previous settings",
                              metadata: TributaryEvent.configRejected.metadata([
@@ -193,7 +211,15 @@ final class Daemon: @unchecked Sendable {
     private func applyDatastoreFiles(_ engine: Engine) async -> DeclarativeReport {
         // Set by DaemonConfiguration.load beside the file; nil when no file was read.
         guard let directory = configuration.datastoresDirectory else { return DeclarativeReport() }
-        let report = await engine.applyDeclarativeDatastores(directory: directory)
+        let files = DatastoreDirectory.read(directory)
+        for rejected in files.rejected {
+            logger.error("datastore file rejected: \(rejected)",
+                         metadata: TributaryEvent.datastoreFileRejected.metadata([
+                             MetadataKey.file: "\(rejected.path)", MetadataKey.reason: "\(rejected.message)",
+                         ]))
+        }
+        var report = await engine.applyDeclarativeDatastores(files.configurations)
+        report.rejected = files.rejected.map(\.description) + report.rejected
         if !(report.created.isEmpty && report.updated.isEmpty && report.rejected.isEmpty) {
             logger.info("datastores.d: created \(report.created), updated \(report.updated), \(report.rejected.count) rejected")
         }

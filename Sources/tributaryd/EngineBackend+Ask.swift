@@ -1,4 +1,5 @@
 import Answering
+import DaemonConfig
 import Control
 import Engine
 import Foundation

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Control
-import Engine
+import DaemonConfig
 import Foundation
 import HTTPServer
 import Logging

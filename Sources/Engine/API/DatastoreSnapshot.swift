@@ -154,6 +154,8 @@ extension EngineError {
             if case .storage(let underlying) = error { self = .storage(underlying) } else { self = .index(error) }
         case let rejection as LifecycleRejection:
             self = .invalid(field: "state", message: rejection.description)
+        case let error as SecretSealingError:
+            self = .invalid(field: "token", message: error.description)
         default:
             // Storage closures throw only the errors above; anything else is a programming error.
             self = .storage(.lmdb(path: "", operation: "engine", code: -1, message: String(describing: type(of: error))))

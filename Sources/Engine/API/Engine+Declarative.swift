@@ -1,34 +1,25 @@
-import Foundation
 import Logging
 import TributaryEvents
 
-/// What applying `datastores.d` did, file by file.
+/// What applying `datastores.d` did, datastore by datastore.
 public struct DeclarativeReport: Sendable, Equatable {
     public var created: [String] = []
     public var updated: [String] = []
     public var unchanged: [String] = []
-    /// Files that were not applied, with the reason (path and line included).
+    /// Declarations that were not applied, with the reason (path and line included).
     public var rejected: [String] = []
 
     public init() {}
 }
 
 extension Engine {
-    /// Reads every `*.conf` in `directory` and creates or updates the datastores they define.
-    /// A broken file is reported (path and line) and skipped; the others still apply. A missing
-    /// directory defines nothing.
-    public func applyDeclarativeDatastores(directory: String) async -> DeclarativeReport {
+    /// Creates or updates the datastores declared outside the socket (the daemon reads them
+    /// from `datastores.d`); a declaration equal to the stored configuration changes nothing.
+    /// One that cannot be applied is reported with its origin and skipped; the others still apply.
+    public func applyDeclarativeDatastores(_ configurations: [DatastoreConfiguration]) async -> DeclarativeReport {
         var report = DeclarativeReport()
-        let files: [String]
-        do {
-            files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".conf") }.sorted()
-        } catch {
-            return report
-        }
-        for file in files {
-            let path = (directory as NSString).appendingPathComponent(file)
-            do {
-                let configuration = try DatastoreConfiguration.load(path: path)
+        for configuration in configurations {
+            do throws(EngineError) {
                 if let existing = try? snapshot(name: configuration.name) {
                     if existing.record.configuration == configuration {
                         report.unchanged.append(configuration.name)
@@ -40,19 +31,14 @@ extension Engine {
                     _ = try create(configuration, secret: nil)
                     report.created.append(configuration.name)
                 }
-            } catch let error as ConfigError {
-                reject(error.description, into: &report)
             } catch {
-                reject("\(path): \(error)", into: &report)
+                let message = "\(configuration.origin): \(error)"
+                report.rejected.append(message)
+                core.logger.error("datastore file rejected: \(message)", metadata: [
+                    "message_id": "\(TributaryEvent.datastoreFileRejected.messageID)",
+                ])
             }
         }
         return report
-    }
-
-    private func reject(_ message: String, into report: inout DeclarativeReport) {
-        report.rejected.append(message)
-        core.logger.error("datastore file rejected: \(message)", metadata: [
-            "message_id": "\(TributaryEvent.datastoreFileRejected.messageID)",
-        ])
     }
 }

@@ -133,7 +133,7 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
         } else {
             for key in spaces where key.isEmpty || !key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "~" || $0 == "_" }) {
                 throw ConfigurationProblem(
-                    field: "spaces", message: "“\(ConfigFile.shorten(key))” is not a space key (or `*` for every space)")
+                    field: "spaces", message: "“\(ConfigurationProblem.shorten(key))” is not a space key (or `*` for every space)")
             }
         }
         for id in rootPageIds where id.isEmpty || !id.allSatisfy(\.isNumber) {
@@ -155,54 +155,8 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
         }
         guard !name.isEmpty, name.utf8.count <= 64, allowed, !name.hasPrefix(".") else {
             throw ConfigurationProblem(
-                field: "name", message: "“\(ConfigFile.shorten(name))” is not a valid name: use 1–64 letters, digits, '-', '_' or '.'")
+                field: "name", message: "“\(ConfigurationProblem.shorten(name))” is not a valid name: use 1–64 letters, digits, '-', '_' or '.'")
         }
-    }
-
-    /// Reads a `datastores.d/NAME.conf` file; the name is the file name without `.conf`.
-    public static func load(path: String) throws(ConfigError) -> DatastoreConfiguration {
-        let file = try ConfigFile.load(path: path)
-        let base = (path as NSString).lastPathComponent
-        let name = base.hasSuffix(".conf") ? String(base.dropLast(5)) : base
-        var reader = file.reader()
-        guard let url = reader.string("url") else {
-            throw ConfigError(path: path, line: nil, message: "`url` is required (the Confluence space URL)")
-        }
-        var configuration = DatastoreConfiguration(name: name, url: url, origin: path)
-        if let auth = reader.string("auth") {
-            guard let kind = AuthenticationKind(rawValue: auth) else {
-                throw reader.error("auth", "expected api_token, pat or anonymous, found “\(ConfigFile.shorten(auth))”")
-            }
-            configuration.auth = kind
-        }
-        configuration.email = reader.string("email")
-        let tokenFile = reader.string("token_file")
-        let credential = reader.string("token_credential")
-        if reader.string("token") != nil {
-            throw reader.error("token", "tokens are not written into datastore files; use token_file or token_credential")
-        }
-        switch (tokenFile, credential) {
-        case (let path?, nil): configuration.tokenSource = .file(path: path)
-        case (nil, let name?): configuration.tokenSource = .credential(name: name)
-        case (nil, nil): configuration.tokenSource = .none
-        case (.some, .some): throw reader.error("token_credential", "set either token_file or token_credential, not both")
-        }
-        configuration.spaces = reader.list("spaces") ?? []
-        configuration.rootPageIds = reader.list("root_pages") ?? []
-        configuration.includeTitles = reader.list("include_titles") ?? []
-        configuration.excludeTitles = reader.list("exclude_titles") ?? []
-        configuration.excludeLabels = reader.list("exclude_labels") ?? []
-        configuration.includeArchived = try reader.bool("include_archived") ?? false
-        configuration.resyncIntervalSeconds = try reader.duration("resync_interval", range: Limits.resyncIntervalSeconds.bounds)
-            ?? defaultResyncInterval
-        configuration.rateLimit = try reader.double("rate_limit", range: Limits.rateLimit.bounds)
-        try reader.rejectUnknownKeys()
-        do {
-            try configuration.validate()
-        } catch {
-            throw ConfigError(path: path, line: file.entries.first { $0.key == error.field }?.line, message: error.description)
-        }
-        return configuration
     }
 }
 
@@ -211,4 +165,14 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
     public var field: String
     public var message: String
     public var description: String { "\(field): \(message)" }
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    /// A long value cut to 60 characters, for messages that quote it.
+    public static func shorten(_ text: String) -> String {
+        text.count > 60 ? String(text.prefix(57)) + "…" : text
+    }
 }

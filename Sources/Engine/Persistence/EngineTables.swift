@@ -30,7 +30,8 @@ struct PageRef: StorageRecord, Equatable, Hashable {
 struct EngineTables: Sendable {
     let datastores: Table<UInt64, JSONCoded<DatastoreRecord>>
     let names: Table<String, UInt64>
-    let secrets: Table<UInt64, String>
+    /// Datastore id → its secret as the engine's ``SecretSealer`` stored it (sealed, or UTF-8).
+    let secrets: Table<UInt64, [UInt8]>
     let pages: Table<PageRef, JSONCoded<ManifestEntry>>
     /// Pages waiting for processing in the current cycle.
     let pending: Table<PageRef, Empty>

@@ -4,6 +4,8 @@ import Storage
 /// caller's transaction.
 struct DatastoreRepository: Sendable {
     let tables: EngineTables
+    /// Seals secrets before they are stored (secrets rest sealed when a key is configured).
+    let sealer: any SecretSealer
 
     func record(_ txn: ReadTransaction, _ id: UInt64) throws -> DatastoreRecord? {
         try txn.get(tables.datastores, id)?.value
@@ -32,16 +34,17 @@ struct DatastoreRepository: Sendable {
         let id = try tables.nextIdentifier(txn, "datastores.sequence")
         let record = make(id)
         try txn.put(tables.names, name, id)
-        if let secret { try txn.put(tables.secrets, id, secret) }
+        if let secret { try txn.put(tables.secrets, id, try sealer.seal(secret, datastore: id)) }
         try put(txn, record)
         return record
     }
 
     func setSecret(_ txn: WriteTransaction, _ id: UInt64, _ secret: String) throws {
-        try txn.put(tables.secrets, id, secret)
+        try txn.put(tables.secrets, id, try sealer.seal(secret, datastore: id))
     }
 
-    func secret(_ txn: ReadTransaction, _ id: UInt64) throws -> String? {
+    /// The stored secret as stored (sealed when a key is configured); open it with the sealer.
+    func sealedSecret(_ txn: ReadTransaction, _ id: UInt64) throws -> [UInt8]? {
         try txn.get(tables.secrets, id)
     }
 

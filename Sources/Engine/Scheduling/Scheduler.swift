@@ -79,11 +79,6 @@ actor Scheduler {
     private func run() async {
         while !Task.isCancelled && !stopping {
             let now = core.clock.nowMillis
-            if let stallAt = core.options.faultStallSchedulerAtMillis, now >= stallAt {
-                // Fault injection for the watchdog test: the scheduler stops going round.
-                try? await core.clock.sleep(untilMillis: now + 3_600_000)
-                continue
-            }
             heartbeat.beat(now: now)
             var wake = now + 1_000
             do {

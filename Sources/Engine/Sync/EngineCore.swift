@@ -24,13 +24,15 @@ final class SyncContext: Sendable {
     let logger: Logger
     let access: SiteAccess
     let clock: any EngineClock
+    /// Seals secrets before they are stored and opens them for a job.
+    let secrets: any SecretSealer
     /// Where jobs read Confluence (the client in production, an in-memory source in tests).
     let sources: any PageSourceFactory
     /// Called after every committed change of a datastore (state, counts or progress).
     let changed: @Sendable (UInt64) -> Void
 
     init(store: Store, options: EngineOptions, logger: Logger, clock: any EngineClock, sources: (any PageSourceFactory)?,
-         changed: @escaping @Sendable (UInt64) -> Void) throws(EngineError) {
+         secrets: any SecretSealer = PlaintextSecrets(), changed: @escaping @Sendable (UInt64) -> Void) throws(EngineError) {
         self.store = store
         do {
             tables = try EngineTables(store: store)
@@ -39,7 +41,7 @@ final class SyncContext: Sendable {
         } catch {
             throw .storage(error)
         }
-        datastores = DatastoreRepository(tables: tables)
+        datastores = DatastoreRepository(tables: tables, sealer: secrets)
         manifest = ManifestRepository(tables: tables)
         do {
             index = try SearchIndex(store: store)
@@ -51,8 +53,8 @@ final class SyncContext: Sendable {
         self.logger = logger
         self.clock = clock
         self.changed = changed
-        let access = SiteAccess(defaultRateLimit: options.defaultRateLimit, credentialsDirectory: options.credentialsDirectory,
-                                logger: logger)
+        self.secrets = secrets
+        let access = SiteAccess(defaultRateLimit: options.defaultRateLimit, credentials: options.credentials, logger: logger)
         self.access = access
         self.sources = sources ?? ConfluencePageSources(access: access)
     }
@@ -71,8 +73,20 @@ final class SyncContext: Sendable {
         try datastores.put(txn, record)
     }
 
+    /// The datastore's stored secret, opened; nil when it has none or does not use one. A secret
+    /// that cannot be opened (another key, no key) fails the datastore with a configuration
+    /// reason that never includes the secret.
     func storedSecret(_ id: UInt64) throws -> String? {
-        try store.read { try datastores.secret($0, id) }
+        let stored = try store.read { txn -> [UInt8]? in
+            guard try record(txn, id)?.configuration.tokenSource == .stored else { return nil }
+            return try datastores.sealedSecret(txn, id)
+        }
+        guard let stored else { return nil }
+        do {
+            return try secrets.open(stored, datastore: id)
+        } catch {
+            throw SyncFailure.configuration(error.description)
+        }
     }
 
     /// The page source for a job of `record`'s datastore.

@@ -7,13 +7,13 @@ import Logging
 final class SiteAccess: Sendable {
     let governors: RateGovernorRegistry
     private let rateLimits: RateLimitBook
-    let credentialsDirectory: String?
+    let credentialReader: any CredentialReader
     let logger: Logger
 
-    init(defaultRateLimit: Double, credentialsDirectory: String?, logger: Logger) {
+    init(defaultRateLimit: Double, credentials: any CredentialReader, logger: Logger) {
         let book = RateLimitBook(defaultRate: defaultRateLimit)
         rateLimits = book
-        self.credentialsDirectory = credentialsDirectory
+        credentialReader = credentials
         self.logger = logger
         governors = RateGovernorRegistry { site in
             var configuration = RateGovernor.Configuration()
@@ -39,10 +39,7 @@ final class SiteAccess: Sendable {
         case .file(let path):
             secret = try readSecret(at: path, describedAs: "token file \(path)")
         case .credential(let name):
-            guard let directory = credentialsDirectory else {
-                throw .configuration("token_credential “\(name)” is set but the daemon has no $CREDENTIALS_DIRECTORY (use LoadCredential= in the unit)")
-            }
-            secret = try readSecret(at: directory + "/" + name, describedAs: "systemd credential \(name)")
+            secret = try readCredential(name)
         }
         switch configuration.auth {
         case .anonymous:
@@ -64,7 +61,26 @@ final class SiteAccess: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .configuration("cannot read the \(what) (missing or not readable by the daemon)")
         }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try trimmedSecret([UInt8](data), describedAs: what)
+    }
+
+    private func readCredential(_ name: String) throws(SyncFailure) -> String {
+        let bytes: [UInt8]
+        do {
+            bytes = try credentialReader.read(name)
+        } catch {
+            switch error {
+            case .noCredentials:
+                throw .configuration("token_credential “\(name)” is set but the daemon has no $CREDENTIALS_DIRECTORY (use LoadCredential= in the unit)")
+            case .unreadable, .invalidName:
+                throw .configuration("cannot read the systemd credential \(name) (missing or not readable by the daemon)")
+            }
+        }
+        return try trimmedSecret(bytes, describedAs: "systemd credential \(name)")
+    }
+
+    private func trimmedSecret(_ bytes: [UInt8], describedAs what: String) throws(SyncFailure) -> String {
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw .configuration("the \(what) is empty") }
         return text
     }

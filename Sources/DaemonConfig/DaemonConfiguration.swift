@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import InputLimits
 
@@ -23,6 +24,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var mcpListen: String?
     /// Origins (`https://host[:port]`) whose browser requests the MCP endpoint accepts.
     public var mcpAllowedOrigins: [String] = []
+    /// The systemd credential (`LoadCredentialEncrypted=NAME:…`) holding the 32-byte key that
+    /// seals stored API tokens (`secrets_key_credential`); nil: tokens are stored as they are.
+    public var secretsKeyCredential: String?
 
     public init() {}
 
@@ -65,6 +69,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw reader.error("mcp_allowed_origins", "expected origins such as https://chat.example.com, found “\(ConfigFile.shorten(bad))”")
             }
             configuration.mcpAllowedOrigins = origins
+        }
+        if let name = reader.string("secrets_key_credential") {
+            guard CredentialsDirectory.isValidName(name) else {
+                throw reader.error("secrets_key_credential", "expected a credential name (LoadCredentialEncrypted=NAME:…), without '/'")
+            }
+            configuration.secretsKeyCredential = name
         }
         try reader.rejectUnknownKeys()
         configuration.datastoresDirectory = ((path as NSString).deletingLastPathComponent as NSString)

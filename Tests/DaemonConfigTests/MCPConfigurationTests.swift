@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import DaemonConfig
 @testable import Engine
 
 @Suite("MCP settings in tributaryd.conf")

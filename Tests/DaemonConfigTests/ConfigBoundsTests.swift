@@ -1,6 +1,7 @@
 import Foundation
 import InputLimits
 import Testing
+@testable import DaemonConfig
 @testable import Engine
 
 /// Issue #13's property test for configuration files: every numeric key of `tributaryd.conf`
