@@ -367,7 +367,8 @@ public actor Engine {
     private nonisolated func snapshot(_ txn: ReadTransaction, id: UInt64) throws -> DatastoreSnapshot? {
         guard let record = try core.record(txn, id) else { return nil }
         return DatastoreSnapshot(record: record, counts: try core.tables.counts(txn, datastore: id),
-                                 hasStoredSecret: try txn.contains(core.tables.secrets, id))
+                                 hasStoredSecret: try txn.contains(core.tables.secrets, id),
+                                 waiting: core.waits.current(for: record, queued: try core.queue.all(txn), now: currentMillis()))
     }
 
     public nonisolated func identifier(of name: String) throws(EngineError) -> UInt64 {

@@ -7,6 +7,8 @@ public struct DatastoreSnapshot: Sendable, Equatable {
     /// Counts by name: `disposition.<d>`, `skipped.<reason>`, `failed.<reason>`, `macro.<name>`, `searchable`.
     public var counts: [String: Int]
     public var hasStoredSecret: Bool
+    /// What the datastore waits for right now (throttled, retrying, a slow response), if anything.
+    public var waiting: DatastoreWait? = nil
 
     public var name: String { record.configuration.name }
     public var pending: Int { counts["disposition.pending"] ?? 0 }

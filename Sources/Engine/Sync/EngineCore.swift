@@ -19,6 +19,8 @@ final class EngineCore: Sendable {
     let options: EngineOptions
     let logger: Logger
     let access: SiteAccess
+    /// What each datastore's running job waits for (in memory).
+    let waits: WaitBoard
     /// Called after every committed change of a datastore (state, counts or progress).
     let changed: @Sendable (UInt64) -> Void
 
@@ -31,6 +33,7 @@ final class EngineCore: Sendable {
         self.options = options
         self.logger = logger
         self.changed = changed
+        waits = WaitBoard(changed: changed)
         access = SiteAccess(defaultRateLimit: options.defaultRateLimit, credentialsDirectory: options.credentialsDirectory,
                             logger: logger)
     }

@@ -197,6 +197,12 @@ enum SyncFailure: Error, Sendable {
             self = .permanent(FailureReason(kind: .spaceNotFound, message: error.message))
         case .invalidURL, .insecureURL, .notConfluence, .tls:
             self = .permanent(FailureReason(kind: .configuration, message: error.message))
+        case .redirected:
+            self = .permanent(FailureReason(kind: .redirected, message: error.message))
+        case .unexpectedResponse, .responseTooLarge, .truncatedResponse:
+            // The server answers, but not with the API (HTML, invalid JSON, cut short, too large):
+            // retrying will not help until a person looks.
+            self = .permanent(FailureReason(kind: .badResponse, message: error.message))
         case .cancelled:
             self = .abandoned
         default:
