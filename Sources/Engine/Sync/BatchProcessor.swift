@@ -38,7 +38,7 @@ struct BatchProcessor {
         if ids.isEmpty { return .finished }
 
         let credentials = try core.access.credentials(for: record.configuration, storedSecret: try storage { try core.storedSecret(datastore) })
-        let client = core.access.client(site: site, credentials: credentials)
+        let client = core.access.client(site: site, credentials: credentials, waits: core.waits.observer(for: datastore))
         var statuses: Set<PageStatus> = [.current]
         if record.configuration.includeArchived { statuses.insert(.archived) }
         let fetched: [Page]

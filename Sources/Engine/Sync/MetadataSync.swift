@@ -26,7 +26,7 @@ struct MetadataSync {
     func run() async throws(SyncFailure) -> Outcome {
         guard let configuration = try storage({ try core.record(id: datastore) })?.configuration else { throw .abandoned }
         let credentials = try core.access.credentials(for: configuration, storedSecret: try storage { try core.storedSecret(datastore) })
-        let (client, spaces) = try await core.access.connect(configuration, credentials: credentials)
+        let (client, spaces) = try await core.access.connect(configuration, credentials: credentials, waits: core.waits.observer(for: datastore))
 
         // Start the cycle.
         let now = currentMillis()
