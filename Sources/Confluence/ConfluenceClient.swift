@@ -16,11 +16,21 @@ public final class ConfluenceClient: Sendable {
         public var maxResponseBytes: Int
         /// Receives retries and throttling (URLs redacted, never credentials).
         public var logger: Logger
+        /// Told of each wait longer than ``waitReportThreshold`` as it starts (throttled,
+        /// retrying, awaiting a slow response), and nil when the requests move again. Called in
+        /// order under a lock: it must be quick and must not call back into the client.
+        public var waitObserver: (@Sendable (ClientWait?) -> Void)?
+        /// Shorter waits are not reported.
+        public var waitReportThreshold: Duration
+        /// A response not complete after this long is reported as awaited (a slow or trickling server).
+        public var slowResponseAfter: Duration
 
         public init(
             pageLimit: Int = 250, idsPerRequest: Int = 250, connectTimeout: Duration = .seconds(15),
             requestTimeout: Duration = .seconds(120), maxResponseBytes: Int = 256 << 20,
-            logger: Logger = Logger(label: "tributary.confluence")
+            logger: Logger = Logger(label: "tributary.confluence"),
+            waitObserver: (@Sendable (ClientWait?) -> Void)? = nil,
+            waitReportThreshold: Duration = .seconds(1), slowResponseAfter: Duration = .seconds(5)
         ) {
             self.pageLimit = min(max(1, pageLimit), 250)
             self.idsPerRequest = min(max(1, idsPerRequest), 250)
@@ -28,6 +38,9 @@ public final class ConfluenceClient: Sendable {
             self.requestTimeout = requestTimeout
             self.maxResponseBytes = maxResponseBytes
             self.logger = logger
+            self.waitObserver = waitObserver
+            self.waitReportThreshold = waitReportThreshold
+            self.slowResponseAfter = slowResponseAfter
         }
     }
 

@@ -35,6 +35,11 @@ public struct ConfluenceError: Error, Sendable, Equatable, CustomStringConvertib
         case unexpectedResponse
         /// A response exceeded the size cap.
         case responseTooLarge
+        /// A response ended before the length it announced, again after retries.
+        case truncatedResponse
+        /// The request was redirected to another host or path (the site URL is probably wrong, or
+        /// a login page or proxy intercepts API requests); the message names where it went.
+        case redirected
         /// The calling task was cancelled.
         case cancelled
     }
@@ -52,6 +57,15 @@ public struct ConfluenceError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     public var description: String { message }
+
+    /// Whether the server answered, but not with what the API documents: HTML, invalid JSON, a
+    /// truncated or oversized body (as opposed to not answering at all).
+    public var isBadResponse: Bool {
+        switch kind {
+        case .unexpectedResponse, .responseTooLarge, .truncatedResponse: true
+        default: false
+        }
+    }
 
     /// Whether the same call may succeed later without anyone changing configuration.
     public var isTransient: Bool {

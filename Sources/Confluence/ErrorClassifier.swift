@@ -69,6 +69,17 @@ struct ErrorClassifier: Sendable {
             result = ConfluenceError(.responseTooLarge, "\(error.description). The page or listing is larger than Tributary accepts.")
         case .invalidRequest:
             result = ConfluenceError(.invalidURL, "\(error.description). Check the site URL.")
+        case .connectionLost where error.truncated:
+            result = ConfluenceError(
+                .truncatedResponse,
+                "Confluence at \(site.origin) answered \(error.url) with a response that ended before the length it "
+                    + "announced, again after \(retriesText). A proxy or load balancer between here and Confluence may be "
+                    + "cutting responses short; check its timeouts and size limits.")
+        case .tooManyRedirects:
+            result = ConfluenceError(
+                .redirected,
+                "\(error.url) redirects in a loop (\(error.detail)). The site URL is probably not Confluence's own "
+                    + "address, or a login page or proxy intercepts API requests; use the address the API answers at.")
         case .couldNotResolveHost:
             result = ConfluenceError(
                 .unavailable,
@@ -80,6 +91,34 @@ struct ErrorClassifier: Sendable {
                     + "Check that the server is up and reachable from this machine (firewall, proxy variables).")
         }
         return result.scrubbed(of: credentials.secrets)
+    }
+
+    /// A response that came from another host or path than asked for: the redirect is the
+    /// error, whatever the other end answered (an empty listing there is not a missing space).
+    /// Says where it went, without userinfo or query.
+    func redirected(_ response: HTTPResponse, requested: String) -> ConfluenceError {
+        let target = URLRedaction.redact(response.finalURL)
+        let there = (200..<300).contains(response.status) ? "" : " (HTTP \(response.status) there)"
+        return ConfluenceError(
+            .redirected,
+            "Confluence at \(site.origin) redirected \(URLRedaction.redact(requested)) to \(target)\(there). The site URL "
+                + "is probably not Confluence's own address (the site moved, or a login page or proxy intercepts API "
+                + "requests); use the address the API answers at.",
+            status: response.status
+        ).scrubbed(of: credentials.secrets)
+    }
+
+    /// Whether a response that followed redirects ended elsewhere than `requested`: another
+    /// host, port or path. Moving from http to https on the same host and path (default ports)
+    /// is not elsewhere.
+    static func leftEndpoint(requested: String, final: String) -> Bool {
+        guard let from = URLComponents(string: requested), let to = URLComponents(string: final) else { return requested != final }
+        func port(_ url: URLComponents) -> Int? {
+            url.port ?? (url.scheme?.lowercased() == "https" ? 443 : url.scheme?.lowercased() == "http" ? 80 : nil)
+        }
+        // No ports given: each scheme's default, so http to https stays on the same endpoint.
+        let samePort = port(from) == port(to) || (from.port == nil && to.port == nil)
+        return from.host?.lowercased() != to.host?.lowercased() || !samePort || from.percentEncodedPath != to.percentEncodedPath
     }
 
     /// A 2xx body that does not decode.

@@ -82,6 +82,25 @@ public actor RateGovernor {
         fileprivate let answersBefore: UInt64
     }
 
+    /// An admission that waits longer than the caller's threshold: until when, and why.
+    public struct AdmissionWait: Sendable, Equatable {
+        /// When the request may go, on the wall clock.
+        public var until: Date
+        /// In words, e.g. "HTTP 429 with Retry-After 900 s". Never a secret.
+        public var reason: String
+
+        public init(until: Date, reason: String) {
+            self.until = until
+            self.reason = reason
+        }
+    }
+
+    /// Where ``acquire(reportingWaitsOver:_:)`` tells of its long waits.
+    private struct WaitListener {
+        let threshold: Duration
+        let report: @Sendable (AdmissionWait) -> Void
+    }
+
     /// Counters for benchmarks and health reports.
     public struct Statistics: Sendable, Equatable {
         public var admitted = 0
@@ -106,6 +125,8 @@ public actor RateGovernor {
     /// Theoretical arrival time of the next request (GCRA form of the configured token bucket).
     private var theoreticalArrival: Duration
     private var backoffInstant: Duration?
+    /// Why the back-off deadline is where it is, for wait reports.
+    private var backoffReason = RateGovernor.restoredPauseReason
     private var lastDecrease: Duration?
     private var lastNearLimitSlowdown: Duration?
     private var lastRateUpdate: Duration
@@ -164,7 +185,7 @@ public actor RateGovernor {
     public func seedBackoff(until date: Date) {
         let remaining = date.timeIntervalSinceNow
         guard remaining > 0 else { return }
-        extendBackoff(to: clock.now + .seconds(remaining))
+        extendBackoff(to: clock.now + .seconds(remaining), reason: Self.restoredPauseReason)
     }
 
     // MARK: Learned rate
@@ -183,9 +204,22 @@ public actor RateGovernor {
     /// Waits for a concurrency slot, the back-off deadline and a token, in that order.
     /// Throws only when the calling task is cancelled.
     public func acquire() async throws(CancellationError) -> Permit {
-        try await waitForSlot()
+        try await admit(nil)
+    }
+
+    /// ``acquire()``, telling `report` of each wait longer than `threshold` as it starts (the
+    /// site's pause, pacing to its rate limit or the configured rate), so a caller can say why
+    /// it waits and until when. `report` runs on the governor: it must be quick.
+    public func acquire(
+        reportingWaitsOver threshold: Duration, _ report: @escaping @Sendable (AdmissionWait) -> Void
+    ) async throws(CancellationError) -> Permit {
+        try await admit(WaitListener(threshold: threshold, report: report))
+    }
+
+    private func admit(_ listener: WaitListener?) async throws(CancellationError) -> Permit {
+        try await waitForSlot(listener)
         do {
-            try await waitForPacing()
+            try await waitForPacing(listener)
         } catch {
             releaseSlot()
             throw error
@@ -220,7 +254,8 @@ public actor RateGovernor {
             let guessing = estimate.floor < assumed
             // Cutting the pause short drew another 429: this server means its Retry-After.
             if wasEarly { resumesEarly = false }
-            extendBackoff(to: resumeTime(after: permit, signals, now: now, guessing: guessing))
+            extendBackoff(to: resumeTime(after: permit, signals, now: now, guessing: guessing),
+                          reason: pauseReason(status: 429, signals))
             decrease(now: now, slowing: !estimate.isActive)
         case .serverError(let status, let headers):
             statistics.serverErrors += 1
@@ -228,7 +263,8 @@ public actor RateGovernor {
             observe(permit, .unknown, signals, now: now)
             // 503 + Retry-After means "overloaded": the whole site pauses, as for 429.
             if status == 503, let seconds = signals.retryAfter {
-                extendBackoff(to: now + min(.seconds(seconds), configuration.maxRetryAfter))
+                extendBackoff(to: now + min(.seconds(seconds), configuration.maxRetryAfter),
+                              reason: pauseReason(status: status, signals))
             }
         case .transportError:
             statistics.transportErrors += 1
@@ -251,12 +287,14 @@ public actor RateGovernor {
 
     // MARK: Concurrency slots
 
-    private func waitForSlot() async throws(CancellationError) {
+    private func waitForSlot(_ listener: WaitListener?) async throws(CancellationError) {
         if Task.isCancelled { throw CancellationError() }
         if inFlight < concurrencyLimit && waiters.isEmpty {
             inFlight += 1
             return
         }
+        // The slots are held by requests waiting out the site's pause: so is this one.
+        if let until = backoffInstant { tell(listener, until: until, backoffReason) }
         nextID += 1
         let id = nextID
         do {
@@ -294,11 +332,12 @@ public actor RateGovernor {
     /// Waits until the back-off deadline has passed, the server's bucket surely has a token
     /// and the configured rate allows a request; books the request only then, so waiters
     /// woken together re-check one after the other.
-    private func waitForPacing() async throws(CancellationError) {
+    private func waitForPacing(_ listener: WaitListener?) async throws(CancellationError) {
         while true {
             if Task.isCancelled { throw CancellationError() }
             let now = clock.now
             if let until = backoffInstant, until > now {
+                tell(listener, until: until, backoffReason)
                 try await clock.sleep(until: until)
                 continue
             }
@@ -310,12 +349,14 @@ public actor RateGovernor {
                 }
                 // Compared as Durations: a Double round trip must not leave `now` a hair short.
                 if ready.isFinite, Duration.seconds(ready) > now {
+                    tell(listener, until: .seconds(ready), "pacing to the site's rate limit (its X-RateLimit headers)")
                     try await clock.sleep(until: .seconds(ready))
                     continue
                 }
             }
             let wait = ceilingWait(now: now)
             if wait > .zero {
+                tell(listener, until: now + wait, "pacing at \(Self.format(effectiveRate)) requests/s (the configured rate limit)")
                 try await clock.sleep(until: now + wait)
                 continue
             }
@@ -325,6 +366,33 @@ public actor RateGovernor {
     }
 
     private static let answerPoll = Duration.milliseconds(10)
+
+    static let restoredPauseReason = "a pause the site asked for before a restart"
+
+    /// Reports a wait until `instant` when it is longer than the listener's threshold.
+    private func tell(_ listener: WaitListener?, until instant: Duration, _ reason: String) {
+        guard let listener else { return }
+        let remaining = instant - clock.now
+        guard remaining > listener.threshold else { return }
+        // The clock has no calendar: the instant is carried over to the wall clock.
+        listener.report(AdmissionWait(until: Date().addingTimeInterval(remaining.seconds), reason: reason))
+    }
+
+    /// Why a throttle or an overload pauses the site, e.g. "HTTP 429 with Retry-After 900 s".
+    private func pauseReason(status: Int, _ signals: RateLimitSignals) -> String {
+        if let seconds = signals.retryAfter {
+            let asked = "HTTP \(status) with Retry-After \(Self.format(seconds)) s"
+            let cap = configuration.maxRetryAfter.seconds
+            return seconds > cap ? asked + " (capped at \(Self.format(cap)) s)" : asked
+        }
+        if signals.reset != nil { return "HTTP \(status) until its rate limit resets (X-RateLimit-Reset)" }
+        return "HTTP \(status) without Retry-After (backing off)"
+    }
+
+    /// A number of seconds or a rate, without a trailing ".0".
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.3g", value)
+    }
 
     /// How long until the configured rate allows the next request.
     private func ceilingWait(now: Duration) -> Duration {
@@ -381,8 +449,11 @@ public actor RateGovernor {
         return configuration.backoff.delay(attempt: consecutiveThrottles, random: random)
     }
 
-    private func extendBackoff(to instant: Duration) {
-        if backoffInstant.map({ instant > $0 }) ?? true { backoffInstant = instant }
+    private func extendBackoff(to instant: Duration, reason: String) {
+        if backoffInstant.map({ instant > $0 }) ?? true {
+            backoffInstant = instant
+            backoffReason = reason
+        }
         // Requests booked after the pause are spread at the rate, not released at once.
         theoreticalArrival = max(theoreticalArrival, instant)
     }

@@ -3,14 +3,25 @@ import HTTP
 import Logging
 import TributaryEvents
 
-/// Sends authenticated GETs through the site's ``RateGovernor`` with bounded retries, and
-/// turns failures into ``ConfluenceError``s.
+/// Sends authenticated GETs through the site's ``RateGovernor`` with bounded retries, turns
+/// failures into ``ConfluenceError``s, and reports its waits to the options' observer.
 struct Transport: Sendable {
     let site: ConfluenceSite
     let credentials: ConfluenceCredentials
     let http: HTTPClient
     let governor: RateGovernor
     let options: ConfluenceClient.Options
+    let reporter: WaitReporter
+
+    init(site: ConfluenceSite, credentials: ConfluenceCredentials, http: HTTPClient, governor: RateGovernor,
+         options: ConfluenceClient.Options) {
+        self.site = site
+        self.credentials = credentials
+        self.http = http
+        self.governor = governor
+        self.options = options
+        reporter = WaitReporter(origin: site.origin, observer: options.waitObserver)
+    }
 
     var classifier: ErrorClassifier { ErrorClassifier(site: site, credentials: credentials) }
 
@@ -34,17 +45,14 @@ struct Transport: Sendable {
         let config = governor.configuration
         var failures = 0
         var throttles = 0
+        let waits = reporter.request()
+        defer { waits.clear() }
 
         while true {
-            let permit: RateGovernor.Permit
-            do {
-                permit = try await governor.acquire()
-            } catch {
-                throw ConfluenceError(.cancelled, "The request to Confluence was cancelled.")
-            }
+            let permit = try await admit(waits)
             let response: HTTPResponse
             do throws(HTTPError) {
-                response = try await http.send(request)
+                response = try await send(request, waits)
             } catch {
                 let retry = error.isTransient && request.isIdempotent && failures < config.maxRetries
                 await governor.release(permit, error.isTransient ? .transportError : .neutral)
@@ -54,8 +62,13 @@ struct Transport: Sendable {
                 log(.warning, "Network failure talking to Confluence; retrying", url, [
                     "error": "\(error.kind)", "attempt": "\(failures)", "delay": "\(delay)",
                 ])
-                try await pause(delay)
+                try await waitToRetry(after: delay, attempt: failures, of: config.maxRetries, Self.words(error), waits)
                 continue
+            }
+
+            if response.redirectCount > 0, ErrorClassifier.leftEndpoint(requested: url, final: response.finalURL) {
+                await governor.release(permit, .neutral)
+                throw classifier.redirected(response, requested: url)
             }
 
             switch response.status {
@@ -82,7 +95,8 @@ struct Transport: Sendable {
                 if response.status == 503, response.retryAfter() != nil {
                     await governor.noteRetry()  // the governor set a site-wide pause
                 } else {
-                    try await pause(await governor.retryDelay(attempt: failures))
+                    let delay = await governor.retryDelay(attempt: failures)
+                    try await waitToRetry(after: delay, attempt: failures, of: config.maxRetries, "HTTP \(response.status)", waits)
                 }
             default:
                 await governor.release(permit, .success(response.headers))
@@ -91,6 +105,72 @@ struct Transport: Sendable {
                 }
                 return response
             }
+        }
+    }
+
+    /// A permit from the governor, reporting a long wait for it (throttled until…).
+    private func admit(_ waits: RequestWaits) async throws(ConfluenceError) -> RateGovernor.Permit {
+        do {
+            guard reporter.isObserved else { return try await governor.acquire() }
+            let permit = try await governor.acquire(reportingWaitsOver: options.waitReportThreshold) { wait in
+                waits.show(.throttled(until: wait.until), reason: wait.reason)
+            }
+            waits.clear()
+            return permit
+        } catch {
+            throw ConfluenceError(.cancelled, "The request to Confluence was cancelled.")
+        }
+    }
+
+    /// Sends the request; one whose response is not complete after ``ConfluenceClient/Options/slowResponseAfter``
+    /// is reported as awaited until it completes (a slow or trickling server).
+    private func send(_ request: HTTPRequest, _ waits: RequestWaits) async throws(HTTPError) -> HTTPResponse {
+        guard reporter.isObserved else { return try await http.send(request) }
+        let since = Date()
+        let threshold = options.slowResponseAfter
+        // The path only: the origin is reported beside it, and a query may say too much.
+        let path = URLComponents(string: request.url)?.path ?? URLRedaction.redact(request.url)
+        let timer = Task {
+            try? await Task.sleep(for: threshold)
+            guard !Task.isCancelled else { return false }
+            waits.show(.awaitingResponse(since: since), reason: "GET \(path)")
+            return true
+        }
+        let result: Result<HTTPResponse, HTTPError>
+        do throws(HTTPError) {
+            result = .success(try await http.send(request))
+        } catch {
+            result = .failure(error)
+        }
+        timer.cancel()
+        // The timer has either reported or given up once it returns: clear after it, never before.
+        if await timer.value { waits.clear() }
+        return try result.get()
+    }
+
+    /// Waits before retry number `attempt` (of `maxRetries`), reporting a long wait as retrying.
+    private func waitToRetry(after delay: Duration, attempt: Int, of maxRetries: Int, _ reason: String, _ waits: RequestWaits)
+        async throws(ConfluenceError) {
+        if delay > options.waitReportThreshold {
+            // Attempt n of m counts the first try: retry 1 is attempt 2.
+            waits.show(.retrying(until: Date().addingTimeInterval(delay.seconds), attempt: attempt + 1, maxAttempts: maxRetries + 1),
+                       reason: reason)
+        }
+        try await pause(delay)
+        waits.clear()
+    }
+
+    /// A transport failure in a few words, for a retry's reason.
+    static func words(_ error: HTTPError) -> String {
+        switch error.kind {
+        case .couldNotResolveHost: "the host name does not resolve"
+        case .connectFailed: "could not connect"
+        case .connectTimeout: "connecting timed out"
+        case .timedOut: "the request timed out"
+        case .stalled: "the response stalled"
+        case .connectionLost: error.truncated ? "a response ended early" : "the connection was lost"
+        case .proxy: "the proxy failed"
+        default: "the request failed"
         }
     }
 

@@ -195,13 +195,15 @@ public struct DatastoreStatus: Sendable, Codable, Equatable {
     /// Macros that were not rendered, by name, with page counts.
     public var unrenderedMacros: [String: Int]
     public var origin: String?
+    /// While a sync runs: what it waits for (throttled, retrying, a slow response), if anything.
+    public var waiting: WaitStatus?
 
     public init(
         name: String, state: String, reason: String? = nil, message: String? = nil, since: String, url: String,
         pages: PageCounts = PageCounts(), skippedByReason: [String: Int] = [:], progress: ProgressReport? = nil,
         searchable: Bool = false, partiallySynced: Bool = false, lastSyncCompleted: String? = nil,
         nextSync: String? = nil, estimatedMillicredits: Int64? = nil, unrenderedMacros: [String: Int] = [:],
-        origin: String? = nil
+        origin: String? = nil, waiting: WaitStatus? = nil
     ) {
         self.name = name
         self.state = state
@@ -219,6 +221,7 @@ public struct DatastoreStatus: Sendable, Codable, Equatable {
         self.estimatedMillicredits = estimatedMillicredits
         self.unrenderedMacros = unrenderedMacros
         self.origin = origin
+        self.waiting = waiting
     }
 }
 

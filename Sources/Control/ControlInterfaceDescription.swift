@@ -37,6 +37,23 @@ type Progress (
   etaSeconds: ?float
 )
 
+# What a datastore waits for right now, and until when.
+type DatastoreWait (
+  # throttled: the site asked to slow down (429 Retry-After, rate-limit headers) or the
+  # configured rate paces it; retrying: a failed request or step is tried again at until;
+  # awaiting_response: a request has been waiting for its (slow) response since since.
+  kind: (throttled, retrying, awaiting_response),
+  # ISO 8601 UTC time the wait ends, when known.
+  until: ?string,
+  # ISO 8601 UTC time the wait began, when known.
+  since: ?string,
+  # For retrying: the coming attempt and the most there will be.
+  attempt: ?int,
+  maxAttempts: ?int,
+  # In words, e.g. "HTTP 429 with Retry-After 900 s from https://example.atlassian.net".
+  reason: string
+)
+
 # A datastore as List, Get and Watch show it.
 type DatastoreStatus (
   name: string,
@@ -66,7 +83,9 @@ type DatastoreStatus (
   # Macros that were not rendered, by name, with page counts.
   unrenderedMacros: [string]int,
   # "socket", or the path of the datastores.d file that defines the datastore.
-  origin: ?string
+  origin: ?string,
+  # While a sync runs: what it waits for (absent when it is not waiting).
+  waiting: ?DatastoreWait
 )
 
 # The configuration of a datastore. Create takes it with the secret in token; Get returns it

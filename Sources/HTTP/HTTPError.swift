@@ -36,11 +36,15 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public var url: String
     /// libcurl's own explanation, credentials removed.
     public var detail: String
+    /// For ``Kind/connectionLost``: the response ended before the length it announced (the
+    /// server answered, then its body fell short), rather than the connection breaking first.
+    public var truncated: Bool
 
-    public init(_ kind: Kind, url: String, detail: String = "") {
+    public init(_ kind: Kind, url: String, detail: String = "", truncated: Bool = false) {
         self.kind = kind
         self.url = URLRedaction.redact(url)
         self.detail = URLRedaction.scrub(detail)
+        self.truncated = truncated
     }
 
     /// Whether trying again later may succeed (network trouble rather than a mistake).
@@ -66,7 +70,8 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tls: what = "TLS with \(host) failed; check the certificate and the system CA bundle"
         case .tooManyRedirects: what = "Too many redirects from \(url)"
         case .responseTooLarge: what = "Response from \(url) is larger than the allowed maximum"
-        case .connectionLost: what = "Connection to \(host) was lost mid-transfer"
+        case .connectionLost:
+            what = truncated ? "Response from \(url) ended before the length it announced" : "Connection to \(host) was lost mid-transfer"
         case .proxy: what = "Proxy failed while reaching \(host); check the https_proxy/http_proxy settings"
         case .cancelled: what = "Request to \(url) was cancelled"
         case .other: what = "Request to \(url) failed"

@@ -229,7 +229,9 @@ final class Transfer: @unchecked Sendable {
         case CURLE_TOO_MANY_REDIRECTS: kind = .tooManyRedirects
         case CURLE_FILESIZE_EXCEEDED: kind = .responseTooLarge
         case CURLE_WRITE_ERROR: kind = exceededCap ? .responseTooLarge : .other
-        case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2,
+        case CURLE_PARTIAL_FILE:
+            return HTTPError(.connectionLost, url: url, detail: message, truncated: true)
+        case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_HTTP2,
              CURLE_HTTP2_STREAM, CURLE_BAD_CONTENT_ENCODING:
             kind = .connectionLost
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT: kind = .invalidRequest

@@ -216,8 +216,9 @@ struct List: AsyncParsableCommand {
         var table = Table("NAME", "STATE", "INDEXED", "SKIPPED", "FAILED", "PROGRESS", "URL")
         for status in datastores {
             let progress = status.progress.map { "\($0.done)/\($0.total)" } ?? "-"
+            let state = StateMark.of(status) + (status.waiting.map { " (\(WaitText.short($0)))" } ?? "")
             table.add(
-                status.name, StateMark.of(status), "\(status.pages.indexed)/\(status.pages.discovered)",
+                status.name, state, "\(status.pages.indexed)/\(status.pages.discovered)",
                 "\(status.pages.skipped)", "\(status.pages.failed)", progress, status.url)
         }
         Terminal.write(table.rendered)
@@ -229,7 +230,7 @@ struct Status: AsyncParsableCommand {
         abstract: "Show one datastore's state, page counts and settings.",
         discussion: """
         With --json: {"name", "state", "reason", "message", "since", "url", "pages": {"discovered", \
-        "indexed", "skipped", "failed", "pending"}, "progress", "searchable", …, "config": {…}}. \
+        "indexed", "skipped", "failed", "pending"}, "progress", "searchable", …, "waiting", "config": {…}}. \
         The token is never shown.
         """)
 
@@ -272,6 +273,7 @@ enum StatusText {
             ("pages", Format.pages(status.pages)),
         ]
         if let message = status.message { lines.append(("message", message)) }
+        if let waiting = status.waiting { lines.append(("waiting", WaitText.full(waiting))) }
         if let progress = status.progress { lines.append(("progress", Format.progress(progress))) }
         if !status.skippedByReason.isEmpty { lines.append(("skipped", Format.counts(status.skippedByReason))) }
         lines.append(("searchable", status.searchable ? "yes" : "not yet"))

@@ -127,6 +127,6 @@ enum JSONOutput {
 
     /// Optional members of a status, always present in `--json` output.
     static let statusNulls = [
-        "reason", "message", "progress", "lastSyncCompleted", "nextSync", "estimatedMillicredits", "origin",
+        "reason", "message", "progress", "lastSyncCompleted", "nextSync", "estimatedMillicredits", "origin", "waiting",
     ]
 }

@@ -109,6 +109,7 @@ struct WatchDisplay: Sendable {
             line += "  \(status.pages.indexed)/\(status.pages.discovered) pages indexed"
         }
         if let message = status.message, status.state == "paused" || status.state == "failed" { line += " — \(message)" }
+        if let waiting = status.waiting { line += " — " + WaitText.short(waiting) }
         if live {
             // A state change keeps its line; progress within a state redraws the current one.
             if let lastState, lastState != status.state { Terminal.write("\n") }

@@ -288,7 +288,13 @@ struct EngineBackend: ControlBackend {
             skippedByReason: snapshot.skippedByReason, progress: progress, searchable: snapshot.searchable,
             partiallySynced: snapshot.failed > 0, lastSyncCompleted: record.lastSyncCompleted.map(iso8601),
             nextSync: record.nextSync.map(iso8601), estimatedMillicredits: record.estimatedMillicredits,
-            unrenderedMacros: snapshot.unrenderedMacros, origin: record.configuration.origin)
+            unrenderedMacros: snapshot.unrenderedMacros, origin: record.configuration.origin,
+            waiting: snapshot.waiting.map(waitStatus))
+    }
+
+    static func waitStatus(_ wait: DatastoreWait) -> WaitStatus {
+        WaitStatus(kind: wait.kind.rawValue, until: wait.until.map(iso8601), since: wait.since.map(iso8601),
+                   attempt: wait.attempt, maxAttempts: wait.maxAttempts, reason: wait.reason)
     }
 
     static func report(_ snapshot: CreditsSnapshot) -> CreditsReport {

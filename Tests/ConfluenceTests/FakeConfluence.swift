@@ -8,13 +8,19 @@ struct CannedServer {
     let process: Process
     let origin: String
 
+    /// - Parameters:
+    ///   - announcedLength: a `Content-Length` other than the body's; the connection closes
+    ///     after the body (a response cut short).
+    ///   - trickle: sends the body a byte at a time with this pause between bytes (a slow server).
     static func with<T>(status: Int, contentType: String, body: String, headers: [String: String] = [:],
+                        announcedLength: Int? = nil, trickle: Duration? = nil,
                         _ run: (CannedServer) async throws -> T) async throws -> T {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tributary-canned-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let portFile = dir.appendingPathComponent("port")
         let config = try JSONSerialization.data(withJSONObject: [
             "status": status, "type": contentType, "body": body, "headers": headers,
+            "length": announcedLength ?? -1, "trickle": trickle.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0,
         ])
         let script = #"""
 import json, os, signal, sys, threading, time
@@ -35,9 +41,15 @@ class H(BaseHTTPRequestHandler):
         self.send_response(cfg["status"])
         self.send_header("Content-Type", cfg["type"])
         for k, v in cfg["headers"].items(): self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
+        length = cfg["length"] if cfg["length"] >= 0 else len(body)
+        self.send_header("Content-Length", str(length))
         self.end_headers()
-        self.wfile.write(body)
+        if cfg["trickle"] > 0:
+            for i in range(len(body)):
+                self.wfile.write(body[i:i + 1]); self.wfile.flush(); time.sleep(cfg["trickle"])
+        else:
+            self.wfile.write(body)
+        if length != len(body): self.close_connection = True
 s = ThreadingHTTPServer(("127.0.0.1", 0), H)
 s.handle_error = lambda *a: None
 open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))

@@ -8,6 +8,8 @@ public struct DatastoreSnapshot: Sendable, Equatable {
     /// The page counts, kept in step with the manifest.
     public var counts: PageCounts
     public var hasStoredSecret: Bool
+    /// What the datastore waits for right now (throttled, retrying, a slow response), if anything.
+    public var waiting: DatastoreWait? = nil
 
     public var name: String { record.configuration.name }
     public var pending: Int { counts.pending }

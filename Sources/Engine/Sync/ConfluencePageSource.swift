@@ -7,18 +7,22 @@ final class ConfluencePageSource: PageSource {
     private let access: SiteAccess
     private let configuration: DatastoreConfiguration
     private let credentials: ConfluenceCredentials
+    /// Receives the client's waits (throttled, retrying, awaiting a response), for status.
+    private let waits: @Sendable (ClientWait?) -> Void
     /// The client of the resolved site: from an earlier connection's site, or from `connect()`.
     private let connected: Mutex<ConfluenceClient?>
 
-    init(access: SiteAccess, configuration: DatastoreConfiguration, credentials: ConfluenceCredentials, knownSite: ConfluenceSite?) {
+    init(access: SiteAccess, configuration: DatastoreConfiguration, credentials: ConfluenceCredentials, knownSite: ConfluenceSite?,
+         waits: @escaping @Sendable (ClientWait?) -> Void) {
         self.access = access
         self.configuration = configuration
         self.credentials = credentials
-        connected = Mutex(knownSite.map { access.client(site: $0, credentials: credentials) })
+        self.waits = waits
+        connected = Mutex(knownSite.map { access.client(site: $0, credentials: credentials, waits: waits) })
     }
 
     func connect() async throws(SyncFailure) -> ResolvedScope {
-        let (client, spaces) = try await access.connect(configuration, credentials: credentials)
+        let (client, spaces) = try await access.connect(configuration, credentials: credentials, waits: waits)
         connected.withLock { $0 = client }
         return ResolvedScope(site: client.site, spaces: spaces)
     }
@@ -48,7 +52,8 @@ struct ConfluencePageSources: PageSourceFactory {
     func source(for configuration: DatastoreConfiguration, storedSecret: String?, site: ConfluenceSite?,
                 waits: @escaping @Sendable (ClientWait?) -> Void) throws(SyncFailure) -> any PageSource {
         ConfluencePageSource(access: access, configuration: configuration,
-                             credentials: try access.credentials(for: configuration, storedSecret: storedSecret), knownSite: site)
+                             credentials: try access.credentials(for: configuration, storedSecret: storedSecret), knownSite: site,
+                             waits: waits)
     }
 }
 

@@ -26,6 +26,8 @@ final class SyncContext: Sendable {
     let clock: any EngineClock
     /// Seals secrets before they are stored and opens them for a job.
     let secrets: any SecretSealer
+    /// What each datastore's running job waits for (in memory).
+    let waits: WaitBoard
     /// Where jobs read Confluence (the client in production, an in-memory source in tests).
     let sources: any PageSourceFactory
     /// Called after every committed change of a datastore (state, counts or progress).
@@ -54,6 +56,7 @@ final class SyncContext: Sendable {
         self.clock = clock
         self.changed = changed
         self.secrets = secrets
+        waits = WaitBoard(changed: changed)
         let access = SiteAccess(defaultRateLimit: options.defaultRateLimit, credentials: options.credentials, logger: logger)
         self.access = access
         self.sources = sources ?? ConfluencePageSources(access: access)
@@ -92,7 +95,7 @@ final class SyncContext: Sendable {
     /// The page source for a job of `record`'s datastore.
     func source(for record: DatastoreRecord, site: ConfluenceSite?) throws(SyncFailure) -> any PageSource {
         let secret = try storage { try storedSecret(record.id) }
-        return try sources.source(for: record.configuration, storedSecret: secret, site: site, waits: { _ in })
+        return try sources.source(for: record.configuration, storedSecret: secret, site: site, waits: waits.observer(for: record.id))
     }
 
     // MARK: Scheduling helpers

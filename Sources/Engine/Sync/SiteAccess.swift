@@ -93,7 +93,8 @@ final class SiteAccess: Sendable {
     ///   (a failure part-way throws, so the cycle never starts on a partial listing). A listing
     ///   with no space at all fails too: on Data Center a wrong token is anonymous and sees
     ///   nothing, which must not empty the datastore.
-    func connect(_ configuration: DatastoreConfiguration, credentials: ConfluenceCredentials) async throws(SyncFailure) -> (ConfluenceClient, [Space]) {
+    func connect(_ configuration: DatastoreConfiguration, credentials: ConfluenceCredentials,
+                 waits: (@Sendable (ClientWait?) -> Void)? = nil) async throws(SyncFailure) -> (ConfluenceClient, [Space]) {
         let location: SpaceLocation
         do {
             location = try SpaceLocation.parse(configuration.url, allowingSiteURL: true)
@@ -103,7 +104,7 @@ final class SiteAccess: Sendable {
         let governor = governors.governor(for: location.site)
         if configuration.includesAllSpaces {
             let (client, spaces) = try await allSpaces(location.site, configuration: configuration, credentials: credentials,
-                                                       governor: governor)
+                                                       governor: governor, waits: waits)
             guard !spaces.isEmpty else {
                 var isPAT = false
                 if case .personalAccessToken = credentials { isPAT = true }
@@ -120,13 +121,13 @@ final class SiteAccess: Sendable {
             if location.isSiteOnly {
                 // validate() guarantees listed keys here.
                 let client = try await ConfluenceClient.connect(
-                    toSite: location.site, credentials: credentials, governor: governor, options: clientOptions())
+                    toSite: location.site, credentials: credentials, governor: governor, options: clientOptions(waits))
                 var spaces: [Space] = []
                 for key in configuration.spaces { spaces.append(try await client.space(key: key)) }
                 return (client, spaces)
             }
             let (client, firstSpace) = try await ConfluenceClient.connect(
-                to: location, credentials: credentials, governor: governor, options: clientOptions())
+                to: location, credentials: credentials, governor: governor, options: clientOptions(waits))
             guard !configuration.spaces.isEmpty else { return (client, [firstSpace]) }
             // Listed keys are the scope; the URL's own space counts only when listed.
             var spaces: [Space] = []
@@ -146,11 +147,12 @@ final class SiteAccess: Sendable {
     /// The site (whatever space its URL names, which `*` does not need) and every space it
     /// lists, each once.
     private func allSpaces(
-        _ site: ConfluenceSite, configuration: DatastoreConfiguration, credentials: ConfluenceCredentials, governor: RateGovernor
+        _ site: ConfluenceSite, configuration: DatastoreConfiguration, credentials: ConfluenceCredentials, governor: RateGovernor,
+        waits: (@Sendable (ClientWait?) -> Void)?
     ) async throws(SyncFailure) -> (ConfluenceClient, [Space]) {
         do {
             let client = try await ConfluenceClient.connect(
-                toSite: site, credentials: credentials, governor: governor, options: clientOptions())
+                toSite: site, credentials: credentials, governor: governor, options: clientOptions(waits))
             var seen: Set<String> = []
             var spaces: [Space] = []
             for try await batch in client.spaces(includeArchived: configuration.includeArchived) {
@@ -163,12 +165,13 @@ final class SiteAccess: Sendable {
     }
 
     /// A client for a site already resolved (processing batches need no discovery requests).
-    func client(site: ConfluenceSite, credentials: ConfluenceCredentials) -> ConfluenceClient {
-        ConfluenceClient(site: site, credentials: credentials, governor: governors.governor(for: site), options: clientOptions())
+    func client(site: ConfluenceSite, credentials: ConfluenceCredentials,
+                waits: (@Sendable (ClientWait?) -> Void)? = nil) -> ConfluenceClient {
+        ConfluenceClient(site: site, credentials: credentials, governor: governors.governor(for: site), options: clientOptions(waits))
     }
 
-    private func clientOptions() -> ConfluenceClient.Options {
-        ConfluenceClient.Options(logger: logger)
+    private func clientOptions(_ waits: (@Sendable (ClientWait?) -> Void)?) -> ConfluenceClient.Options {
+        ConfluenceClient.Options(logger: logger, waitObserver: waits)
     }
 }
 

@@ -28,6 +28,13 @@ enum SyncFailure: Error, Sendable {
             self = .permanent(FailureReason(kind: .spaceNotFound, message: error.message))
         case .invalidURL, .insecureURL, .notConfluence, .tls:
             self = .permanent(FailureReason(kind: .configuration, message: error.message))
+        case .redirected:
+            self = .permanent(FailureReason(kind: .redirected, message: error.message))
+        case .unexpectedResponse, .responseTooLarge:
+            // The server answers, but not with the API (HTML, invalid JSON, too large): retrying
+            // will not help until a person looks. A response cut short (truncated) is a network
+            // failure and is retried.
+            self = .permanent(FailureReason(kind: .badResponse, message: error.message))
         case .cancelled:
             self = .abandoned
         default:
