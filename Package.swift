@@ -64,15 +64,18 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 "Storage", "Confluence", "Content", "Search", "TributaryEvents", "CCrypto",
-                "InputLimits",
+                "InputLimits", "TaskThreads",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
+        // Task executors on threads of their own (calls kept off the global pool, background work at low CPU priority).
+        .target(name: "CThreadControl"),
+        .target(name: "TaskThreads", dependencies: ["CThreadControl"], swiftSettings: strictSettings),
         // Varlink protocol (framing, server, client): generic, knows nothing of Tributary.
         .target(
             name: "Varlink",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["TaskThreads", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // The control socket: io.tributary.Datastores over Varlink, authorization, typed client.

@@ -181,7 +181,8 @@ public actor Engine {
                 continue
             }
             // Detached: the job's CPU and storage work must not run on the engine's executor.
-            let task = Task.detached { [core] in
+            // On the low-priority sync threads, so searches never queue behind it (issue #13, defect 9).
+            let task = Task.detached(executorPreference: SyncWorkExecutor.shared) { [core] in
                 await JobRunner(core: core, job: job).run()
                 await self.finished(job)
             }
