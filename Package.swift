@@ -206,7 +206,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VarlinkTests",
-            dependencies: ["Varlink", "LogTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Varlink", "TaskThreads", "LogTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
