@@ -64,7 +64,7 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 "Storage", "Confluence", "Content", "Search", "TributaryEvents", "CCrypto",
-                "InputLimits",
+                "InputLimits", "TaskThreads",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -76,10 +76,13 @@ let package = Package(
             dependencies: ["Engine", "InputLimits"],
             swiftSettings: strictSettings
         ),
+        // Task executors on threads of their own (calls kept off the global pool, background work at low CPU priority).
+        .target(name: "CThreadControl"),
+        .target(name: "TaskThreads", dependencies: ["CThreadControl"], swiftSettings: strictSettings),
         // Varlink protocol (framing, server, client): generic, knows nothing of Tributary.
         .target(
             name: "Varlink",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["TaskThreads", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // The control socket: io.tributary.Datastores over Varlink, authorization, typed client.
@@ -218,7 +221,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VarlinkTests",
-            dependencies: ["Varlink", "LogTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Varlink", "TaskThreads", "LogTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Synchronization
+import TaskThreads
 
 /// The server's loop thread. Everything but `inbox`, `stopWaiters` and the wake-up pipe's write
 /// end is touched only on that thread, which is what makes the unchecked Sendable sound: tasks
@@ -87,6 +88,8 @@ final class EventLoop: @unchecked Sendable {
     private let logger: Logger
     private let statistics: StatisticsBox
     private let clock = ContinuousClock()
+    /// Where calls run: the server's own threads, not the global pool (see `VarlinkServer`).
+    private let callExecutor: ThreadPoolExecutor
 
     private var connections: [UInt64: Connection] = [:]
     private var admission: ConnectionAdmission
@@ -114,11 +117,13 @@ final class EventLoop: @unchecked Sendable {
         self.refusalLog = RefusalLogLimiter(interval: limits.refusalLogInterval)
         self.logger = logger
         self.statistics = statistics
+        self.callExecutor = ThreadPoolExecutor(name: "varlink-call", threads: limits.callThreads)
     }
 
     /// Marks a loop that never ran as stopped (the listener belongs to the caller).
     func discard() {
         inbox.withLock { $0.stopped = true }
+        callExecutor.shutdown()
     }
 
     deinit {
@@ -354,7 +359,9 @@ final class EventLoop: @unchecked Sendable {
         let sink = LoopSink(loop: self, connection: connection.id)
         let service = self.service
         let peer = connection.peer
-        connection.running = Task { await service.handle(message: message, peer: peer, sink: sink) }
+        connection.running = Task(executorPreference: callExecutor) {
+            await service.handle(message: message, peer: peer, sink: sink)
+        }
     }
 
     private func flush(_ connection: Connection) {
@@ -436,6 +443,8 @@ final class EventLoop: @unchecked Sendable {
             inbox.stopWaiters.removeAll()
             return waiters
         }
+        // Calls cancelled above may still be finishing: they end on the global executor.
+        callExecutor.shutdown()
         for waiter in waiters { waiter.resume() }
     }
 }

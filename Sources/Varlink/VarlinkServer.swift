@@ -2,12 +2,16 @@ import Foundation
 import Glibc
 import Logging
 import Synchronization
+import TaskThreads
 
 /// A Varlink server on an AF_UNIX stream socket. One dedicated thread runs a `poll()` loop over
 /// non-blocking descriptors (accepting, framing, buffering writes); each complete call runs in a
-/// Swift task, and its replies return to the loop thread through a mutex-guarded inbox and a
-/// wake-up pipe. So a client that sends slowly, never reads or floods cannot stall the loop, the
-/// other clients or the handlers: every per-connection resource is bounded by `Limits`.
+/// Swift task on the server's own bounded pool of call threads (`Limits.callThreads`), and its
+/// replies return to the loop thread through a mutex-guarded inbox and a wake-up pipe. So a
+/// client that sends slowly, never reads or floods cannot stall the loop, the other clients or
+/// the handlers: every per-connection resource is bounded by `Limits`. And calls never queue
+/// behind other work of the process on the global cooperative pool (one thread per core), such as
+/// a sync converting and indexing pages: a search is answered while the cores are busy.
 public final class VarlinkServer: Sendable {
     /// Bounds on what one client may make the server hold.
     public struct Limits: Sendable, Equatable {
@@ -34,12 +38,15 @@ public final class VarlinkServer: Sendable {
         /// A refused connection is logged at most once per peer uid in this interval (the next
         /// line counts the ones left out).
         public var refusalLogInterval: Duration
+        /// Threads that run calls, shared by every connection (at least one). A handler that
+        /// computes or blocks holds one; one that awaits (a stream, a network reply) holds none.
+        public var callThreads: Int
 
         public init(
             maxMessageBytes: Int = 1 << 20, maxConnections: Int = 128, reservedConnections: Int = 16,
             maxConnectionsPerUser: Int = 16, idleTimeout: Duration = .seconds(300),
             firstMessageTimeout: Duration = .seconds(5), maxPendingOutputBytes: Int = 8 << 20,
-            listenBacklog: Int32 = 128, refusalLogInterval: Duration = .seconds(60)
+            listenBacklog: Int32 = 128, refusalLogInterval: Duration = .seconds(60), callThreads: Int = 4
         ) {
             self.maxMessageBytes = maxMessageBytes
             self.maxConnections = maxConnections
@@ -50,6 +57,7 @@ public final class VarlinkServer: Sendable {
             self.maxPendingOutputBytes = maxPendingOutputBytes
             self.listenBacklog = listenBacklog
             self.refusalLogInterval = refusalLogInterval
+            self.callThreads = callThreads
         }
     }
 

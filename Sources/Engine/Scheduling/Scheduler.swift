@@ -119,8 +119,9 @@ actor Scheduler {
                 continue
             }
             // Detached: the job's CPU and storage work must not run on the scheduler's executor.
+            // On the low-priority sync threads, so searches never queue behind it (issue #13, defect 9).
             let disk = disk
-            let task = Task.detached { [core] in
+            let task = Task.detached(executorPreference: SyncWorkExecutor.shared) { [core] in
                 await JobRunner(core: core, job: job, disk: disk).run()
                 await self.finished(job)
             }
