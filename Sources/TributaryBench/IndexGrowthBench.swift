@@ -183,10 +183,39 @@ enum IndexGrowthBench {
         let cpu = SearchBench.processCPUSeconds() - cpu0
         // Before the audit, which holds every posting in memory.
         let peakKB = ProcessStatus.current().hwmKB
+        try queryLatency(store: store, index: index, tokenizer: tokenizer)
         let audit = try store.read { try index.audit(datastore: datastore, in: $0) }
         guard audit.isConsistent else { throw SearchBench.BenchError("index audit failed: \(audit.problems.prefix(3))") }
         emit(String(format: "  total: %.1f s, %d pages, %d chunks, %.1f s CPU (user+system), %d fdatasyncs, peak RSS %.0f MB",
                     elapsed, indexed, audit.chunks, cpu, store.syncCount, Double(peakKB) / 1024))
+    }
+}
+
+extension IndexGrowthBench {
+    /// Queries on the PostgreSQL manual's vocabulary, common and rare terms.
+    static let queries = [
+        "replication slot", "vacuum", "create index concurrently", "pg_dump custom format", "write ahead log",
+        "lock timeout", "foreign data wrapper", "autovacuum_naptime", "tablespace", "logical decoding output plugin",
+        "btree operator class", "shared_buffers", "jsonb containment", "pg_stat_activity", "savepoint rollback",
+    ]
+
+    /// Mean and worst query latency on the whole index, each query in its own read transaction.
+    static func queryLatency(store: Store, index: SearchIndex, tokenizer: Tokenizer) throws {
+        var times: [Double] = []
+        var found = 0
+        for round in 0..<6 {
+            for query in queries {
+                let (count, seconds) = try Measure.timed {
+                    try store.read { txn in try index.search(query, datastore: datastore, in: txn, tokenizer: tokenizer).count }
+                }
+                if round > 0 { times.append(seconds) }  // round 0 warms the map
+                found += count
+            }
+        }
+        guard found > 0 else { throw SearchBench.BenchError("no query found anything: the bench is broken") }
+        times.sort()
+        emit(String(format: "  queries: mean %.0f µs, median %.0f µs, worst %.0f µs (%d queries × 5 rounds)",
+                    times.reduce(0, +) / Double(times.count) * 1e6, times[times.count / 2] * 1e6, times.last! * 1e6, queries.count))
     }
 }
 
