@@ -70,6 +70,10 @@ public final class Store: @unchecked Sendable {
     private var openTables: [String: (MDB_dbi, TableOptions)] = [:]
     private var growthCount = 0
     private let canonicalPath: String
+    /// Guarded by `writerLock`: whether a deferred commit is not yet synced, and how many
+    /// syncs this store asked LMDB for.
+    private var unsyncedCommits = false
+    private let syncs = Atomic<Int>(0)
 
     /// Opens (creating if needed) the store in `configuration.directory`.
     public init(configuration: StoreConfiguration) throws(StorageError) {
@@ -112,6 +116,9 @@ public final class Store: @unchecked Sendable {
     }
 
     deinit {
+        // Deferred commits are in the page cache already; closing does not lose them, but a
+        // store closed cleanly should leave nothing unsynced.
+        if unsyncedCommits { _ = mdb_env_sync(environment, 1) }
         mdb_env_close(environment)
         OpenStores.release(canonicalPath)
     }
@@ -180,14 +187,20 @@ public final class Store: @unchecked Sendable {
     /// Any error thrown by `body` or by a storage call aborts the whole transaction. When the
     /// map fills up, the transaction is aborted, the map grows, and `body` runs again from the
     /// start, so `body` must have no effects outside the transaction.
+    ///
+    /// `durability` is ``WriteDurability/durable`` unless given: the commit is on disk when
+    /// this returns. ``WriteDurability/deferred`` commits without a sync; a later ``flush()``
+    /// makes a group of such commits durable with one `fdatasync` (read its crash-safety notes).
     @discardableResult
-    public func write<Result>(_ body: (WriteTransaction) throws -> Result) throws -> Result {
+    public func write<Result>(
+        durability: WriteDurability = .durable, _ body: (WriteTransaction) throws -> Result
+    ) throws -> Result {
         try TransactionNesting.enter(path: path)
         defer { TransactionNesting.leave() }
         writerLock.lock()
         defer { writerLock.unlock() }
         while true {
-            switch try attemptWrite(body) {
+            switch try attemptWrite(durability: durability, body) {
             case .committed(let result):
                 return result
             case .mapFull:
@@ -196,12 +209,32 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// Makes every ``WriteDurability/deferred`` commit so far durable with one `fdatasync`
+    /// (nothing to do when there is none). Waits for a running write transaction to finish.
+    /// Call it outside any transaction, for instance once per sync batch.
+    public func flush() throws(StorageError) {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        guard unsyncedCommits else { return }
+        syncs.add(1, ordering: .relaxed)
+        try Self.check(mdb_env_sync(environment, 1), path, "sync")
+        unsyncedCommits = false
+    }
+
+    /// How many times this store synced the data file: one `fdatasync` per durable commit
+    /// and per ``flush()`` that had deferred commits to sync. For benchmarks and tests.
+    public var syncCount: Int {
+        syncs.load(ordering: .relaxed)
+    }
+
     private enum WriteAttempt<Result> {
         case committed(Result)
         case mapFull
     }
 
-    private func attemptWrite<Result>(_ body: (WriteTransaction) throws -> Result) throws -> WriteAttempt<Result> {
+    private func attemptWrite<Result>(
+        durability: WriteDurability, _ body: (WriteTransaction) throws -> Result
+    ) throws -> WriteAttempt<Result> {
         gate.enter()
         defer { gate.leave() }
         let txn = try beginTransaction(flags: 0)
@@ -223,12 +256,33 @@ public final class Store: @unchecked Sendable {
             return .mapFull
         }
         commits.willCommit()
-        let rc = mdb_txn_commit(txn)
+        let rc = commit(txn, durability: durability)
         if rc == MDB_MAP_FULL { return .mapFull }
         if rc != 0 {
             throw StorageError.from(code: rc, path: path, operation: "commit")
         }
         return .committed(result)
+    }
+
+    /// Commits `txn`, synced or not. `MDB_NOSYNC` is an environment flag: it is set for this
+    /// one commit only, by the single writer (under `writerLock`), so no other commit sees it.
+    private func commit(_ txn: OpaquePointer, durability: WriteDurability) -> Int32 {
+        switch durability {
+        case .durable:
+            let rc = mdb_txn_commit(txn)
+            if rc == 0 {
+                // LMDB's synced commit syncs the whole data file: earlier deferred commits too.
+                syncs.add(1, ordering: .relaxed)
+                unsyncedCommits = false
+            }
+            return rc
+        case .deferred:
+            mdb_env_set_flags(environment, UInt32(MDB_NOSYNC), 1)
+            let rc = mdb_txn_commit(txn)
+            mdb_env_set_flags(environment, UInt32(MDB_NOSYNC), 0)
+            if rc == 0 { unsyncedCommits = true }
+            return rc
+        }
     }
 
     /// Begins an LMDB transaction, adopting a map grown by another process and clearing stale

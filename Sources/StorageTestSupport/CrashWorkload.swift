@@ -56,8 +56,8 @@ public enum CrashWorkload {
     }
 
     /// Commits transaction `counter + 1` and returns its number.
-    public static func commitNext(_ store: Store, _ tables: Tables) throws -> UInt64 {
-        try store.write { txn in
+    public static func commitNext(_ store: Store, _ tables: Tables, durability: WriteDurability = .durable) throws -> UInt64 {
+        try store.write(durability: durability) { txn in
             let next = (try txn.get(tables.meta, "counter") ?? 0) + 1
             for index in 0..<recordCount(next) {
                 try txn.put(tables.records, RecordKey(transaction: next, index: index), recordValue(next, index))

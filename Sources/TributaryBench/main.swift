@@ -10,6 +10,16 @@ let suites: [String: () throws -> Void] = [
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
+// `index-growth` takes arguments of its own (the pages file, options): see IndexGrowthBench.
+if requested.first == "index-growth" {
+    do {
+        try IndexGrowthBench.run(arguments: Array(requested.dropFirst()))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("bench index-growth failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
 /// `search-build` only repeats part of `search`, for profiling, and `search-results` dumps
 /// rankings to compare across index changes: `all` leaves them out.
 let names = requested.isEmpty || requested == ["all"] ? ["search", "storage"] : requested

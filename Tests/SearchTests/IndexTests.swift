@@ -120,17 +120,17 @@ struct IndexTests {
 
         // A posting gone behind the index's back: removing its page fails and changes nothing.
         let raw = try #require(fixture.store.read { txn in
-            try txn.get(fixture.index.tables.postings, TermKey(datastore: 1, term: "worker"))
+            try txn.get(fixture.index.tables.postings, TermKey(datastore: 1, generation: 0, term: "worker"))
         })
         let deleted = try fixture.store.write { txn in
-            try txn.delete(fixture.index.tables.postings, TermKey(datastore: 1, term: "worker"), value: raw)
+            try txn.delete(fixture.index.tables.postings, TermKey(datastore: 1, generation: 0, term: "worker"), value: raw)
         }
         #expect(deleted)
         #expect(try fixture.audit().problems.contains { $0.hasPrefix("missing posting 'worker'") })
         #expect(throws: SearchError.self) { try fixture.remove("100") }
         #expect(try fixture.search("worker").isEmpty)
         #expect(try fixture.search("tributary").contains { $0.pageID == "100" })
-        try fixture.store.write { txn in try txn.put(fixture.index.tables.postings, TermKey(datastore: 1, term: "worker"), raw) }
+        try fixture.store.write { txn in try txn.put(fixture.index.tables.postings, TermKey(datastore: 1, generation: 0, term: "worker"), raw) }
         #expect(try fixture.audit().problems == [])
 
         // A datastore recorded with another analysis is refused for writes, not half-cleaned.

@@ -37,10 +37,17 @@ struct CrashTests {
     @Test("SIGKILL at random moments never loses a committed transaction or exposes a partial one")
     func killNineLoop() async throws {
         // The loop sleeps and waits for children: keep it off the cooperative thread pool.
-        try await onDedicatedThread { try killNineRounds() }
+        try await onDedicatedThread { try killNineRounds(deferred: false) }
     }
 
-    private func killNineRounds() throws {
+    /// Deferred commits are in the kernel's page cache when `write` returns: a killed process
+    /// loses none of them, flushed or not (only an OS crash or power loss could).
+    @Test("SIGKILL between deferred commits and their flush loses no commit and exposes no partial one")
+    func killNineLoopDeferred() async throws {
+        try await onDedicatedThread { try killNineRounds(deferred: true) }
+    }
+
+    private func killNineRounds(deferred: Bool) throws {
         let writer = try productsDirectory().appendingPathComponent("StorageCrashWriter")
         try #require(
             FileManager.default.isExecutableFile(atPath: writer.path),
@@ -55,7 +62,7 @@ struct CrashTests {
         for round in 0..<24 {
             let child = Process()
             child.executableURL = writer
-            child.arguments = [directory]
+            child.arguments = deferred ? [directory, "--deferred"] : [directory]
             let output = Pipe()
             child.standardOutput = output
             let errors = Pipe()

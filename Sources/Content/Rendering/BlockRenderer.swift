@@ -15,7 +15,7 @@ enum BlockRenderer {
     static func lines(for block: Block) -> [RenderedLine] {
         switch block {
         case .paragraph(let text):
-            return text.split(separator: "\n").map { RenderedLine(text: String($0), role: .text) }
+            return text.lineSlices(omittingEmpty: true).map { RenderedLine(text: String($0), role: .text) }
         case .heading(_, let text):
             return [RenderedLine(text: "**\(text)**", role: .text)]
         case .code(let code):
@@ -69,7 +69,7 @@ enum BlockRenderer {
         if let title = code.title { lines.append(RenderedLine(text: title, role: .text)) }
         lines.append(RenderedLine(text: open, role: .fenceOpen(close: fence)))
         if !code.text.isEmpty {
-            for line in code.text.split(separator: "\n", omittingEmptySubsequences: false) {
+            for line in code.text.lineSlices(omittingEmpty: false) {
                 lines.append(RenderedLine(text: String(line), role: .code(open: open, close: fence)))
             }
         }
@@ -105,6 +105,30 @@ enum BlockRenderer {
 }
 
 extension String {
+    /// `split(separator: "\n", omittingEmptySubsequences: omittingEmpty)`, found in the UTF-8
+    /// bytes instead of by Character (the rendering hot spot). A "\n" Character is exactly an
+    /// LF byte not preceded by CR: LF is a grapheme cluster of its own except in "\r\n", which
+    /// is one Character and not split, here as there.
+    func lineSlices(omittingEmpty: Bool) -> [Substring] {
+        let utf8 = self.utf8
+        guard utf8.contains(UInt8(ascii: "\n")) else { return omittingEmpty && isEmpty ? [] : [self[...]] }
+        var slices: [Substring] = []
+        var start = utf8.startIndex
+        var previous: UInt8 = 0
+        var index = start
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "\n"), previous != UInt8(ascii: "\r") {
+                if !omittingEmpty || start != index { slices.append(self[start..<index]) }
+                start = utf8.index(after: index)
+            }
+            previous = byte
+            index = utf8.index(after: index)
+        }
+        if !omittingEmpty || start != endIndex { slices.append(self[start..<endIndex]) }
+        return slices
+    }
+
     /// Escapes `|` so cell text cannot break a Markdown table row.
     func replacingOccurrencesOfPipe() -> String {
         guard contains("|") else { return self }

@@ -7,9 +7,10 @@
 enum IndexFormat {
     /// The table layout and record encodings. 2: postings derived on removal, no
     /// `search.chunk-terms` table. 3: each page's whole text in `search.documents` (pages
-    /// indexed before have none, so a datastore of layout 2 is rebuilt). Records from before
-    /// the field was kept read as 0.
-    static let layout: UInt32 = 3
+    /// indexed before have none, so a datastore of layout 2 is rebuilt). 4: postings keyed by
+    /// chunk-id generation before term (``TermKey``, ``PostingGeneration``). Records from
+    /// before the field was kept read as 0.
+    static let layout: UInt32 = 4
 
     /// Bump when the tokenizer's rules (segmentation, folding, cutting, what is stemmed) or
     /// the field analysis change.

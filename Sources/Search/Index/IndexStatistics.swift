@@ -34,6 +34,11 @@ public struct IndexStatistics: Sendable, Equatable, StorageRecord {
         analysis = IndexFormat.analysis
     }
 
+    /// The postings generations that may hold this datastore's postings (``PostingGeneration``).
+    var postingGenerations: Range<UInt32> {
+        PostingGeneration.all(below: nextChunkID)
+    }
+
     /// Mean body length in tokens (1 when empty, to keep the arithmetic finite).
     public var averageBodyLength: Double {
         chunkCount == 0 ? 1 : max(1, Double(totalBodyLength) / Double(chunkCount))

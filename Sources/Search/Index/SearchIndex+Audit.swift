@@ -63,6 +63,8 @@ extension SearchIndex {
                 audit.postings += 1
                 if expected.remove(PostingRecord(id: tokenizer.termID(ofStem: key.term), raw: raw)) == nil {
                     audit.problems.append("stale posting '\(key.term)' → chunk \(raw >> 24)")
+                } else if key.generation != PostingGeneration.of(chunkID: PostingEntry(raw: raw).chunkID) {
+                    audit.problems.append("posting '\(key.term)' → chunk \(raw >> 24) is under generation \(key.generation)")
                 }
                 return .continue
             }

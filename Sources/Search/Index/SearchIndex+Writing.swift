@@ -72,7 +72,8 @@ extension SearchIndex {
                 stats.pageCount += 1
                 change.addedChunks += page.chunks.count
             }
-            try writePostings(prepared.postings, firstChunkID: firstChunkID, datastore: datastore, in: transaction)
+            try writePostings(prepared.postings, firstChunkID: firstChunkID, chunkCount: prepared.chunkCount,
+                              datastore: datastore, in: transaction)
         }
         try saveStatistics(stats, datastore: datastore, in: transaction)
         return change
@@ -104,20 +105,43 @@ extension SearchIndex {
 
     // MARK: Internals
 
-    /// Writes the batch's postings term by term in key order, each term's list in one bulk put,
-    /// all through one cursor (the next term is usually on the leaf page of the last).
-    /// Chunk ids come from a counter that only grows, so every list ascends and lands after the
-    /// ids already under its term: LMDB's fast path.
+    /// Writes the batch's postings in key order (generation, then term), each term's list in
+    /// one bulk put, all through one cursor (the next term is usually on the leaf page of the
+    /// last). Chunk ids come from a counter that only grows, so every list ascends and lands
+    /// after the ids already under its key: LMDB's fast path. A batch whose ids cross into a
+    /// new generation writes each term's run in two parts, the older generation first.
     private func writePostings(
-        _ postings: BatchPostings, firstChunkID: UInt64, datastore: UInt64, in transaction: WriteTransaction
+        _ postings: BatchPostings, firstChunkID: UInt64, chunkCount: Int, datastore: UInt64, in transaction: WriteTransaction
     ) throws {
+        guard chunkCount > 0 else { return }
         let values = postings.filled(firstChunkID: firstChunkID)
-        try values.withUnsafeBytes { bytes in
+        let first = PostingGeneration.of(chunkID: firstChunkID)
+        let last = PostingGeneration.of(chunkID: firstChunkID + UInt64(chunkCount) - 1)
+        try values.withUnsafeBufferPointer { values in
+            let bytes = UnsafeRawBufferPointer(values)
             let size = MemoryLayout<UInt64>.size
             try transaction.putDuplicates(tables.postings) { put in
-                for (slot, term) in postings.terms.enumerated() {
-                    let run = UnsafeRawBufferPointer(rebasing: bytes[postings.starts[slot] * size..<postings.starts[slot + 1] * size])
-                    try put(TermKey(datastore: datastore, term: term), run)
+                for generation in first...last {
+                    let end = generation == last ? UInt64.max : PostingGeneration.firstChunkID(of: generation + 1)
+                    for (slot, term) in postings.terms.enumerated() {
+                        var start = postings.starts[slot]
+                        let runEnd = postings.starts[slot + 1]
+                        // The part of the run in this generation: older parts went out already.
+                        if first != last {
+                            while start < runEnd, PostingGeneration.of(chunkID: PostingEntry(raw: UInt64(bigEndian: values[start])).chunkID) < generation {
+                                start += 1
+                            }
+                        }
+                        var stop = start
+                        if first != last {
+                            while stop < runEnd, PostingEntry(raw: UInt64(bigEndian: values[stop])).chunkID < end { stop += 1 }
+                        } else {
+                            stop = runEnd
+                        }
+                        guard stop > start else { continue }
+                        let run = UnsafeRawBufferPointer(rebasing: bytes[start * size..<stop * size])
+                        try put(TermKey(datastore: datastore, generation: generation, term: term), run)
+                    }
                 }
             }
         }
@@ -171,14 +195,19 @@ extension SearchIndex {
             stats.totalBodyLength -= chunk.bodyLength
         }
         let terms = tokenizer.vocabularyTerms
-        // Key order (the page's chunks share most terms): each term's values are deleted from
-        // one neighbourhood of the tree, and neighbouring terms from neighbouring pages.
+        // Key order (generation, term, value; the page's chunks share most terms): each term's
+        // values are deleted from one neighbourhood of the tree, and neighbouring terms from
+        // neighbouring pages.
         removal.postings.sort { lhs, rhs in
-            lhs.id == rhs.id ? lhs.raw < rhs.raw : terms[Int(lhs.id)].utf8.lexicographicallyPrecedes(terms[Int(rhs.id)].utf8)
+            let lhsGeneration = PostingGeneration.of(chunkID: PostingEntry(raw: lhs.raw).chunkID)
+            let rhsGeneration = PostingGeneration.of(chunkID: PostingEntry(raw: rhs.raw).chunkID)
+            if lhsGeneration != rhsGeneration { return lhsGeneration < rhsGeneration }
+            return lhs.id == rhs.id ? lhs.raw < rhs.raw : terms[Int(lhs.id)].utf8.lexicographicallyPrecedes(terms[Int(rhs.id)].utf8)
         }
         try storageCall {
             for (id, raw) in removal.postings {
-                guard try transaction.delete(tables.postings, TermKey(datastore: datastore, term: terms[Int(id)]), value: raw) else {
+                guard try transaction.delete(tables.postings, TermKey(datastore: datastore, term: terms[Int(id)], posting: raw),
+                                             value: raw) else {
                     throw SearchError.corruptedIndex(datastore: datastore, detail: "posting '\(terms[Int(id)])' of chunk "
                                                      + "\(PostingEntry(raw: raw).chunkID) (page '\(pageID)') is missing")
                 }

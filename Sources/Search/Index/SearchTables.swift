@@ -7,7 +7,7 @@ import Storage
 /// | table | key | value |
 /// |---|---|---|
 /// | `search.chunks` | datastore, chunk id (u64 BE) [, piece number (u8)] | ``StoredChunk``, in pieces of at most 1,000 bytes (see ``ChunkPieces``): page id, ordinal, title, heading path, anchor, url hint, field lengths, text |
-/// | `search.postings` (DUPSORT, DUPFIXED) | datastore, term bytes | 8-byte ``PostingEntry`` per chunk: id, length code, field tfs |
+/// | `search.postings` (DUPSORT, DUPFIXED) | datastore, chunk-id generation (u32 BE, ``PostingGeneration``), term bytes | 8-byte ``PostingEntry`` per chunk: id, length code, field tfs |
 /// | `search.pages` (DUPSORT, DUPFIXED) | datastore, page id bytes | 8-byte chunk ids of the page |
 /// | `search.documents` | datastore, page id byte count (u16 BE), page id, piece number (u8) | the page's ``PageText`` (whole Markdown and outline), in pieces like a chunk's |
 /// | `search.stats` | datastore | ``IndexStatistics``: chunk-id counter, chunk and page counts, field length sums, layout and analysis (``IndexFormat``) |

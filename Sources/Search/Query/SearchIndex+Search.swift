@@ -51,7 +51,8 @@ extension SearchIndex {
 
         var lists: [PostingList] = []
         for term in query.terms {
-            var list = try PostingList(term: term, datastore: datastore, table: tables.postings, in: transaction)
+            var list = try PostingList(term: term, datastore: datastore, generations: stats.postingGenerations,
+                                       table: tables.postings, in: transaction)
             guard !list.entries.isEmpty else { continue }
             list.idf = BM25FScorer.idf(documentFrequency: list.entries.count, chunkCount: stats.chunkCount)
             lists.append(list)
