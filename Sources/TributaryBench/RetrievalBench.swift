@@ -114,6 +114,8 @@ enum RetrievalBench {
             case "heading": ranking.headingWeight = value
             case "body": ranking.bodyWeight = value
             case "phrase": ranking.phraseBoost = value
+            case "proximity": ranking.proximityBoost = value
+            case "window": ranking.proximityWindow = Int(value)
             default: throw SearchBench.BenchError("TRIBUTARY_RANKING: unknown parameter '\(parts[0])'")
             }
         }
