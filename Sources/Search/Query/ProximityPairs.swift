@@ -27,7 +27,7 @@ struct ProximityPairs {
     var isEmpty: Bool { pairs.isEmpty }
 
     /// The bonus for a chunk body whose terms are `occurrences`, in order.
-    func bonus(_ occurrences: [TermOccurrence]) -> Double {
+    func bonus(_ occurrences: ArraySlice<TermOccurrence>) -> Double {
         guard !pairs.isEmpty else { return 0 }
         // Where each query word was seen last while walking the text: a pair is near when
         // one word comes within `window` tokens after the other, in either order.

@@ -121,7 +121,11 @@ extension SearchIndex {
             if let pairs {
                 let occurrences = candidate.occurrences ?? tokenizer.occurrences(in: chunk.text)
                 candidate.occurrences = occurrences
-                candidate.score += pairs.bonus(occurrences)
+                // The body only: the `## Heading` line opening a section counts as the heading
+                // field already (see ``ChunkAnalysis/body(of:headingPath:)``).
+                let body = ChunkAnalysis.body(of: chunk.text, headingPath: chunk.headingPath)
+                let start = chunk.text.utf8.distance(from: chunk.text.startIndex, to: body.startIndex)
+                candidate.score += pairs.bonus(occurrences.drop { $0.byteRange.lowerBound < start })
             }
             candidates.append(candidate)
             let slot = best.firstIndex { $0 < candidate.score } ?? best.count
