@@ -26,13 +26,19 @@ struct ProximityPairs {
 
     var isEmpty: Bool { pairs.isEmpty }
 
-    /// The bonus for a chunk body whose terms are `occurrences`, in order.
-    func bonus(_ occurrences: ArraySlice<TermOccurrence>) -> Double {
+    /// The bonus for a chunk whose fields (body, title, headings) hold `fields` terms in
+    /// order: a pair counts once, in whichever field it is near.
+    func bonus(_ fields: [ArraySlice<TermOccurrence>]) -> Double {
         guard !pairs.isEmpty else { return 0 }
+        var found = [Bool](repeating: false, count: pairs.count)
+        for field in fields { mark(field, &found) }
+        return zip(pairs, found).reduce(0) { $0 + ($1.1 ? $1.0.weight : 0) }
+    }
+
+    private func mark(_ occurrences: ArraySlice<TermOccurrence>, _ found: inout [Bool]) {
         // Where each query word was seen last while walking the text: a pair is near when
         // one word comes within `window` tokens after the other, in either order.
         var last: [Int32: Int] = [:]
-        var found = [Bool](repeating: false, count: pairs.count)
         for (position, occurrence) in occurrences.enumerated() {
             let id = occurrence.id
             var involved = false
@@ -43,6 +49,5 @@ struct ProximityPairs {
             }
             if involved { last[id] = position }
         }
-        return zip(pairs, found).reduce(0) { $0 + ($1.1 ? $1.0.weight : 0) }
     }
 }

@@ -121,11 +121,12 @@ extension SearchIndex {
             if let pairs {
                 let occurrences = candidate.occurrences ?? tokenizer.occurrences(in: chunk.text)
                 candidate.occurrences = occurrences
-                // The body only: the `## Heading` line opening a section counts as the heading
-                // field already (see ``ChunkAnalysis/body(of:headingPath:)``).
+                // Body, title and headings apart: the `## Heading` line opening a section is the
+                // heading field (see ``ChunkAnalysis/body(of:headingPath:)``), not body text.
                 let body = ChunkAnalysis.body(of: chunk.text, headingPath: chunk.headingPath)
                 let start = chunk.text.utf8.distance(from: chunk.text.startIndex, to: body.startIndex)
-                candidate.score += pairs.bonus(occurrences.drop { $0.byteRange.lowerBound < start })
+                let names = ([chunk.title] + chunk.headingPath).map { tokenizer.occurrences(in: $0)[...] }
+                candidate.score += pairs.bonus([occurrences.drop { $0.byteRange.lowerBound < start }] + names)
             }
             candidates.append(candidate)
             let slot = best.firstIndex { $0 < candidate.score } ?? best.count

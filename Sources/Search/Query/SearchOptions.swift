@@ -18,7 +18,7 @@ public struct RankingParameters: Sendable, Equatable {
     /// A verbatim quoted phrase adds `phraseBoost × Σ idf` of its terms.
     public var phraseBoost: Double
     /// Unquoted multi-word queries: each pair of words next to each other in the query that
-    /// also occur within ``proximityWindow`` tokens of each other in a chunk's body adds
+    /// also occur within ``proximityWindow`` tokens of each other in a chunk's body, title or one heading adds
     /// `proximityBoost × the smaller idf of the two` (0: off; 0.5 measured best by `scripts/bench retrieval`).
     public var proximityBoost: Double
     /// How near, in tokens, two query words must be for ``proximityBoost``.
