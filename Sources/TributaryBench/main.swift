@@ -20,6 +20,16 @@ if requested.first == "index-growth" {
         exit(1)
     }
 }
+// `retrieval WORKDIR` takes an argument, so it runs alone (scripts/lib/bench_retrieval.py calls it).
+if requested.first == "retrieval" {
+    do {
+        try RetrievalBench.run(arguments: Array(requested.dropFirst()))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("bench retrieval failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
 /// `search-build` only repeats part of `search`, for profiling, and `search-results` dumps
 /// rankings to compare across index changes: `all` leaves them out.
 let names = requested.isEmpty || requested == ["all"] ? ["search", "storage"] : requested

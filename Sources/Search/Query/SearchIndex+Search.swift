@@ -62,19 +62,22 @@ extension SearchIndex {
         // Phrases and per-page caps re-rank, so fetch a wider pool than asked for. Phrases are
         // verified on chunk text (positions are not stored), so their pool is the widest: chunks
         // holding all of a phrase's terms rank first in it thanks to the provisional bonus.
-        let rerank = !query.phrases.isEmpty || options.maxResultsPerPage != nil
+        // Proximity re-ranks too (quoted phrases take its place when there are some).
+        let proximity = options.ranking.proximityBoost > 0 && query.phrases.isEmpty && !query.pairs.isEmpty
+        let rerank = !query.phrases.isEmpty || options.maxResultsPerPage != nil || proximity
         let pool = !query.phrases.isEmpty ? max(options.limit * 20, 200)
             : rerank ? max(options.limit * 4, options.limit + 20) : options.limit
         let scorer = BM25FScorer(parameters: options.ranking, averageBodyLength: stats.averageBodyLength)
         let hints = phraseHints(query, lists: lists, boost: options.ranking.phraseBoost)
         let top: [TopK.Entry]
-        if let filter {
-            // Every candidate is kept, and taken best first until `pool` of them pass: a
-            // filter that rejects most of them still leaves a full pool.
+        if filter != nil || options.maxResultsPerPage != nil {
+            // Every candidate is kept, and taken best first until `pool` of them pass the filter
+            // and the per-page cap: a filter that rejects most of them, or a few long pages
+            // whose chunks all match (they share the title), still leave a full pool.
             var all = CandidateQueue()
             scorer.scoreChunks(lists, phrases: hints, into: &all)
             top = try accepted(from: &all, count: pool, perPage: options.maxResultsPerPage, keepBeyondCap: !hints.isEmpty,
-                               filter: filter, datastore: datastore, in: transaction)
+                               filter: filter ?? { _ in true }, datastore: datastore, in: transaction)
         } else {
             top = scorer.topChunks(lists, capacity: pool, phrases: hints).sorted()
         }
@@ -91,11 +94,16 @@ extension SearchIndex {
             }
         }
 
+        let pairs = proximity ? ProximityPairs(query.pairs, lists: lists, tokenizer: tokenizer,
+                                                boost: options.ranking.proximityBoost,
+                                                window: options.ranking.proximityWindow) : nil
+
         var candidates: [Candidate] = []
         candidates.reserveCapacity(top.count)
         // Best final scores so far, descending, at most `limit` of them.
         var best: [Double] = []
-        let canStopEarly = options.maxResultsPerPage == nil
+        // Proximity bonuses come on top of the provisional scores, which then bound nothing.
+        let canStopEarly = options.maxResultsPerPage == nil && pairs == nil
         for entry in top {
             // The pool is in provisional order and a final score never exceeds its provisional
             // one, so once `limit` final scores beat this entry's, no later entry can enter.
@@ -110,6 +118,16 @@ extension SearchIndex {
                 candidate.occurrences = tokenizer.occurrences(in: chunk.text)
                 candidate.score += phraseBonus(phrases, weights: phraseWeights, candidate: candidate, tokenizer: tokenizer)
                     - provisional
+            }
+            if let pairs {
+                let occurrences = candidate.occurrences ?? tokenizer.occurrences(in: chunk.text)
+                candidate.occurrences = occurrences
+                // Body, title and headings apart: the `## Heading` line opening a section is the
+                // heading field (see ``ChunkAnalysis/body(of:headingPath:)``), not body text.
+                let body = ChunkAnalysis.body(of: chunk.text, headingPath: chunk.headingPath)
+                let start = chunk.text.utf8.distance(from: chunk.text.startIndex, to: body.startIndex)
+                let names = ([chunk.title] + chunk.headingPath).map { tokenizer.occurrences(in: $0)[...] }
+                candidate.score += pairs.bonus([occurrences.drop { $0.byteRange.lowerBound < start }] + names)
             }
             candidates.append(candidate)
             let slot = best.firstIndex { $0 < candidate.score } ?? best.count

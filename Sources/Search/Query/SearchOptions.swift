@@ -17,10 +17,16 @@ public struct RankingParameters: Sendable, Equatable {
     public var bodyWeight: Double
     /// A verbatim quoted phrase adds `phraseBoost × Σ idf` of its terms.
     public var phraseBoost: Double
+    /// Unquoted multi-word queries: each pair of words next to each other in the query that
+    /// also occur within ``proximityWindow`` tokens of each other in a chunk's body, title or one heading adds
+    /// `proximityBoost × the smaller idf of the two` (0: off; 0.5 measured best by `scripts/bench retrieval`).
+    public var proximityBoost: Double
+    /// How near, in tokens, two query words must be for ``proximityBoost``.
+    public var proximityWindow: Int
 
     public init(
         k1: Double = 1.2, b: Double = 0.75, titleWeight: Double = 3, headingWeight: Double = 2,
-        bodyWeight: Double = 1, phraseBoost: Double = 1
+        bodyWeight: Double = 1, phraseBoost: Double = 1, proximityBoost: Double = 0.5, proximityWindow: Int = 3
     ) {
         self.k1 = k1
         self.b = min(max(b, 0), 1)
@@ -28,6 +34,8 @@ public struct RankingParameters: Sendable, Equatable {
         self.headingWeight = headingWeight
         self.bodyWeight = bodyWeight
         self.phraseBoost = phraseBoost
+        self.proximityBoost = max(0, proximityBoost)
+        self.proximityWindow = max(1, proximityWindow)
     }
 }
 

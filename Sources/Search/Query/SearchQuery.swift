@@ -13,11 +13,15 @@ public struct SearchQuery: Sendable, Equatable {
     public var terms: [String]
     /// Quoted phrases of two or more terms, as stemmed term sequences.
     public var phrases: [[String]]
+    /// Neighbouring words of the query's unquoted text (stop words skipped), as stemmed
+    /// pairs: chunks where they also stand near each other get a proximity bonus.
+    public var pairs: [[String]]
 
     /// Creates a query from parts (already tokenised terms).
-    public init(terms: [String], phrases: [[String]] = []) {
+    public init(terms: [String], phrases: [[String]] = [], pairs: [[String]] = []) {
         self.terms = terms
         self.phrases = phrases
+        self.pairs = pairs
     }
 
     /// Parses user input.
@@ -25,6 +29,8 @@ public struct SearchQuery: Sendable, Equatable {
     public init(parsing text: String, tokenizer: Tokenizer, maxTerms: Int = 32) {
         var candidates: [(folded: String, term: String)] = []
         var phrases: [[String]] = []
+        var pairs: [[String]] = []
+        var previous: String?
         for (segment, quoted) in Self.segments(of: text) {
             var folded: [String] = []
             tokenizer.scan(String(segment), stem: false) { bytes, _, _ in
@@ -34,6 +40,16 @@ public struct SearchQuery: Sendable, Equatable {
             let words = folded.map { (folded: $0, term: tokenizer.stem($0)) }
             if quoted, words.count >= 2 { phrases.append(words.map(\.term)) }
             candidates += words
+            if quoted {
+                previous = nil
+                continue
+            }
+            for word in words where !StopWords.english.contains(word.folded) {
+                if let previous, previous != word.term, !pairs.contains([previous, word.term]) {
+                    pairs.append([previous, word.term])
+                }
+                previous = word.term
+            }
         }
         let meaningful = candidates.filter { !StopWords.english.contains($0.folded) }
         var seen: Set<String> = []
@@ -44,6 +60,7 @@ public struct SearchQuery: Sendable, Equatable {
         }
         self.terms = terms
         self.phrases = phrases
+        self.pairs = pairs.filter { seen.contains($0[0]) && seen.contains($0[1]) }
     }
 
     /// Splits at quotes: (text, isQuoted) in order.

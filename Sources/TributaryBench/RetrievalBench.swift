@@ -1,0 +1,134 @@
+import Content
+import Foundation
+import Search
+import Storage
+
+/// Tributary's side of `scripts/bench retrieval` (scripts/lib/bench_retrieval.py builds the
+/// evaluation set, runs the peers and scores everyone).
+///
+/// `TributaryBench retrieval WORKDIR` reads `WORKDIR/pages.jsonl` (`{"id", "title", "body"}`,
+/// the body in storage XHTML) and `WORKDIR/queries.jsonl` (`{"id", "q"}`). Pages go the
+/// daemon's way: ``StorageFormat/convert(_:title:options:)``, the default ``Chunker``, then
+/// ``SearchIndex/prepare(_:tokenizer:)`` and `apply` in batches. It writes the chunks it
+/// indexed to `WORKDIR/chunks.jsonl` (so the peers index exactly the same passages), and
+/// `WORKDIR/tributary.jsonl`: per query the ranked page ids (best chunk per page, 100 pages)
+/// and the seconds of each timed run of a top-10 search with snippets as the daemon asks for
+/// it (two chunks per page at most), each in a read transaction of its own.
+///
+/// `TRIBUTARY_RANKING="k1=1.2,b=0.75,title=3,…"` overrides ``RankingParameters`` for tuning.
+enum RetrievalBench {
+    static let datastore: UInt64 = 1
+    static let batchPages = 250
+    static let rounds = 3
+
+    static func run(arguments: [String]) throws {
+        guard arguments.count == 1 else { throw SearchBench.BenchError("usage: TributaryBench retrieval WORKDIR") }
+        let work = arguments[0]
+        let pages = try jsonLines(at: "\(work)/pages.jsonl")
+        let queries = try jsonLines(at: "\(work)/queries.jsonl")
+
+        // The daemon's conversion and chunking (BatchProcessor), including its title-only chunk.
+        let chunker = Chunker(options: ChunkingOptions())
+        var updates: [PageUpdate] = []
+        var chunkLines = Data()
+        for page in pages {
+            guard let id = page["id"] as? String, let title = page["title"] as? String, let body = page["body"] as? String
+            else { throw SearchBench.BenchError("pages.jsonl: a line lacks id, title or body") }
+            let document = StorageFormat.convert(body, title: title)
+            var chunks = chunker.chunks(of: document, pageID: id)
+            if chunks.isEmpty {
+                chunks = [Chunk(pageID: id, ordinal: 0, sectionIndex: nil, headingPath: [], anchor: "", text: title,
+                                wordCount: title.split(separator: " ").count)]
+            }
+            for chunk in chunks {
+                let line: [String: Any] = ["page": id, "title": title, "headings": chunk.headingPath, "text": chunk.text]
+                chunkLines += try JSONSerialization.data(withJSONObject: line) + Data("\n".utf8)
+            }
+            updates.append(PageUpdate(page: IndexedPage(pageID: id, title: title), chunks: chunks))
+        }
+        try chunkLines.write(to: URL(fileURLWithPath: "\(work)/chunks.jsonl"))
+
+        let directory = Measure.temporaryDirectory("retrieval")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try Store(configuration: StoreConfiguration(directory: directory))
+        let index = try SearchIndex(store: store)
+        let tokenizer = try Tokenizer()
+        let buildSeconds = try Measure.seconds {
+            for start in stride(from: 0, to: updates.count, by: batchPages) {
+                let batch = Array(updates[start..<min(start + batchPages, updates.count)])
+                let prepared = try index.prepare(batch, tokenizer: tokenizer)
+                try store.write { txn in _ = try index.apply(prepared, datastore: datastore, in: txn) }
+            }
+        }
+
+        let ranking = try parameters(ProcessInfo.processInfo.environment["TRIBUTARY_RANKING"] ?? "")
+        var ranked = SearchOptions(limit: 100, maxResultsPerPage: 1, ranking: ranking)
+        ranked.snippetWords = 4
+        let served = SearchOptions(limit: 10, maxResultsPerPage: 2, ranking: ranking)
+        var output = Data()
+        var times: [[Double]] = Array(repeating: [], count: queries.count)
+        var rankings: [[String]] = []
+        for query in queries {
+            guard let text = query["q"] as? String else { throw SearchBench.BenchError("queries.jsonl: a line lacks q") }
+            let results = try store.read { txn in
+                try index.search(text, datastore: datastore, options: ranked, in: txn, tokenizer: tokenizer)
+            }
+            rankings.append(results.map(\.pageID))
+        }
+        for _ in 0..<rounds {
+            for (number, query) in queries.enumerated() {
+                let text = query["q"] as? String ?? ""
+                let seconds = try Measure.seconds {
+                    _ = try store.read { txn in
+                        try index.search(text, datastore: datastore, options: served, in: txn, tokenizer: tokenizer)
+                    }
+                }
+                times[number].append(seconds)
+            }
+        }
+        for (number, query) in queries.enumerated() {
+            let line: [String: Any] = ["id": query["id"] ?? number, "pages": rankings[number], "seconds": times[number]]
+            output += try JSONSerialization.data(withJSONObject: line) + Data("\n".utf8)
+        }
+        try output.write(to: URL(fileURLWithPath: "\(work)/tributary.jsonl"))
+        let chunkCount = updates.reduce(0) { $0 + $1.chunks.count }
+        let summary: [String: Any] = [
+            "pages": updates.count, "chunks": chunkCount, "build_seconds": buildSeconds,
+            "index_bytes": store.info().usedBytes, "ranking": "\(ranking)",
+        ]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+    }
+
+    /// `key=value` pairs, comma-separated, over the defaults.
+    static func parameters(_ text: String) throws -> RankingParameters {
+        var ranking = RankingParameters()
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Double(parts[1]) else {
+                throw SearchBench.BenchError("TRIBUTARY_RANKING: '\(pair)' is not key=number")
+            }
+            switch parts[0] {
+            case "k1": ranking.k1 = value
+            case "b": ranking.b = value
+            case "title": ranking.titleWeight = value
+            case "heading": ranking.headingWeight = value
+            case "body": ranking.bodyWeight = value
+            case "phrase": ranking.phraseBoost = value
+            case "proximity": ranking.proximityBoost = value
+            case "window": ranking.proximityWindow = Int(value)
+            default: throw SearchBench.BenchError("TRIBUTARY_RANKING: unknown parameter '\(parts[0])'")
+            }
+        }
+        return ranking
+    }
+
+    static func jsonLines(at path: String) throws -> [[String: Any]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try data.split(separator: UInt8(ascii: "\n")).map { line in
+            guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                throw SearchBench.BenchError("\(path): a line is not a JSON object")
+            }
+            return object
+        }
+    }
+}
