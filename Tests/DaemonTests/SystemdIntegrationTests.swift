@@ -87,6 +87,8 @@ struct SystemdIntegrationTests {
                 for i in $(seq 200); do [ -S \(harness.socketPath) ] && break; sleep 0.05; done
                 \(DaemonHarness.tributaryctl) --socket \(harness.socketPath) create gen --url \(harness.spaceURL) --email \(DaemonHarness.email) --token-file \(harness.tokenFile)
                 \(DaemonHarness.tributaryctl) --socket \(harness.socketPath) watch gen --until ready --timeout 60 > /dev/null
+                \(DaemonHarness.tributaryctl) --socket \(harness.socketPath) resync gen > /dev/null
+                \(DaemonHarness.tributaryctl) --socket \(harness.socketPath) watch gen --until ready --timeout 60 > /dev/null
                 kill -TERM $pid; wait $pid
                 """
             let result = try await PrivateJournal.run(["/bin/sh", "-c", script], output: .journalStream(identifier: "tributaryd"), timeout: .seconds(120))
@@ -94,7 +96,7 @@ struct SystemdIntegrationTests {
             let entries = result.entries(identifier: "tributaryd")
             let ids = Set(entries.compactMap { $0["MESSAGE_ID"] })
             #expect(ids.contains("3b7cd2897799434dada0ae9aa9f285a4"), "daemon ready")
-            #expect(ids.contains("f400d7383b6545418b90c4acabc3f9a8"), "state changed")
+            #expect(ids.contains("f400d7383b6545418b90c4acabc3f9a8"), "state changed (ready → syncing_metadata on resync)")
             #expect(ids.contains("832501ee5bc142178fbc04b329889617"), "datastore ready")
             #expect(ids.contains("bc8af1c8d9694a7eb6f7205085844e71"), "stopping")
             let ready = try #require(entries.first { $0["MESSAGE_ID"] == "832501ee5bc142178fbc04b329889617" })

@@ -77,11 +77,7 @@ struct InProcessEngineTests {
         var options = InProcessHarness.options()
         options.batchSize = 5
         try await InProcessHarness.with(options: options) { harness in
-            harness.confluence.addPages(space: "DOC", count: 20)
-            harness.confluence.fail(.fetch, with: .transient, times: 1)
-            _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)
-            // The first batch fails once and waits for its retry (clock not advanced): processing.
-            _ = try await harness.until("docs", "a retry") { $0.record.state == .processing && $0.record.lastError != nil }
+            try await Self.processingRetry(harness)
             let paused = try await harness.engine.pause(name: "docs")
             #expect(paused.record.state == .paused(.byUser))
             await #expect(throws: EngineError.invalid(field: "state", message: "the datastore is paused; resume it to sync")) {
@@ -91,7 +87,7 @@ struct InProcessEngineTests {
             #expect(try harness.engine.snapshot(name: "docs").record.state == .paused(.byUser))
             let resumed = try await harness.engine.resume(name: "docs")
             #expect(resumed.record.state == .processing)
-            #expect(try await harness.ready("docs").indexed == 20)
+            #expect(try await harness.ready("docs").indexed == 40)
         }
     }
 
@@ -107,12 +103,12 @@ struct InProcessEngineTests {
             #expect(harness.confluence.requests(.connect) == 1)
 
             harness.confluence.fail(.list, with: .rateLimited)
-            harness.confluence.fail(.fetch, with: .transient)
+            harness.confluence.fail(.list, with: .transient)
             _ = try await harness.engine.resume(name: "docs")
-            _ = try await harness.until("docs", "a retry") { $0.record.lastError != nil }
+            _ = try await harness.until("docs", "a retry") { $0.record.lastError?.contains("429") == true }
             harness.clock.advance(byMillis: 1_000)
-            _ = try await harness.until("docs", "the second retry") { $0.record.state == .processing && $0.record.lastError != nil }
-            harness.clock.advance(byMillis: 1_000)
+            _ = try await harness.until("docs", "the second retry") { $0.record.lastError?.contains("503") == true }
+            harness.clock.advance(byMillis: 10_000)
             let ready = try await harness.ready("docs")
             #expect(ready.indexed == 3 && ready.failed == 0)
         }
@@ -159,17 +155,16 @@ struct InProcessEngineTests {
         options.batchSize = 5
         let harness = try InProcessHarness(options: options)
         try await harness.engine.start()
-        harness.confluence.addPages(space: "DOC", count: 20)
-        harness.confluence.fail(.fetch, with: .transient, times: 1)
-        _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)
-        _ = try await harness.until("docs", "a retry") { $0.record.state == .processing && $0.record.lastError != nil }
+        try await Self.processingRetry(harness)
         try await harness.restart()
         // The restarted engine takes the queued retry when it comes due.
         harness.clock.advance(byMillis: 10_000)
         let ready = try await harness.ready("docs")
-        #expect(ready.indexed == 20)
+        #expect(ready.indexed == 40)
+        // 40 first versions and 15 second ones, each charged once.
         let charges = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }.filter { $0.kind == .charge }
-        #expect(charges.count == 20)
+        #expect(charges.count == 55)
+        #expect(Set(charges.map { "\($0.pageId ?? "")@\($0.pageVersion ?? 0)" }).count == 55)
         await harness.engine.stop()
     }
 
@@ -199,4 +194,19 @@ struct InProcessEngineTests {
             #expect(try engine.snapshot(name: "docs").record.configuration.url == harness.confluence.url(space: "DOC"))
         }
     }
+
+    /// A first sync of 40 pages (indexed straight from the listing), then an incremental cycle
+    /// with 15 pages edited: their bodies are fetched by id, 5 a batch, and the first fetch fails
+    /// once, so the datastore waits in processing for its retry (the clock is not advanced).
+    static func processingRetry(_ harness: InProcessHarness) async throws {
+        harness.confluence.addPages(space: "DOC", count: 40)
+        _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)
+        #expect(try await harness.ready("docs").indexed == 40)
+        #expect(harness.confluence.requests(.fetch) == 0, "a first sync needs no fetch by id")
+        harness.confluence.addPages(space: "DOC", count: 15, words: 25)
+        harness.confluence.fail(.fetch, with: .transient, times: 1)
+        _ = try await harness.engine.resync(name: "docs")
+        _ = try await harness.until("docs", "a retry") { $0.record.state == .processing && $0.record.lastError != nil }
+    }
+
 }

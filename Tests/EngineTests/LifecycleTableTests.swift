@@ -143,6 +143,12 @@ struct LifecycleTableTests {
         #expect(reason.kind == .unreachable)
         #expect(exhausted.record.nextSync == Self.now + Self.interval)
         #expect(exhausted.effects.contains(.scheduleNextSync(at: Self.now + Self.interval)))
+        // Responses cut short on every attempt: the reason says bad_response, not unreachable.
+        let truncated = try Lifecycle.reduce(Self.record(.syncingMetadata),
+                                             .retriesExhausted(kind: .syncMetadata, message: "cut short", attempts: 6, reason: .badResponse),
+                                             LifecycleContext(now: Self.now))
+        guard case .failed(let badResponse) = truncated.record.state else { Issue.record("not failed"); return }
+        #expect(badResponse.kind == .badResponse)
         let retry = try Lifecycle.reduce(Self.record(.processing), .retryScheduled(message: "HTTP 503"), LifecycleContext(now: Self.now))
         #expect(retry.record.state == .processing)
         #expect(retry.record.lastError == "HTTP 503")

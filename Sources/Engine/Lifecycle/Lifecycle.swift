@@ -31,7 +31,8 @@ enum LifecycleEvent: Sendable, Equatable {
     /// A step failed and is retried later (the job queue holds the retry).
     case retryScheduled(message: String)
     /// A job of `kind` used all its attempts.
-    case retriesExhausted(kind: Job.Kind, message: String, attempts: Int)
+    /// `reason`: what a metadata sync fails with (unreachable, or bad_response for responses cut short).
+    case retriesExhausted(kind: Job.Kind, message: String, attempts: Int, reason: FailureReason.Kind = .unreachable)
     /// A write failed because the state directory's filesystem (or the map) is full.
     case diskFull(neededBytes: Int64)
     /// The disk watcher saw enough free space again.
@@ -243,7 +244,7 @@ enum Lifecycle {
             if pausedByUser { return LifecycleTransition(record: record, effects: []) }
             next.lastError = message
 
-        case .retriesExhausted(let kind, let message, let attempts):
+        case .retriesExhausted(let kind, let message, let attempts, let reasonKind):
             if pausedByUser { return LifecycleTransition(record: record, effects: []) }
             next.lastError = message
             switch kind {
@@ -252,7 +253,7 @@ enum Lifecycle {
                 effects.append(.enqueue(.processBatch, due: now))
             case .syncMetadata:
                 let reason = FailureReason(
-                    kind: .unreachable,
+                    kind: reasonKind,
                     message: message + " (gave up after \(attempts) attempts; the next scheduled sync will try again)")
                 move(to: .failed(reason))
                 scheduleNextSync()

@@ -33,7 +33,7 @@ struct JobRunner {
     /// What the outcome means for the job, and the lifecycle event it raises.
     private enum Disposal {
         case complete(LifecycleEvent?)
-        case retry(message: String)
+        case retry(message: String, exhausted: FailureReason.Kind = .unreachable)
     }
 
     private func disposal(of outcome: Result<Step, SyncFailure>) -> Disposal {
@@ -49,6 +49,7 @@ struct JobRunner {
             .complete(.diskFull(neededBytes: disk.requiredFreeBytes(headroomBytes: core.options.diskFullHeadroomBytes)))
         case .failure(.storage(let error)): .retry(message: "storage: \(error)")
         case .failure(.transient(let message)): .retry(message: message)
+        case .failure(.retryable(let reason)): .retry(message: reason.message, exhausted: reason.kind)
         }
     }
 
@@ -74,13 +75,13 @@ struct JobRunner {
                 case .complete(let completed):
                     try core.queue.complete(txn, job)
                     event = completed
-                case .retry(let message):
+                case .retry(let message, let exhaustedKind):
                     switch try core.queue.retry(txn, job, error: message, delayMillis: core.retryDelay(attempt: job.attempts), now: now) {
                     case .retryAt:
                         event = .retryScheduled(message: message)
                     case .exhausted:
                         if job.kind == .processBatch { failedBatch = message }
-                        event = .retriesExhausted(kind: job.kind, message: message, attempts: job.attempts)
+                        event = .retriesExhausted(kind: job.kind, message: message, attempts: job.attempts, reason: exhaustedKind)
                     }
                 }
                 guard let event else { return (nil, failedBatch) }
@@ -100,7 +101,7 @@ struct JobRunner {
             core.logger.warning("a batch of pages failed after \(job.attempts) attempts: \(failedBatch)",
                                 metadata: ["job_id": "\(job.id)"])
         }
-        if case .retry(let message) = disposal {
+        if case .retry(let message, _) = disposal {
             core.logger.warning("job \(job.kind.rawValue) will be retried: \(message)", metadata: [
                 "job_id": "\(job.id)", "attempt": "\(job.attempts)",
             ])

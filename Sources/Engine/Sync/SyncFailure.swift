@@ -6,8 +6,11 @@ import Storage
 enum SyncFailure: Error, Sendable {
     /// Nothing will work until a person fixes something: the datastore fails with this reason.
     case permanent(FailureReason)
-    /// Worth retrying later (network, 5xx, still throttled).
+    /// Worth retrying later (network, 5xx, still throttled); when retries run out, unreachable.
     case transient(String)
+    /// Worth retrying later, but when retries run out the datastore fails with this reason
+    /// (a response cut short: a network blip, or a server that keeps answering half).
+    case retryable(FailureReason)
     /// The store failed. A full disk (or map) pauses the datastore until space returns; other
     /// storage errors are retried like transient ones.
     case storage(StorageError)
@@ -32,9 +35,11 @@ enum SyncFailure: Error, Sendable {
             self = .permanent(FailureReason(kind: .redirected, message: error.message))
         case .unexpectedResponse, .responseTooLarge:
             // The server answers, but not with the API (HTML, invalid JSON, too large): retrying
-            // will not help until a person looks. A response cut short (truncated) is a network
-            // failure and is retried.
+            // will not help until a person looks.
             self = .permanent(FailureReason(kind: .badResponse, message: error.message))
+        case .truncatedResponse:
+            // Cut short: often the network, so retried; a server that keeps doing it is a bad response.
+            self = .retryable(FailureReason(kind: .badResponse, message: error.message))
         case .cancelled:
             self = .abandoned
         default:
