@@ -41,14 +41,7 @@ final class EngineHarness: @unchecked Sendable {
                      _ body: (EngineHarness) async throws -> Void) async throws {
         try await FakeConfluence.with(arguments + ["--email", email, "--token", token]) { fake in
             let harness = try EngineHarness(fake: fake, options: options)
-            try await harness.engine.start()
-            do {
-                try await body(harness)
-                await harness.engine.stop()
-            } catch {
-                await harness.engine.stop()
-                throw error
-            }
+            try await runStarted(harness.engine) { try await body(harness) }
         }
     }
 

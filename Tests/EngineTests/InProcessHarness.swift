@@ -36,14 +36,7 @@ final class InProcessHarness: @unchecked Sendable {
     /// Starts an engine on a fresh store, runs `body`, stops it.
     static func with(options: EngineOptions = options(), _ body: (InProcessHarness) async throws -> Void) async throws {
         let harness = try InProcessHarness(options: options)
-        try await harness.engine.start()
-        do {
-            try await body(harness)
-            await harness.engine.stop()
-        } catch {
-            await harness.engine.stop()
-            throw error
-        }
+        try await runStarted(harness.engine) { try await body(harness) }
     }
 
     /// Stops the engine and opens a new one on the same store and clock (a restarted daemon).
@@ -110,5 +103,17 @@ extension InProcessHarness {
             }
             return found
         }
+    }
+}
+
+/// Starts `engine`, runs `body`, and stops the engine whether `body` threw or not.
+func runStarted(_ engine: Engine, _ body: () async throws -> Void) async throws {
+    try await engine.start()
+    do {
+        try await body()
+        await engine.stop()
+    } catch {
+        await engine.stop()
+        throw error
     }
 }

@@ -22,6 +22,11 @@ struct JobRunner {
         } catch {
             outcome = .failure(error)
         }
+        if case .failure(.abandoned) = outcome, Task.isCancelled {
+            // Stopped (the daemon shuts down): the job stays queued for the next start; the
+            // scheduler gives its lease back. Completing it would strand the cycle half done.
+            return
+        }
         record(outcome)
     }
 
