@@ -96,7 +96,7 @@ let package = Package(
         // A small HTTP/1.1 server (poll loop, whole requests, JSON-sized answers): generic, knows nothing of MCP.
         .target(
             name: "HTTPServer",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["TaskThreads", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -137,6 +137,8 @@ let package = Package(
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
         // In-process engine tests: a clock moved by hand, Confluence in memory, a free-space probe.
         .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence"], swiftSettings: strictSettings),
+        // Blocking test clients on threads of their own, and work that holds the global pool.
+        .target(name: "ConcurrencyTestSupport", swiftSettings: strictSettings),
         // Log records in memory, for tests of what is (and is not) logged.
         .target(
             name: "LogTestSupport", dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -221,12 +223,12 @@ let package = Package(
         ),
         .testTarget(
             name: "VarlinkTests",
-            dependencies: ["Varlink", "TaskThreads", "LogTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Varlink", "TaskThreads", "LogTestSupport", "ConcurrencyTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "MCP", "Control", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HTTPServer", "MCP", "Control", "ConcurrencyTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

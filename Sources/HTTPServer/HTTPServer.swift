@@ -30,10 +30,14 @@ public final class HTTPServer: Sendable {
         public var idleTimeout: Duration
         /// Pending connections the kernel queues before `accept`.
         public var listenBacklog: Int32
+        /// Threads of the server's own that run handlers: off the global pool, so a request is
+        /// never queued behind background work (sync jobs) that keeps the pool's threads busy.
+        public var handlerThreads: Int
 
         public init(
             maxHeaderBytes: Int = 16 << 10, maxBodyBytes: Int = 4 << 20, maxConnections: Int = 128,
-            requestTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60), listenBacklog: Int32 = 128
+            requestTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60), listenBacklog: Int32 = 128,
+            handlerThreads: Int = 4
         ) {
             self.maxHeaderBytes = maxHeaderBytes
             self.maxBodyBytes = maxBodyBytes
@@ -41,6 +45,7 @@ public final class HTTPServer: Sendable {
             self.requestTimeout = requestTimeout
             self.idleTimeout = idleTimeout
             self.listenBacklog = listenBacklog
+            self.handlerThreads = max(1, handlerThreads)
         }
     }
 

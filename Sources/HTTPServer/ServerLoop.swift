@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Synchronization
+import TaskThreads
 
 /// The server's loop thread. Everything but `inbox` and the wake-up pipe's write end is touched
 /// only on that thread, which is what makes the unchecked Sendable sound: handler tasks and
@@ -69,6 +70,8 @@ final class ServerLoop: @unchecked Sendable {
     private let logger: Logger
     private let statistics: StatisticsBox
     private let clock = ContinuousClock()
+    /// Where handlers run: the server's own threads, not the global pool.
+    private let handlerExecutor: ThreadPoolExecutor
     private static let lingerTime: Duration = .seconds(2)
 
     private var connections: [UInt64: Connection] = [:]
@@ -92,11 +95,13 @@ final class ServerLoop: @unchecked Sendable {
         self.limits = limits
         self.logger = logger
         self.statistics = statistics
+        handlerExecutor = ThreadPoolExecutor(name: "http-handler", threads: limits.handlerThreads)
     }
 
     /// Marks a loop that never ran as stopped (the listener belongs to the caller).
     func discard() {
         inbox.withLock { $0.stopped = true }
+        handlerExecutor.shutdown()
     }
 
     deinit {
@@ -350,7 +355,7 @@ final class ServerLoop: @unchecked Sendable {
         let isHead = head.method == "HEAD"
         let handler = self.handler
         let id = connection.id
-        connection.running = Task { [self] in
+        connection.running = Task(executorPreference: handlerExecutor) { [self] in
             let response = await handler(request)
             let close = !keepAlive || response.headers["connection"]?.lowercased() == "close"
             post(connection: id, bytes: Self.serialize(response, head: isHead, close: close), close: close)
@@ -444,6 +449,8 @@ final class ServerLoop: @unchecked Sendable {
             inbox.stopWaiters.removeAll()
             return waiters
         }
+        // Handlers cancelled above may still be finishing: they end on the global executor.
+        handlerExecutor.shutdown()
         for waiter in waiters { waiter.resume() }
     }
 

@@ -1,3 +1,4 @@
+import ConcurrencyTestSupport
 import Foundation
 import Testing
 @testable import HTTPServer
@@ -7,7 +8,7 @@ struct HTTPServerTests {
     @Test("two requests on one kept-alive connection, then a pipelined pair")
     func keepAlive() async throws {
         let (server, port) = try startServer(handler: echo)
-        let (first, second, third, fourth) = try await offPool { () throws -> (String, String, String, String) in
+        let (first, second, third, fourth) = try await onThread { () throws -> (String, String, String, String) in
             let client = try RawClient(port: port)
             client.send("POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
             guard let one = client.readResponse() else { throw TestFailure("no first response") }
@@ -28,7 +29,7 @@ struct HTTPServerTests {
     @Test("a request sent a byte at a time is read whole")
     func byteByByte() async throws {
         let (server, port) = try startServer(handler: echo)
-        let text = try await offPool { () throws -> String in
+        let text = try await onThread { () throws -> String in
             let client = try RawClient(port: port)
             for byte in "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok".utf8 {
                 client.send([byte])
@@ -43,7 +44,7 @@ struct HTTPServerTests {
     @Test("Connection: close and HTTP/1.0 close after the response")
     func connectionClose() async throws {
         let (server, port) = try startServer(handler: echo)
-        let (status, header, closed, oldClosed) = try await offPool { () throws -> (Int, String?, Bool, Bool) in
+        let (status, header, closed, oldClosed) = try await onThread { () throws -> (Int, String?, Bool, Bool) in
             let client = try RawClient(port: port)
             client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             let response = client.readResponse()
@@ -70,7 +71,7 @@ struct HTTPServerTests {
     ])
     func malformed(_ request: String) async throws {
         let (server, port) = try startServer(handler: echo)
-        let (status, closed, after) = try await offPool { () throws -> (Int, Bool, Int) in
+        let (status, closed, after) = try await onThread { () throws -> (Int, Bool, Int) in
             let client = try RawClient(port: port)
             client.send(request)
             let status = client.readResponse()?.status ?? 0
@@ -88,7 +89,7 @@ struct HTTPServerTests {
     @Test("random bytes never crash the server")
     func fuzz() async throws {
         let (server, port) = try startServer(handler: echo)
-        let statuses = try await offPool { () throws -> [Int] in
+        let statuses = try await onThread { () throws -> [Int] in
             var generator = SystemRandomNumberGenerator()
             var statuses: [Int] = []
             for round in 0..<40 {
@@ -112,7 +113,7 @@ struct HTTPServerTests {
     func limits() async throws {
         let limits = HTTPServer.Limits(maxHeaderBytes: 1024, maxBodyBytes: 1000)
         let (server, port) = try startServer(limits: limits, handler: echo)
-        let (big, head, chunked, exact) = try await offPool { () throws -> (Int, Int, Int, Int) in
+        let (big, head, chunked, exact) = try await onThread { () throws -> (Int, Int, Int, Int) in
             let one = try RawClient(port: port)
             one.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n" + String(repeating: "a", count: 1001))
             let two = try RawClient(port: port)
@@ -134,7 +135,7 @@ struct HTTPServerTests {
     @Test("Expect: 100-continue gets the go-ahead, then the answer")
     func expectContinue() async throws {
         let (server, port) = try startServer(handler: echo)
-        let (interim, final) = try await offPool { () throws -> (Int, String) in
+        let (interim, final) = try await onThread { () throws -> (Int, String) in
             let client = try RawClient(port: port)
             client.send("POST /c HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
             let interim = client.readResponse()?.status ?? 0
@@ -150,7 +151,7 @@ struct HTTPServerTests {
     func slowClient() async throws {
         let limits = HTTPServer.Limits(requestTimeout: .milliseconds(300))
         let (server, port) = try startServer(limits: limits, handler: echo)
-        let (status, closed, seconds) = try await offPool { () throws -> (Int, Bool, Double) in
+        let (status, closed, seconds) = try await onThread { () throws -> (Int, Bool, Double) in
             let client = try RawClient(port: port)
             let start = Date()
             client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
@@ -168,7 +169,7 @@ struct HTTPServerTests {
     func silentClient() async throws {
         let limits = HTTPServer.Limits(requestTimeout: .milliseconds(300), idleTimeout: .seconds(60))
         let (server, port) = try startServer(limits: limits, handler: echo)
-        let (closed, seconds) = try await offPool { () throws -> (Bool, Double) in
+        let (closed, seconds) = try await onThread { () throws -> (Bool, Double) in
             let client = try RawClient(port: port)
             let start = Date()
             _ = client.readResponse()
@@ -183,7 +184,7 @@ struct HTTPServerTests {
     func idleTimeout() async throws {
         let limits = HTTPServer.Limits(idleTimeout: .milliseconds(300))
         let (server, port) = try startServer(limits: limits, handler: echo)
-        let closed = try await offPool { () throws -> Bool in
+        let closed = try await onThread { () throws -> Bool in
             let client = try RawClient(port: port)
             client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             _ = client.readResponse()
@@ -198,7 +199,7 @@ struct HTTPServerTests {
     func manyIdle() async throws {
         let limits = HTTPServer.Limits(maxConnections: 40)
         let (server, port) = try startServer(limits: limits, handler: echo)
-        let (status, seconds, refused) = try await offPool { () throws -> (Int, Double, Int) in
+        let (status, seconds, refused) = try await onThread { () throws -> (Int, Double, Int) in
             var idle: [RawClient] = []
             for index in 0..<38 {
                 let client = try RawClient(port: port)
@@ -229,7 +230,7 @@ struct HTTPServerTests {
             if request.path == "/slow" { try? await Task.sleep(for: .seconds(2)) }
             return HTTPServerResponse(status: 200)
         }
-        let seconds = try await offPool { () throws -> Double in
+        let seconds = try await onThread { () throws -> Double in
             let slow = try RawClient(port: port)
             slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
             let start = Date()
@@ -242,12 +243,29 @@ struct HTTPServerTests {
         await server.stop()
     }
 
+    @Test("a request is answered while every thread of the global pool is held by other work (issue #13, defect 9)")
+    func answeredWhileGlobalPoolIsBusy() async throws {
+        let (server, port) = try startServer(handler: echo)
+        let answer = try await onThread { () throws -> String? in
+            let occupier = GlobalPoolOccupier()
+            defer { occupier.release() }
+            guard occupier.occupy(threads: ProcessInfo.processInfo.activeProcessorCount, timeout: 10) else {
+                return "the global pool was never fully occupied"
+            }
+            let client = try RawClient(port: port, timeout: .seconds(5))
+            client.send("GET /busy HTTP/1.1\r\nHost: x\r\n\r\n")
+            return client.readResponse()?.text
+        }
+        #expect(answer == "GET /busy ", "the request was not answered in 5 s while the global pool was busy")
+        await server.stop()
+    }
+
     @Test("stop closes connections and the port")
     func stop() async throws {
         let (server, port) = try startServer(handler: echo)
         let client = try RawClient(port: port)
         await server.stop()
-        #expect(try await offPool { client.closedByServer() })
+        #expect(try await onThread { client.closedByServer() })
         #expect(throws: (any Error).self) { try RawClient(port: port) }
         await server.stop()
     }

@@ -1,3 +1,4 @@
+import ConcurrencyTestSupport
 import Foundation
 import HTTPServer
 import Logging
@@ -40,7 +41,7 @@ struct MCPHTTPEndpointTests {
         for (name, value) in headers { all[name] = value.isEmpty ? nil : value }
         for (name, value) in all.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         let text = head + "\r\n" + body
-        let response = try await offPool { () throws -> RawClient.Response in
+        let response = try await onThread { () throws -> RawClient.Response in
             let client = try RawClient(port: port)
             client.send(text)
             guard let response = client.readResponse() else { throw TestFailure("no response") }

@@ -1,44 +1,7 @@
 import Foundation
 import Testing
+import ConcurrencyTestSupport
 @testable import Varlink
-
-/// Holds every thread of the global cooperative pool (one per core) with blocking work, as a sync
-/// converting and indexing a batch does, until `release()`.
-private final class GlobalPoolOccupier: @unchecked Sendable {
-    // Safety: `running` and `released` are only touched with `condition` locked.
-    private let condition = NSCondition()
-    private var running = 0
-    private var released = false
-
-    /// Starts more blocking tasks than the pool has threads; true once a whole pool's worth runs.
-    func occupy(threads: Int, timeout: TimeInterval) -> Bool {
-        for _ in 0..<(threads * 4 + 4) {
-            Task.detached { self.block() }
-        }
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while running < threads {
-            if !condition.wait(until: deadline) { return false }
-        }
-        return true
-    }
-
-    func release() {
-        condition.lock()
-        released = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func block() {
-        condition.lock()
-        running += 1
-        condition.broadcast()
-        while !released { condition.wait() }
-        condition.unlock()
-    }
-}
 
 @Suite("Varlink calls run on the server's own threads", .serialized)
 struct CallThreadTests {

@@ -5,20 +5,6 @@ import Synchronization
 import Testing
 @testable import Varlink
 
-/// Runs blocking work on its own thread so it cannot starve the cooperative pool, where the
-/// server's handlers run.
-func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        Thread.detachNewThread {
-            do {
-                continuation.resume(returning: try work())
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
-    }
-}
-
 /// A unique socket path in /tmp (sun_path is short, so not under a deep temporary directory).
 func temporarySocketPath() -> String {
     "/tmp/tributary-varlink-\(UUID().uuidString.prefix(12)).sock"
