@@ -100,80 +100,42 @@ struct SecretsAtRestServiceTests {
     func encryptedCredential() async throws {
         let token = "svc-sealed-\(UUID().uuidString.prefix(16))"
         try await FakeConfluence.with(["--generate", "20", "--email", DaemonHarness.email, "--token", token]) { fake in
-            // Copies under /var/lib: PrivateTmp= and ProtectHome= hide a build tree (see ServiceUnitTests).
-            let binaries = "/var/lib/tributary-service-test-\(UUID().uuidString.prefix(8))"
-            try FileManager.default.createDirectory(atPath: binaries, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o755])
-            defer { try? FileManager.default.removeItem(atPath: binaries) }
-            for name in ["tributaryd", "tributaryctl"] {
-                try FileManager.default.copyItem(atPath: DaemonHarness.binaries.appendingPathComponent(name).path,
-                                                 toPath: binaries + "/" + name)
+            try await ShippedUnitsRun.withBinaries { shippedUnits in
+                let exchange = shippedUnits.exchange
+                let ctl = shippedUnits.ctl
+                // The key is made inside the private systemd, as the README says, before the first
+                // connection starts the service.
+                let check = """
+                    set -u
+                    out=\(exchange)
+                    head -c 32 /dev/urandom | systemd-creds encrypt --with-key=host --name=tributary-secrets-key - \
+                        $out/secrets-key.cred 2>$out/creds.err || exit 9
+                    \(ctl) create gen --url \(fake.origin)/wiki/spaces/GEN --email \(DaemonHarness.email) --token-file $out/token || exit 10
+                    \(ctl) watch gen --until ready --timeout 60 >/dev/null || exit 11
+                    \(ctl) status gen --json >$out/status.json || exit 12
+                    systemctl stop tributaryd.service || exit 13
+                    state=/var/lib/tributary
+                    [ -d /var/lib/private/tributary ] && state=/var/lib/private/tributary
+                    ls $state >$out/state-files
+                    if grep -q -F -r "$(cat $out/token)" $state; then echo found >$out/grep; else echo absent >$out/grep; fi
+                    """
+                let files = [
+                    "token": token,
+                    "check.sh": check,
+                    "tributaryd.conf": "log = auto\ndefault_rate_limit = 50\nsecrets_key_credential = tributary-secrets-key\n",
+                ]
+                let result = try await shippedUnits.run(credentialLine: "LoadCredentialEncrypted=tributary-secrets-key:\(exchange)/secrets-key.cred", files: files)
+                let log = result.files["daemon.log"] ?? ""
+                let context = "check: \(result.files["check.err"] ?? "") \(result.files["creds.err"] ?? "") daemon: \(log.suffix(3000)) manager: \(result.managerLog.suffix(3000))"
+                #expect(result.status == 0, "\(context)")
+                #expect(!result.managerLog.contains("status=31/SYS"), "a system call was filtered: \(context)")
+                #expect(log.contains("stored secrets are sealed with the key in the systemd credential tributary-secrets-key"), "\(context)")
+                let status = try JSONSerialization.jsonObject(with: Data((result.files["status.json"] ?? "").utf8)) as? [String: Any]
+                #expect(status?["state"] as? String == "ready", "\(String(describing: status)) \(context)")
+                #expect(result.files["state-files"]?.contains("data.mdb") == true, "\(result.files["state-files"] ?? "")")
+                #expect(result.files["grep"]?.trimmingCharacters(in: .whitespacesAndNewlines) == "absent", "the token rests in clear text")
+                #expect(!log.contains(token) && !result.managerLog.contains(token), "the token reached a log")
             }
-            let exchange = PrivateSystemd.exchangeDirectory
-            let repository = FakeConfluence.repositoryRoot
-            func shipped(_ path: String) throws -> String {
-                try String(contentsOf: repository.appendingPathComponent(path), encoding: .utf8)
-            }
-            let ctl = "\(binaries)/tributaryctl --socket /run/tributary/control.sock"
-            // The key is made inside the private systemd, as the README says, before the first
-            // connection starts the service.
-            let check = """
-                set -u
-                out=\(exchange)
-                head -c 32 /dev/urandom | systemd-creds encrypt --with-key=host --name=tributary-secrets-key - \
-                    $out/secrets-key.cred 2>$out/creds.err || exit 9
-                \(ctl) create gen --url \(fake.origin)/wiki/spaces/GEN --email \(DaemonHarness.email) --token-file $out/token || exit 10
-                \(ctl) watch gen --until ready --timeout 60 >/dev/null || exit 11
-                \(ctl) status gen --json >$out/status.json || exit 12
-                systemctl stop tributaryd.service || exit 13
-                state=/var/lib/tributary
-                [ -d /var/lib/private/tributary ] && state=/var/lib/private/tributary
-                ls $state >$out/state-files
-                if grep -q -F -r "$(cat $out/token)" $state; then echo found >$out/grep; else echo absent >$out/grep; fi
-                """
-            let units = [
-                PrivateSystemd.UnitFile(name: "tributaryd.service", contents: try shipped("systemd/tributaryd.service")),
-                PrivateSystemd.UnitFile(name: "tributaryd.socket", contents: try shipped("systemd/tributaryd.socket")),
-                PrivateSystemd.UnitFile(name: "tributaryd.service.d/test.conf", contents: """
-                    [Service]
-                    ExecStart=
-                    ExecStart=\(binaries)/tributaryd --state-dir ${STATE_DIRECTORY} --config \(exchange)/tributaryd.conf
-                    SystemCallErrorNumber=kill
-                    Restart=no
-                    LoadCredentialEncrypted=tributary-secrets-key:\(exchange)/secrets-key.cred
-                    StandardOutput=append:\(exchange)/daemon.log
-                    StandardError=append:\(exchange)/daemon.log
-                    """),
-                PrivateSystemd.UnitFile(name: "tributary-check.service", contents: """
-                    [Unit]
-                    Requires=tributaryd.socket
-                    After=tributaryd.socket
-                    [Service]
-                    Type=oneshot
-                    ExecStart=/bin/bash \(exchange)/check.sh
-                    StandardOutput=file:\(exchange)/check.out
-                    StandardError=file:\(exchange)/check.err
-                    """),
-            ]
-            let files = [
-                "token": token,
-                "check.sh": check,
-                "tributaryd.conf": "log = auto\ndefault_rate_limit = 50\nsecrets_key_credential = tributary-secrets-key\n",
-            ]
-            let result = try await PrivateSystemd.run(
-                unit: "tributary-check.service", units: units,
-                sysusers: [repository.appendingPathComponent("systemd/tributary.sysusers").path],
-                files: files, timeout: .seconds(150))
-            let log = result.files["daemon.log"] ?? ""
-            let context = "check: \(result.files["check.err"] ?? "") \(result.files["creds.err"] ?? "") daemon: \(log.suffix(3000)) manager: \(result.managerLog.suffix(3000))"
-            #expect(result.status == 0, "\(context)")
-            #expect(!result.managerLog.contains("status=31/SYS"), "a system call was filtered: \(context)")
-            #expect(log.contains("stored secrets are sealed with the key in the systemd credential tributary-secrets-key"), "\(context)")
-            let status = try JSONSerialization.jsonObject(with: Data((result.files["status.json"] ?? "").utf8)) as? [String: Any]
-            #expect(status?["state"] as? String == "ready", "\(String(describing: status)) \(context)")
-            #expect(result.files["state-files"]?.contains("data.mdb") == true, "\(result.files["state-files"] ?? "")")
-            #expect(result.files["grep"]?.trimmingCharacters(in: .whitespacesAndNewlines) == "absent", "the token rests in clear text")
-            #expect(!log.contains(token) && !result.managerLog.contains(token), "the token reached a log")
         }
     }
 }
