@@ -39,8 +39,3 @@ public struct EngineOptions: Sendable {
 
     public init() {}
 }
-
-/// Milliseconds since the Unix epoch (for workers not yet on ``SyncContext/clock``).
-func currentMillis() -> Int64 {
-    Int64(Date().timeIntervalSince1970 * 1_000)
-}

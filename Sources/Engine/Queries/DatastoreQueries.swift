@@ -27,7 +27,7 @@ struct DatastoreQueries: Sendable {
         guard let record = try core.datastores.record(txn, id) else { return nil }
         return DatastoreSnapshot(record: record, counts: try core.manifest.counts(txn, datastore: id),
                                  hasStoredSecret: try core.datastores.hasSecret(txn, id),
-                                 waiting: core.waits.current(for: record, queued: try core.queue.all(txn), now: core.clock.nowMillis))
+                                 waiting: core.waits.current(for: record, queued: try core.queue.jobs(txn, datastore: id), now: core.clock.nowMillis))
     }
 
     func identifier(of name: String) throws(EngineError) -> UInt64 {

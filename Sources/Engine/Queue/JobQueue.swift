@@ -111,11 +111,14 @@ public struct JobQueue: Sendable {
 
     /// Removes every job of a datastore (it was deleted).
     public func removeAll(_ txn: WriteTransaction, datastore: UInt64) throws {
-        for kind in Job.Kind.allCases {
-            if let id = try txn.get(slots, DatastoreNameKey(datastore: datastore, name: kind.rawValue)),
-               let job = try job(txn, id: id) {
-                try remove(txn, job)
-            }
+        for job in try jobs(txn, datastore: datastore) { try remove(txn, job) }
+    }
+
+    /// The datastore's queued jobs (at most one of each kind), found through their slots.
+    public func jobs(_ txn: ReadTransaction, datastore: UInt64) throws -> [Job] {
+        try Job.Kind.allCases.compactMap { kind in
+            guard let id = try txn.get(slots, DatastoreNameKey(datastore: datastore, name: kind.rawValue)) else { return nil }
+            return try job(txn, id: id)
         }
     }
 
