@@ -49,10 +49,7 @@ def main():
           % (os.cpu_count() or 0, os.getloadavg()[0]), flush=True)
     procs = Procs()
     try:
-        token = "bench-token-%d" % random.randrange(1 << 30)
-        token_file = os.path.join(procs.work, "token")
-        with open(token_file, "w") as f:
-            f.write(token)
+        token, token_file = procs.token()
         ready_origin, _ = start_fake(procs, args.repo, args.ready_pages, 1, token)
         # The syncing spaces: one fake each, so the three syncs are not paced by one Python server.
         sync_origins = [start_fake(procs, args.repo, args.sync_pages, 10 + i, token)[0] for i in range(args.syncs)]

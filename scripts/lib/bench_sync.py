@@ -54,6 +54,14 @@ class Procs:
         self.procs, self.work = [], tempfile.mkdtemp(prefix="tributary-bench-sync-")
         self.traced = []  # daemons under strace: signalled themselves (strace would only detach)
 
+    def token(self):
+        """A fresh API token and the file holding it (for --token-file), in this run's directory."""
+        token = "bench-token-%d" % random.randrange(1 << 30)
+        token_file = os.path.join(self.work, "token")
+        with open(token_file, "w") as f:
+            f.write(token)
+        return token, token_file
+
     def start(self, cmd, **kw):
         proc = subprocess.Popen(cmd, **kw)
         self.procs.append(proc)
@@ -124,10 +132,7 @@ class SizeRun:
         args, n = self.args, self.pages
         procs = Procs()
         try:
-            token = "bench-token-%d" % random.randrange(1 << 30)
-            token_file = os.path.join(procs.work, "token")
-            with open(token_file, "w") as f:
-                f.write(token)
+            token, token_file = procs.token()
             origin, gen_seconds = start_fake(procs, args.repo, n, 1, token)
             self.origin, self.token, self.token_file, self.work = origin, token, token_file, procs.work
             bodies = warm(origin, token)  # both runs then meet the same warm fake (cached page JSON)
@@ -231,10 +236,7 @@ def burst_run(args):
     burst = int(os.environ.get("TRIBUTARY_BENCH_BURST", "2"))
     procs = Procs()
     try:
-        token = "bench-token-%d" % random.randrange(1 << 30)
-        token_file = os.path.join(procs.work, "token")
-        with open(token_file, "w") as f:
-            f.write(token)
+        token, token_file = procs.token()
         origin, _ = start_fake(procs, args.repo, n, 2, token)
         warm(origin, token)
         pid, ctl = start_daemon(procs, args.bin_dir, "burst", "log = stderr\n")
