@@ -46,6 +46,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "Content", swiftSettings: strictSettings),
+        // Attachment formats and the text-extraction seam (the sandboxed helper implements it).
+        .target(name: "Extraction", swiftSettings: strictSettings),
         // The documented range of every numeric input, shared by Engine and Control (issue #13).
         .target(name: "InputLimits", swiftSettings: strictSettings),
         .target(name: "Search", dependencies: ["Storage", "Content", "CStemmer"], swiftSettings: strictSettings),
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Storage", "Confluence", "Content", "Search", "TributaryEvents", "CCrypto",
+                "Storage", "Confluence", "Content", "Extraction", "Search", "TributaryEvents", "CCrypto",
                 "InputLimits", "TaskThreads",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -190,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DaemonConfigTests",
-            dependencies: ["DaemonConfig", "Engine", "InputLimits"],
+            dependencies: ["DaemonConfig", "Engine", "Extraction", "InputLimits"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strictSettings),

@@ -16,10 +16,12 @@ public struct SearchRequest: Sendable, Codable, Equatable {
     /// Only pages last modified at or after this time (ISO 8601 date or date-time, UTC when no
     /// zone is given); nil: no date filter.
     public var modifiedAfter: String?
+    /// Lexical (BM25) ranking only, even where the datastore has embeddings for hybrid search.
+    public var lexical: Bool
 
     public init(
         datastores: [String] = [], query: String, limit: Int = ControlInterface.defaultSearchLimit, spaces: [String] = [],
-        labels: [String] = [], modifiedAfter: String? = nil
+        labels: [String] = [], modifiedAfter: String? = nil, lexical: Bool = false
     ) {
         self.datastores = datastores
         self.query = query
@@ -27,6 +29,7 @@ public struct SearchRequest: Sendable, Codable, Equatable {
         self.spaces = spaces
         self.labels = labels
         self.modifiedAfter = modifiedAfter
+        self.lexical = lexical
     }
 }
 
@@ -146,13 +149,16 @@ public struct Citation: Sendable, Codable, Equatable {
     public var title: String
     /// The page URL with `#anchor` of the cited passage.
     public var url: String
+    /// When the passage is from an attachment: the attachment (the fields above are its page).
+    public var attachment: AttachmentCitation?
 
-    public init(n: Int, datastore: String, pageId: String, title: String, url: String) {
+    public init(n: Int, datastore: String, pageId: String, title: String, url: String, attachment: AttachmentCitation? = nil) {
         self.n = n
         self.datastore = datastore
         self.pageId = pageId
         self.title = title
         self.url = url
+        self.attachment = attachment
     }
 }
 

@@ -93,13 +93,15 @@ public struct DatastoreSpec: Sendable, Codable, Equatable {
     public var rateLimit: Double?
     /// Where the definition came from: "socket" or the path of a `datastores.d` file.
     public var origin: String?
+    /// What besides page bodies is indexed (nil fields: the defaults; see ``ContentOptions``).
+    public var content: ContentOptions
 
     public init(
         name: String, url: String, auth: String = "api_token", email: String? = nil, token: String? = nil,
         tokenFile: String? = nil, hasToken: Bool? = nil, spaces: [String] = [], rootPageIds: [String] = [],
         includeTitles: [String] = [], excludeTitles: [String] = [], excludeLabels: [String] = [],
         includeArchived: Bool = false, resyncIntervalSeconds: Int? = nil, rateLimit: Double? = nil,
-        origin: String? = nil
+        origin: String? = nil, content: ContentOptions = ContentOptions()
     ) {
         self.name = name
         self.url = url
@@ -117,7 +119,41 @@ public struct DatastoreSpec: Sendable, Codable, Equatable {
         self.resyncIntervalSeconds = resyncIntervalSeconds
         self.rateLimit = rateLimit
         self.origin = origin
+        self.content = content
     }
+}
+
+/// Attachments, blog posts, comments and embeddings of a datastore. In a create or a listing
+/// every field is given or nil for its default; in an update nil leaves it as it is.
+public struct ContentOptions: Sendable, Codable, Equatable {
+    /// Attachment types to index (`pdf`, `docx`, `pptx`, `xlsx`, `odt`, `ods`, `odp`, `txt`, `md`,
+    /// `csv`, `json`, `xml`, `html`), or `["none"]`; nil or empty: every type.
+    public var attachments: [String]?
+    /// Largest attachment downloaded, in bytes (default 25 MiB).
+    public var maxAttachmentBytes: Int?
+    /// Most characters of text kept from one attachment (default 500,000).
+    public var maxAttachmentChars: Int?
+    /// Blog posts indexed as pages (default true).
+    public var blogPosts: Bool?
+    /// "none" (default), "footer" or "all" (footer and inline comments).
+    public var comments: String?
+    /// Chunks embedded for hybrid search when the daemon has an embedding endpoint (default true).
+    public var embeddings: Bool?
+
+    public init(
+        attachments: [String]? = nil, maxAttachmentBytes: Int? = nil, maxAttachmentChars: Int? = nil,
+        blogPosts: Bool? = nil, comments: String? = nil, embeddings: Bool? = nil
+    ) {
+        self.attachments = attachments
+        self.maxAttachmentBytes = maxAttachmentBytes
+        self.maxAttachmentChars = maxAttachmentChars
+        self.blogPosts = blogPosts
+        self.comments = comments
+        self.embeddings = embeddings
+    }
+
+    /// True when no field is set.
+    public var isEmpty: Bool { self == ContentOptions() }
 }
 
 /// A partial update: nil fields stay as they are.
@@ -135,7 +171,21 @@ public struct DatastoreChanges: Sendable, Codable, Equatable {
     public var includeArchived: Bool?
     public var resyncIntervalSeconds: Int?
     public var rateLimit: Double?
+    /// See ``ContentOptions`` (flat here, as on the wire).
+    public var attachments: [String]?
+    public var maxAttachmentBytes: Int?
+    public var maxAttachmentChars: Int?
+    public var blogPosts: Bool?
+    public var comments: String?
+    public var embeddings: Bool?
     public init() {}
+
+    /// The content fields of this change (nil: unchanged).
+    public var content: ContentOptions {
+        ContentOptions(
+            attachments: attachments, maxAttachmentBytes: maxAttachmentBytes, maxAttachmentChars: maxAttachmentChars,
+            blogPosts: blogPosts, comments: comments, embeddings: embeddings)
+    }
 }
 
 public struct PageCounts: Sendable, Codable, Equatable {
@@ -197,13 +247,18 @@ public struct DatastoreStatus: Sendable, Codable, Equatable {
     public var origin: String?
     /// While a sync runs: what it waits for (throttled, retrying, a slow response), if anything.
     public var waiting: WaitStatus?
+    /// Attachments of the indexed pages; nil when the datastore indexes none.
+    public var attachments: AttachmentStatus?
+    /// Chunk embeddings for hybrid search; nil when the datastore is not embedded.
+    public var embeddings: EmbeddingStatus?
 
     public init(
         name: String, state: String, reason: String? = nil, message: String? = nil, since: String, url: String,
         pages: PageCounts = PageCounts(), skippedByReason: [String: Int] = [:], progress: ProgressReport? = nil,
         searchable: Bool = false, partiallySynced: Bool = false, lastSyncCompleted: String? = nil,
         nextSync: String? = nil, estimatedMillicredits: Int64? = nil, unrenderedMacros: [String: Int] = [:],
-        origin: String? = nil, waiting: WaitStatus? = nil
+        origin: String? = nil, waiting: WaitStatus? = nil, attachments: AttachmentStatus? = nil,
+        embeddings: EmbeddingStatus? = nil
     ) {
         self.name = name
         self.state = state
@@ -222,6 +277,97 @@ public struct DatastoreStatus: Sendable, Codable, Equatable {
         self.unrenderedMacros = unrenderedMacros
         self.origin = origin
         self.waiting = waiting
+        self.attachments = attachments
+        self.embeddings = embeddings
+    }
+}
+
+/// Attachment counts of a datastore, beside its page counts.
+public struct AttachmentStatus: Sendable, Codable, Equatable {
+    public var discovered: Int
+    public var indexed: Int
+    /// Recorded but not indexed, by reason ("too_large", "type_not_indexed", "encrypted", …).
+    public var skippedByReason: [String: Int]
+    /// Extraction or download failed (retried next cycle).
+    public var failed: Int
+    /// Waiting for download and extraction in this cycle.
+    public var pending: Int
+
+    public init(discovered: Int = 0, indexed: Int = 0, skippedByReason: [String: Int] = [:], failed: Int = 0, pending: Int = 0) {
+        self.discovered = discovered
+        self.indexed = indexed
+        self.skippedByReason = skippedByReason
+        self.failed = failed
+        self.pending = pending
+    }
+
+    /// Every skipped attachment, whatever the reason.
+    public var skipped: Int { skippedByReason.values.reduce(0, +) }
+}
+
+/// How far a datastore's chunk embeddings are: search is hybrid over the embedded chunks.
+public struct EmbeddingStatus: Sendable, Codable, Equatable {
+    /// The embedding model the vectors come from.
+    public var model: String
+    public var dimensions: Int?
+    public var embedded: Int
+    public var pending: Int
+    /// Why embedding stopped (the endpoint's failure, credits), when it did.
+    public var reason: String?
+
+    public init(model: String, dimensions: Int? = nil, embedded: Int, pending: Int, reason: String? = nil) {
+        self.model = model
+        self.dimensions = dimensions
+        self.embedded = embedded
+        self.pending = pending
+        self.reason = reason
+    }
+}
+
+/// The attachment a search hit or citation comes from; the hit's page fields are its parent page.
+public struct AttachmentCitation: Sendable, Codable, Equatable {
+    /// The Confluence attachment id.
+    public var id: String
+    /// Its file name.
+    public var title: String
+    /// The download URL, with `#page=N` when the passage is on PDF page N.
+    public var url: String
+    public var mediaType: String?
+    /// The PDF page of the passage.
+    public var pageNumber: Int?
+
+    public init(id: String, title: String, url: String, mediaType: String? = nil, pageNumber: Int? = nil) {
+        self.id = id
+        self.title = title
+        self.url = url
+        self.mediaType = mediaType
+        self.pageNumber = pageNumber
+    }
+}
+
+/// An attachment of a page as `explain` shows it.
+public struct AttachmentExplanation: Sendable, Codable, Equatable {
+    public var id: String
+    public var title: String
+    /// "indexed", "pending", "skipped" or "failed".
+    public var disposition: String
+    /// The reason code ("too_large", "encrypted", "timed_out", …) and sentence, when not indexed.
+    public var reason: String?
+    public var message: String?
+    public var version: Int?
+    public var chunks: Int
+
+    public init(
+        id: String, title: String, disposition: String, reason: String? = nil, message: String? = nil, version: Int? = nil,
+        chunks: Int = 0
+    ) {
+        self.id = id
+        self.title = title
+        self.disposition = disposition
+        self.reason = reason
+        self.message = message
+        self.version = version
+        self.chunks = chunks
     }
 }
 
@@ -245,11 +391,15 @@ public struct SearchHit: Sendable, Codable, Equatable {
     /// ISO 8601 UTC time and number of the indexed version.
     public var lastModified: String?
     public var version: Int?
+    /// "page" (nil means page too), "blogpost" or "attachment".
+    public var contentType: String?
+    /// For a passage of an attachment: the attachment (the fields above are its parent page).
+    public var attachment: AttachmentCitation?
 
     public init(
         pageId: String, title: String, url: String, anchor: String?, headingPath: [String], score: Double, snippet: String,
         text: String? = nil, datastore: String? = nil, space: String? = nil, labels: [String]? = nil,
-        lastModified: String? = nil, version: Int? = nil
+        lastModified: String? = nil, version: Int? = nil, contentType: String? = nil, attachment: AttachmentCitation? = nil
     ) {
         self.pageId = pageId
         self.title = title
@@ -264,6 +414,8 @@ public struct SearchHit: Sendable, Codable, Equatable {
         self.labels = labels
         self.lastModified = lastModified
         self.version = version
+        self.contentType = contentType
+        self.attachment = attachment
     }
 }
 
@@ -280,9 +432,11 @@ public struct PageExplanation: Sendable, Codable, Equatable {
     public var url: String?
     public var unrenderedMacros: [String]
     public var lastProcessed: String?
+    /// The page's attachments, each with its disposition and reason.
+    public var attachments: [AttachmentExplanation]
     public init(
         pageId: String, title: String?, disposition: String, reason: String?, versionSeen: Int?, versionIndexed: Int?,
-        chunks: Int, url: String?, unrenderedMacros: [String], lastProcessed: String?
+        chunks: Int, url: String?, unrenderedMacros: [String], lastProcessed: String?, attachments: [AttachmentExplanation] = []
     ) {
         self.pageId = pageId
         self.title = title
@@ -294,6 +448,7 @@ public struct PageExplanation: Sendable, Codable, Equatable {
         self.url = url
         self.unrenderedMacros = unrenderedMacros
         self.lastProcessed = lastProcessed
+        self.attachments = attachments
     }
 }
 

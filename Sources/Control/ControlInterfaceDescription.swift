@@ -85,7 +85,30 @@ type DatastoreStatus (
   # "socket", or the path of the datastores.d file that defines the datastore.
   origin: ?string,
   # While a sync runs: what it waits for (absent when it is not waiting).
-  waiting: ?DatastoreWait
+  waiting: ?DatastoreWait,
+  # Attachments of the indexed pages (absent when the datastore indexes none).
+  attachments: ?AttachmentStatus,
+  # Chunk embeddings for hybrid search (absent when the datastore is not embedded).
+  embeddings: ?EmbeddingStatus
+)
+
+type AttachmentStatus (
+  discovered: int,
+  indexed: int,
+  # Recorded but not indexed, by reason (too_large, type_not_indexed, encrypted, corrupt, ...).
+  skippedByReason: [string]int,
+  # Download or extraction failed; retried next cycle.
+  failed: int,
+  pending: int
+)
+
+type EmbeddingStatus (
+  model: string,
+  dimensions: ?int,
+  embedded: int,
+  pending: int,
+  # Why embedding stopped, when it did.
+  reason: ?string
 )
 
 # The configuration of a datastore. Create takes it with the secret in token; Get returns it
@@ -122,7 +145,19 @@ type DatastoreConfig (
   # Requests per second to this Confluence site; the daemon's default when absent.
   rateLimit: ?float,
   # "socket" or the path of the datastores.d file (returned by Get only).
-  origin: ?string
+  origin: ?string,
+  # Attachment types indexed (pdf, docx, pptx, xlsx, odt, ods, odp, txt, md, csv, json, xml,
+  # html) or ["none"]; absent or empty: every type.
+  attachments: ?[]string,
+  # Largest attachment downloaded (default 25 MiB) and most characters kept of one (500000).
+  maxAttachmentBytes: ?int,
+  maxAttachmentChars: ?int,
+  # Blog posts indexed as pages (default true).
+  blogPosts: ?bool,
+  # Comments joined to their page's text: none (default), footer, or all (footer and inline).
+  comments: ?(none, footer, all),
+  # Chunks embedded for hybrid search when the daemon has an embedding endpoint (default true).
+  embeddings: ?bool
 )
 
 # A partial update: absent fields stay as they are.
@@ -140,7 +175,13 @@ type DatastoreChanges (
   excludeLabels: ?[]string,
   includeArchived: ?bool,
   resyncIntervalSeconds: ?int,
-  rateLimit: ?float
+  rateLimit: ?float,
+  attachments: ?[]string,
+  maxAttachmentBytes: ?int,
+  maxAttachmentChars: ?int,
+  blogPosts: ?bool,
+  comments: ?(none, footer, all),
+  embeddings: ?bool
 )
 
 # One search result. url cites the page, with #anchor when the passage has one.
@@ -163,7 +204,22 @@ type SearchHit (
   labels: ?[]string,
   # ISO 8601 UTC time and number of the indexed version of the page.
   lastModified: ?string,
-  version: ?int
+  version: ?int,
+  # page (when absent too), blogpost or attachment.
+  contentType: ?string,
+  # For a passage of an attachment: the attachment; the fields above are its parent page.
+  attachment: ?AttachmentCitation
+)
+
+# The attachment a passage comes from.
+type AttachmentCitation (
+  id: string,
+  # The file name.
+  title: string,
+  # The download URL, with #page=N when the passage is on PDF page N.
+  url: string,
+  mediaType: ?string,
+  pageNumber: ?int
 )
 
 # One heading of a page. offset and length count characters (Unicode code points) of the
@@ -210,7 +266,9 @@ type Citation (
   pageId: string,
   title: string,
   # The page URL with the #anchor of the cited passage.
-  url: string
+  url: string,
+  # When the passage is from an attachment: the attachment; the fields above are its page.
+  attachment: ?AttachmentCitation
 )
 
 # Tokens the model reported.
@@ -252,7 +310,20 @@ type PageExplanation (
   chunks: int,
   url: ?string,
   unrenderedMacros: []string,
-  lastProcessed: ?string
+  lastProcessed: ?string,
+  # The page's attachments with their dispositions.
+  attachments: ?[]AttachmentExplanation
+)
+
+type AttachmentExplanation (
+  id: string,
+  title: string,
+  disposition: (indexed, pending, skipped, failed),
+  # Reason code (too_large, type_not_indexed, encrypted, corrupt, timed_out, ...) and sentence.
+  reason: ?string,
+  message: ?string,
+  version: ?int,
+  chunks: int
 )
 
 # One entry of the append-only credit ledger.
@@ -348,9 +419,9 @@ method Watch(name: string) -> (status: DatastoreStatus)
 # the members keep the order of the first version of this method, so positional clients work),
 # results merged by score. limit: 1 to 100, default 10. Filters: spaces (any of these space
 # keys), labels (pages carrying all of them), modifiedAfter (ISO 8601 date or date-time, UTC
-# when no zone is given).
+# when no zone is given). lexical: BM25 only, even where embeddings allow hybrid ranking.
 method Search(name: ?string, query: string, limit: ?int, names: ?[]string, spaces: ?[]string,
-              labels: ?[]string, modifiedAfter: ?string) -> (results: []SearchHit)
+              labels: ?[]string, modifiedAfter: ?string, lexical: ?bool) -> (results: []SearchHit)
 
 # A page's Markdown from the index. page: the page id or a URL of the page. section: a heading
 # anchor (the outline lists them). maxChars (1 to 1000000) and offset read a long page in

@@ -9,11 +9,27 @@ extension Validate {
     static func datastore(_ config: Wire.Config, parameter: String) throws(ControlError) {
         try settings(url: config.url, token: config.token, tokenFile: config.tokenFile,
                      interval: config.resyncIntervalSeconds, rate: config.rateLimit, parameter: parameter)
+        try content(config.spec.content, parameter: parameter)
     }
 
     static func changes(_ changes: DatastoreChanges) throws(ControlError) {
         try settings(url: changes.url, token: changes.token, tokenFile: changes.tokenFile,
                      interval: changes.resyncIntervalSeconds, rate: changes.rateLimit, parameter: "changes")
+        try content(changes.content, parameter: "changes")
+    }
+
+    /// The numbers and the comment scope of content options (attachment type names are checked
+    /// by the engine's configuration, which owns the list of formats).
+    private static func content(_ options: ContentOptions, parameter: String) throws(ControlError) {
+        if let bytes = options.maxAttachmentBytes, !Limits.attachmentBytes.contains(bytes) {
+            throw .invalidParameter(parameter: parameter + ".maxAttachmentBytes", message: "must be \(Limits.attachmentBytes.limits)")
+        }
+        if let characters = options.maxAttachmentChars, !Limits.attachmentCharacters.contains(characters) {
+            throw .invalidParameter(parameter: parameter + ".maxAttachmentChars", message: "must be \(Limits.attachmentCharacters.limits)")
+        }
+        if let comments = options.comments, !["none", "footer", "all"].contains(comments) {
+            throw .invalidParameter(parameter: parameter + ".comments", message: "must be none, footer or all")
+        }
     }
 
     private static func settings(

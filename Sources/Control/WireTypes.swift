@@ -38,6 +38,7 @@ enum Wire {
         var spaces: [String]?
         var labels: [String]?
         var modifiedAfter: String?
+        var lexical: Bool?
 
         init(_ request: SearchRequest) {
             name = request.datastores.count == 1 ? request.datastores[0] : nil
@@ -47,6 +48,7 @@ enum Wire {
             spaces = request.spaces.isEmpty ? nil : request.spaces
             labels = request.labels.isEmpty ? nil : request.labels
             modifiedAfter = request.modifiedAfter
+            lexical = request.lexical ? true : nil
         }
 
         var request: SearchRequest {
@@ -54,7 +56,7 @@ enum Wire {
             if let name, !datastores.contains(name) { datastores.insert(name, at: 0) }
             return SearchRequest(
                 datastores: datastores, query: query, limit: limit ?? ControlInterface.defaultSearchLimit,
-                spaces: spaces ?? [], labels: labels ?? [], modifiedAfter: modifiedAfter)
+                spaces: spaces ?? [], labels: labels ?? [], modifiedAfter: modifiedAfter, lexical: lexical ?? false)
         }
     }
 
@@ -181,6 +183,12 @@ enum Wire {
         var resyncIntervalSeconds: Int?
         var rateLimit: Double?
         var origin: String?
+        var attachments: [String]?
+        var maxAttachmentBytes: Int?
+        var maxAttachmentChars: Int?
+        var blogPosts: Bool?
+        var comments: String?
+        var embeddings: Bool?
 
         init(_ spec: DatastoreSpec) {
             name = spec.name
@@ -199,6 +207,12 @@ enum Wire {
             resyncIntervalSeconds = spec.resyncIntervalSeconds
             rateLimit = spec.rateLimit
             origin = spec.origin
+            attachments = spec.content.attachments
+            maxAttachmentBytes = spec.content.maxAttachmentBytes
+            maxAttachmentChars = spec.content.maxAttachmentChars
+            blogPosts = spec.content.blogPosts
+            comments = spec.content.comments
+            embeddings = spec.content.embeddings
         }
 
         var spec: DatastoreSpec {
@@ -207,7 +221,10 @@ enum Wire {
                 hasToken: hasToken, spaces: spaces ?? [], rootPageIds: rootPageIds ?? [],
                 includeTitles: includeTitles ?? [], excludeTitles: excludeTitles ?? [],
                 excludeLabels: excludeLabels ?? [], includeArchived: includeArchived ?? false,
-                resyncIntervalSeconds: resyncIntervalSeconds, rateLimit: rateLimit, origin: origin)
+                resyncIntervalSeconds: resyncIntervalSeconds, rateLimit: rateLimit, origin: origin,
+                content: ContentOptions(
+                    attachments: attachments, maxAttachmentBytes: maxAttachmentBytes, maxAttachmentChars: maxAttachmentChars,
+                    blogPosts: blogPosts, comments: comments, embeddings: embeddings))
         }
     }
 }

@@ -42,6 +42,7 @@ extension DatastoreConfiguration {
         configuration.resyncIntervalSeconds = try reader.duration("resync_interval", range: Limits.resyncIntervalSeconds.bounds)
             ?? DatastoreConfiguration.defaultResyncInterval
         configuration.rateLimit = try reader.double("rate_limit", range: Limits.rateLimit.bounds)
+        configuration.content = try content(from: &reader)
         try reader.rejectUnknownKeys()
         do {
             try configuration.validate()
@@ -49,5 +50,31 @@ extension DatastoreConfiguration {
             throw ConfigError(path: path, line: file.entries.first { $0.key == error.field }?.line, message: error.description)
         }
         return configuration
+    }
+
+    /// `attachments`, `max_attachment_bytes`, `max_attachment_chars`, `blog_posts`, `comments`,
+    /// `embeddings`: every one optional, with the defaults of ``ContentSelection``.
+    private static func content(from reader: inout ConfigFile.Reader) throws(ConfigError) -> ContentSelection {
+        var content = ContentSelection()
+        if let names = reader.list("attachments") {
+            do {
+                content.attachmentFormats = try ContentSelection.attachmentFormats(parsing: names)
+            } catch {
+                throw reader.error("attachments", error.message)
+            }
+        }
+        content.maxAttachmentBytes = try reader.int("max_attachment_bytes", range: Limits.attachmentBytes.bounds)
+            ?? content.maxAttachmentBytes
+        content.maxAttachmentCharacters = try reader.int("max_attachment_chars", range: Limits.attachmentCharacters.bounds)
+            ?? content.maxAttachmentCharacters
+        content.blogPosts = try reader.bool("blog_posts") ?? content.blogPosts
+        if let comments = reader.string("comments") {
+            guard let scope = CommentScope(rawValue: comments) else {
+                throw reader.error("comments", "expected none, footer or all, found “\(ConfigFile.shorten(comments))”")
+            }
+            content.comments = scope
+        }
+        content.embeddings = try reader.bool("embeddings") ?? content.embeddings
+        return content
     }
 }

@@ -15,6 +15,12 @@ public enum Limits {
     public static let urlPort = InputRange<Int>(1...65_535, unit: "")
     /// An API token or PAT, in UTF-8 bytes: far below the control socket's 1 MiB message limit.
     public static let tokenBytes = InputRange<Int>(1...65_536, unit: "bytes")
+    /// Largest attachment a datastore downloads and extracts (`max_attachment_bytes`,
+    /// `--max-attachment-bytes`, `maxAttachmentBytes`): 1 KiB to 1 GiB.
+    public static let attachmentBytes = InputRange<Int>(1_024...1_073_741_824, unit: "bytes")
+    /// Most characters of text kept from one attachment (`max_attachment_chars`,
+    /// `--max-attachment-chars`, `maxAttachmentChars`).
+    public static let attachmentCharacters = InputRange<Int>(1_000...50_000_000, unit: "characters")
     /// `max_concurrent_datastores`.
     public static let concurrentDatastores = InputRange<Int>(1...64, unit: "datastores")
 

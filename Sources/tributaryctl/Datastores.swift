@@ -79,6 +79,62 @@ struct ScopeOptions: ParsableArguments {
     }
 }
 
+/// Attachments, blog posts, comments and embeddings, shared by `create` and `update`.
+struct ContentFlags: ParsableArguments {
+    @Option(name: .customLong("attachments"), help: ArgumentHelp(
+        "Attachment types to index, comma-separated (pdf, docx, pptx, xlsx, odt, ods, odp, txt, md, csv, json, xml, html), or none; default: all.",
+        valueName: "types"))
+    var attachments: String?
+
+    @Option(name: .customLong("max-attachment-bytes"), help: ArgumentHelp(
+        "Largest attachment downloaded, \(Limits.attachmentBytes.limits) (default 25 MiB).", valueName: "bytes"))
+    var maxAttachmentBytes: Int?
+
+    @Option(name: .customLong("max-attachment-chars"), help: ArgumentHelp(
+        "Most characters of text kept from one attachment, \(Limits.attachmentCharacters.limits) (default 500000).",
+        valueName: "count"))
+    var maxAttachmentChars: Int?
+
+    @Option(name: .customLong("blog-posts"), help: ArgumentHelp("Index the spaces' blog posts (true or false; default true).", valueName: "bool"))
+    var blogPosts: Bool?
+
+    @Option(name: .customLong("comments"), help: ArgumentHelp(
+        "Comments joined to their page's text: none (default), footer, or all (footer and inline).", valueName: "which"))
+    var comments: CommentChoice?
+
+    @Option(name: .customLong("embeddings"), help: ArgumentHelp(
+        "Embed chunks for hybrid search when the daemon has an embedding endpoint (true or false; default true).",
+        valueName: "bool"))
+    var embeddings: Bool?
+
+    enum CommentChoice: String, ExpressibleByArgument, CaseIterable {
+        case none, footer, all
+    }
+
+    /// The attachment types as a list (`none` stays a one-element list).
+    var attachmentList: [String]? {
+        attachments.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    }
+
+    /// What these flags ask for; nil fields: not given.
+    var options: ContentOptions {
+        ContentOptions(
+            attachments: attachmentList, maxAttachmentBytes: maxAttachmentBytes, maxAttachmentChars: maxAttachmentChars,
+            blogPosts: blogPosts, comments: comments?.rawValue, embeddings: embeddings)
+    }
+
+    func validate() throws {
+        try CtlRanges.check(maxAttachmentBytes, Limits.attachmentBytes, option: "--max-attachment-bytes")
+        try CtlRanges.check(maxAttachmentChars, Limits.attachmentCharacters, option: "--max-attachment-chars")
+        if let list = attachmentList {
+            if list.isEmpty { throw ValidationError("--attachments needs types (pdf, docx, …) or none") }
+            if list.count > 1, list.contains(where: { $0.lowercased() == "none" }) {
+                throw ValidationError("--attachments none stands alone")
+            }
+        }
+    }
+}
+
 /// The `spaces` value meaning every visible space (as in `spaces = *` in datastores.d).
 let allSpacesKey = "*"
 
@@ -105,6 +161,7 @@ struct Create: AsyncParsableCommand {
     @OptionGroup var token: TokenOptions
     @OptionGroup var scope: ScopeOptions
     @Flag(name: .customLong("include-archived"), help: "Index archived pages too.") var includeArchived = false
+    @OptionGroup var content: ContentFlags
     @Flag(help: "Print the new status as JSON.") var json = false
 
     func validate() throws {
@@ -120,7 +177,8 @@ struct Create: AsyncParsableCommand {
             name: name, url: url, auth: auth.rawValue, email: email, token: secret, spaces: scope.spaceScope,
             rootPageIds: scope.rootPages, includeTitles: scope.includeTitles, excludeTitles: scope.excludeTitles,
             excludeLabels: scope.excludeLabels, includeArchived: includeArchived,
-            resyncIntervalSeconds: scope.resyncInterval, rateLimit: scope.rateLimit, origin: "socket")
+            resyncIntervalSeconds: scope.resyncInterval, rateLimit: scope.rateLimit, origin: "socket",
+            content: content.options)
         let status = try await withClient(connection) { client throws(ControlClientError) in try await client.create(spec) }
         try printStatusChange(status, verb: "created", json: json)
     }
@@ -140,6 +198,7 @@ struct Update: AsyncParsableCommand {
     @OptionGroup var scope: ScopeOptions
     @Option(name: .customLong("include-archived"), help: ArgumentHelp("Index archived pages (true or false).", valueName: "bool"))
     var includeArchived: Bool?
+    @OptionGroup var content: ContentFlags
     @Option(name: .customLong("clear"), help: ArgumentHelp(
         "Empty a list setting (repeatable); clearing spaces goes back to the space in the URL.",
         valueName: "setting"))
@@ -187,6 +246,13 @@ struct Update: AsyncParsableCommand {
         changes.includeArchived = includeArchived
         changes.resyncIntervalSeconds = scope.resyncInterval
         changes.rateLimit = scope.rateLimit
+        let options = content.options
+        changes.attachments = options.attachments
+        changes.maxAttachmentBytes = options.maxAttachmentBytes
+        changes.maxAttachmentChars = options.maxAttachmentChars
+        changes.blogPosts = options.blogPosts
+        changes.comments = options.comments
+        changes.embeddings = options.embeddings
         if changes == DatastoreChanges() { throw ValidationError("nothing to change: give at least one setting") }
         let name = name
         let status = try await withClient(connection) { client throws(ControlClientError) in

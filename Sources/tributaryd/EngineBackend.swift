@@ -32,6 +32,9 @@ struct EngineBackend: ControlBackend {
         }
         // The daemon reads no file for a caller (it would read it with its own rights).
         if changes.tokenFile != nil { throw Self.tokenFileRefused("tokenFile") }
+        // Checked before the transaction: a bad type name is the caller's error, not the engine's.
+        _ = try ContentSelection().applyingFromCaller(changes.content)
+        let content = changes.content
         // Merged into the stored configuration inside the engine's write transaction, so a
         // concurrent update of another field is kept.
         return try await map {
@@ -48,6 +51,11 @@ struct EngineBackend: ControlBackend {
                 if let archived = changes.includeArchived { configuration.includeArchived = archived }
                 if let interval = changes.resyncIntervalSeconds { configuration.resyncIntervalSeconds = interval }
                 if let rate = changes.rateLimit { configuration.rateLimit = rate }
+                do throws(ConfigurationProblem) {
+                    configuration.content = try configuration.content.applying(content)
+                } catch {
+                    throw EngineError.invalid(field: error.field, message: error.message)
+                }
             }
         }
     }
@@ -231,7 +239,7 @@ struct EngineBackend: ControlBackend {
             rootPageIds: spec.rootPageIds, includeTitles: spec.includeTitles, excludeTitles: spec.excludeTitles,
             excludeLabels: spec.excludeLabels, includeArchived: spec.includeArchived,
             resyncIntervalSeconds: spec.resyncIntervalSeconds ?? DatastoreConfiguration.defaultResyncInterval,
-            rateLimit: spec.rateLimit, origin: "socket")
+            rateLimit: spec.rateLimit, origin: "socket", content: try ContentSelection().applyingFromCaller(spec.content))
     }
 
     /// Over the socket the client sends the token itself; `token_file` is for datastores.d.
@@ -256,7 +264,7 @@ struct EngineBackend: ControlBackend {
             rootPageIds: configuration.rootPageIds, includeTitles: configuration.includeTitles,
             excludeTitles: configuration.excludeTitles, excludeLabels: configuration.excludeLabels,
             includeArchived: configuration.includeArchived, resyncIntervalSeconds: configuration.resyncIntervalSeconds,
-            rateLimit: configuration.rateLimit, origin: configuration.origin)
+            rateLimit: configuration.rateLimit, origin: configuration.origin, content: configuration.content.options)
     }
 
     static func status(from snapshot: DatastoreSnapshot) -> DatastoreStatus {

@@ -34,6 +34,10 @@ struct ConfigBoundsTests {
         Key(key: "resync_interval", range: Double(Limits.resyncIntervalSeconds.lowerBound)...Double(Limits.resyncIntervalSeconds.upperBound),
             integer: true),
         Key(key: "rate_limit", range: Limits.rateLimit.bounds),
+        Key(key: "max_attachment_bytes", range: Double(Limits.attachmentBytes.lowerBound)...Double(Limits.attachmentBytes.upperBound),
+            integer: true),
+        Key(key: "max_attachment_chars",
+            range: Double(Limits.attachmentCharacters.lowerBound)...Double(Limits.attachmentCharacters.upperBound), integer: true),
     ]
 
     static func probes(_ key: Key) -> [(String, Bool)] {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import DaemonConfig
 @testable import Engine
+import Extraction
 
 @Suite("Configuration files")
 struct ConfigurationTests {
@@ -41,6 +42,49 @@ struct ConfigurationTests {
         #expect(configuration.includeArchived)
         #expect(configuration.resyncIntervalSeconds == 7_200)
         #expect(configuration.rateLimit == 2.5)
+    }
+
+    @Test("Content settings: attachments, their limits, blog posts, comments and embeddings; defaults when absent")
+    func contentSettings() throws {
+        let base = "url = https://example.atlassian.net/wiki/spaces/ENG\nemail = a@b\ntoken_file = /t\n"
+        let defaults = try DatastoreConfiguration.load(path: try write(base)).content
+        #expect(defaults == ContentSelection())
+        #expect(defaults.attachmentFormats.count == 13 && defaults.blogPosts && defaults.comments == .none && defaults.embeddings)
+        let set = try DatastoreConfiguration.load(path: try write(base + """
+            attachments = PDF, docx, md
+            max_attachment_bytes = 1048576
+            max_attachment_chars = 20000
+            blog_posts = false
+            comments = footer
+            embeddings = no
+            """)).content
+        #expect(set.attachmentFormats == [.pdf, .docx, .markdown])
+        #expect(set.maxAttachmentBytes == 1_048_576 && set.maxAttachmentCharacters == 20_000)
+        #expect(!set.blogPosts && set.comments == .footer && !set.embeddings)
+        #expect(try DatastoreConfiguration.load(path: try write(base + "attachments = none\n")).content.attachmentFormats.isEmpty)
+        for (line, fragment) in [("attachments = pdf, exe", "“exe” is not an attachment type"), ("comments = some", "none, footer or all")] {
+            let path = try write(base + line + "\n")
+            do throws(ConfigError) {
+                _ = try DatastoreConfiguration.load(path: path)
+                Issue.record("accepted \(line)")
+            } catch {
+                #expect(error.line == 4 && error.message.contains(fragment), "\(error)")
+            }
+        }
+    }
+
+    @Test("A configuration stored before content settings existed decodes with their defaults")
+    func storedBeforeContent() throws {
+        var configuration = DatastoreConfiguration(name: "eng", url: "https://example.atlassian.net/wiki/spaces/ENG", email: "a@b")
+        configuration.content.comments = .all
+        var object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(configuration)) as? [String: Any])
+        #expect(object["content"] != nil)
+        object["content"] = nil
+        let old = try JSONDecoder().decode(DatastoreConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old.content == ContentSelection())
+        #expect(old.name == "eng" && old.email == "a@b")
+        let roundTrip = try JSONDecoder().decode(DatastoreConfiguration.self, from: JSONEncoder().encode(configuration))
+        #expect(roundTrip == configuration)
     }
 
     @Test("Broken files name the path and the line", arguments: [

@@ -48,6 +48,8 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
     public var rateLimit: Double?
     /// "socket", or the path of the `datastores.d` file that defines it.
     public var origin: String
+    /// Attachments, blog posts, comments and embeddings (defaults when stored before they existed).
+    public var content: ContentSelection
 
     public static let defaultResyncInterval = 3_600
 
@@ -71,7 +73,7 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
         tokenSource: TokenSource = .stored, spaces: [String] = [], rootPageIds: [String] = [],
         includeTitles: [String] = [], excludeTitles: [String] = [], excludeLabels: [String] = [],
         includeArchived: Bool = false, resyncIntervalSeconds: Int = defaultResyncInterval, rateLimit: Double? = nil,
-        origin: String = "socket"
+        origin: String = "socket", content: ContentSelection = ContentSelection()
     ) {
         self.name = name
         self.url = url
@@ -87,6 +89,27 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
         self.resyncIntervalSeconds = resyncIntervalSeconds
         self.rateLimit = rateLimit
         self.origin = origin
+        self.content = content
+    }
+
+    /// Decodes a stored configuration; one stored before ``content`` existed gets its defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        url = try container.decode(String.self, forKey: .url)
+        auth = try container.decode(AuthenticationKind.self, forKey: .auth)
+        email = try container.decodeIfPresent(String.self, forKey: .email)
+        tokenSource = try container.decode(TokenSource.self, forKey: .tokenSource)
+        spaces = try container.decode([String].self, forKey: .spaces)
+        rootPageIds = try container.decode([String].self, forKey: .rootPageIds)
+        includeTitles = try container.decode([String].self, forKey: .includeTitles)
+        excludeTitles = try container.decode([String].self, forKey: .excludeTitles)
+        excludeLabels = try container.decode([String].self, forKey: .excludeLabels)
+        includeArchived = try container.decode(Bool.self, forKey: .includeArchived)
+        resyncIntervalSeconds = try container.decode(Int.self, forKey: .resyncIntervalSeconds)
+        rateLimit = try container.decodeIfPresent(Double.self, forKey: .rateLimit)
+        origin = try container.decode(String.self, forKey: .origin)
+        content = try container.decodeIfPresent(ContentSelection.self, forKey: .content) ?? ContentSelection()
     }
 
     /// Checks what can be checked without the network; the message names the field.
@@ -145,6 +168,7 @@ public struct DatastoreConfiguration: Sendable, Equatable, Codable {
         if !Limits.resyncIntervalSeconds.contains(resyncIntervalSeconds) {
             throw ConfigurationProblem(field: "resync_interval", message: "must be \(Limits.resyncIntervalSeconds.limits)")
         }
+        try content.validate()
     }
 
     /// Datastore names: 1–64 of `A-Z a-z 0-9 - _ .`, not starting with a dot.
