@@ -103,10 +103,12 @@ def _v2_page_dict(page: Page, space: Space, with_body: bool, version: Optional[V
     if page.parent_id is not None:
         d["parentId"] = str(page.parent_id)
         d["parentType"] = "page"
-    d["position"] = page.position
+    if page.type == "page":  # BlogPostBulk has no position or owners
+        d["position"] = page.position
     d["authorId"] = page.author_id
-    d["ownerId"] = page.owner_id
-    d["lastOwnerId"] = None
+    if page.type == "page":
+        d["ownerId"] = page.owner_id
+        d["lastOwnerId"] = None
     d["createdAt"] = iso_ms(page.created_ms)
     d["version"] = v2_version(version or page.version)
     d["body"] = {"storage": {"representation": "storage", "value": _BODY}} if with_body else {}
