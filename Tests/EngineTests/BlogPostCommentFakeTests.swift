@@ -20,9 +20,13 @@ struct BlogPostCommentFakeTests {
             let other = try await harness.fake.createPage(space: "HB", title: "Second log", body: "<p>More decisions.</p>")
             let root = try await harness.fake.addComment(to: page, body: "<p>Use the axolotl scheduler.</p>")
             _ = try await harness.fake.admin("POST", "/_fake/comments", body: #"{"pageId": "\#(page)", "parentId": "\#(root)", "body": "<p>Agreed, with the tapir fallback.</p>"}"#)
+            let answer = try await harness.fake.admin(
+                "POST", "/_fake/pages", body: #"{"spaceKey": "HB", "type": "blogpost", "title": "Draft news", "labels": ["template"]}"#)
+            let templated = try #require((answer as? [String: Any])?["id"] as? String)
             let configuration = harness.configuration("hb", space: "HB") { configuration in
                 if flavor == .dataCenter { configuration.url = harness.fake.origin + "/display/HB" }
                 configuration.content.comments = .footer
+                configuration.excludeLabels = ["template"]
             }
             _ = try await harness.engine.create(configuration, secret: EngineHarness.token)
             _ = try await harness.waitForReady("hb")
@@ -31,6 +35,9 @@ struct BlogPostCommentFakeTests {
             #expect(blog.result.pageID == post && blog.contentType == "blogpost")
             #expect(try harness.engine.search(name: "hb", query: "axolotl", limit: 3).first?.result.pageID == page)
             #expect(try harness.engine.search(name: "hb", query: "tapir", limit: 3).first?.result.pageID == page)
+            // A blog post's labels are read like a page's: an excluded label leaves it out.
+            let skipped = try #require(try harness.manifest("hb")[templated])
+            #expect(skipped.disposition == .skipped && skipped.reason == "excluded_by_label:template")
 
             // A new comment on another page: only that page's comments are fetched.
             try await harness.fake.addComment(to: other, body: "<p>The okapi budget is approved.</p>")
