@@ -32,6 +32,8 @@ public final class InMemoryConfluence: Sendable {
         case rateLimited
         /// The space is gone (404 on its listing).
         case spaceNotFound
+        /// The page is gone (404 on a request about it).
+        case pageNotFound
 
         var error: ConfluenceError {
             switch self {
@@ -39,6 +41,7 @@ public final class InMemoryConfluence: Sendable {
             case .permanent: ConfluenceError(.badCredentials, "the in-memory site refused the credentials (HTTP 401)")
             case .rateLimited: ConfluenceError(.rateLimited, "HTTP 429 from the in-memory site", status: 429)
             case .spaceNotFound: ConfluenceError(.spaceNotFound, "the space is gone (HTTP 404)", status: 404)
+            case .pageNotFound: ConfluenceError(.pageNotFound, "the page is gone (HTTP 404)", status: 404)
             }
         }
     }
@@ -204,8 +207,11 @@ public final class InMemoryConfluence: Sendable {
 
     func comments(of containerId: String, locations: Set<CommentLocation>) throws(ConfluenceError) -> [Comment] {
         if let error = take(.fetchComments) { throw error }
-        return state.withLock { state in
-            state.comments.values.filter { $0.containerId == containerId && locations.contains($0.location) }.sorted { $0.id < $1.id }
+        return try state.withLock { state throws(ConfluenceError) in
+            guard state.pages.values.contains(where: { $0[containerId] != nil }) else {
+                throw InMemoryConfluence.Failure.pageNotFound.error
+            }
+            return state.comments.values.filter { $0.containerId == containerId && locations.contains($0.location) }.sorted { $0.id < $1.id }
         }
     }
 }

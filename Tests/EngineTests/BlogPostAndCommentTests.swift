@@ -172,6 +172,22 @@ struct BlogPostAndCommentTests {
         }
     }
 
+    @Test("A page deleted between its body and its comments is treated as deleted; the cycle completes")
+    func pageGoneBeforeItsComments() async throws {
+        try await InProcessHarness.with { harness in
+            harness.confluence.putPage(space: "DOC", id: "P1", title: "Design", body: "<p>The plan.</p>")
+            harness.confluence.putPage(space: "DOC", id: "P2", title: "Other", body: "<p>Other plan.</p>")
+            harness.confluence.putComment(on: "P1", id: "C1", body: "<p>Heron.</p>")
+            // Once in the single-pass listing (the batch is then processed by id), once by id.
+            harness.confluence.fail(.fetchComments, with: .pageNotFound, times: 2)
+            _ = try await harness.engine.create(harness.configuration("docs") { $0.content.comments = .footer }, secret: nil)
+            let ready = try await harness.ready("docs")
+            #expect(ready.indexed == 1 && ready.failed == 0)
+            #expect(try harness.manifest("docs")["P1"]?.disposition == .deleted)
+            #expect(harness.confluence.requests(.fetchComments) == 2)
+        }
+    }
+
     @Test("The comment digest ignores listing order and changes with any comment's version or location")
     func digest() {
         var one = CommentSurvey(scope: .all)

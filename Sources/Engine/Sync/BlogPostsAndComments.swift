@@ -134,10 +134,19 @@ struct ContentFetch: Sendable {
             for await (id, result) in group { all[id] = result }
             return all
         }
-        var result = pages
-        for index in result.indices {
-            guard let comments = try fetched[result[index].id]?.get(), let body = result[index].storageBody else { continue }
-            result[index].storageBody = CommentText.append(comments, to: body)
+        var result: [Page] = []
+        for var page in pages {
+            switch fetched[page.id] {
+            case .success(let comments)?:
+                if let body = page.storageBody { page.storageBody = CommentText.append(comments, to: body) }
+            case .failure(let error)? where error.kind == .pageNotFound:
+                continue  // deleted since its body was read: absent, as from the fetch by id
+            case .failure(let error)?:
+                throw error
+            case nil:
+                break
+            }
+            result.append(page)
         }
         return result
     }
