@@ -7,11 +7,14 @@ import Storage
 /// pages (``ManifestEntry/contentType`` "blogpost"), so edits, deletions and a `blog_posts =
 /// false` (they are no longer listed, so the cycle removes them) work as for pages.
 enum ContentListings {
-    static func cursors(_ source: any PageSource, space: Space, statuses: Set<PageStatus>, bodies: Bool,
-                        configuration: DatastoreConfiguration) -> [any PageCursor] {
-        var cursors = [source.pages(in: space, statuses: statuses, bodies: bodies)]
-        if configuration.content.blogPosts { cursors.append(source.blogPosts(in: space, bodies: bodies)) }
-        return cursors
+    /// A cursor per listing, in order; no request is made before a cursor's first `next()`.
+    static func cursors(_ source: any PageSource, spaces: [Space], statuses: Set<PageStatus>, bodies: Bool,
+                        configuration: DatastoreConfiguration) -> [(Space, any PageCursor)] {
+        spaces.flatMap { space -> [(Space, any PageCursor)] in
+            var cursors: [(Space, any PageCursor)] = [(space, source.pages(in: space, statuses: statuses, bodies: bodies))]
+            if configuration.content.blogPosts { cursors.append((space, source.blogPosts(in: space, bodies: bodies))) }
+            return cursors
+        }
     }
 
     /// The manifest's content type of a listed page or post.

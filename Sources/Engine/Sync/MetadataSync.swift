@@ -72,21 +72,19 @@ struct MetadataSync {
         var unlabelled: [(Page, String)] = []
         // Spaces listed at connect that were gone by the time their pages were listed.
         var vanished: Set<String> = []
-        for space in spaces {
-            // Its pages, then its blog posts.
-            for cursor in ContentListings.cursors(source, space: space, statuses: statuses, bodies: bodies, configuration: configuration)
-            where !vanished.contains(space.key) {
-                switch try await listing.run(cursor, space: space, vanishes: configuration.includesAllSpaces, creditsShort: creditsShort) {
-                case .listed(let pages, let short, let withoutLabels):
-                    listed += pages
-                    creditsShort = short
-                    unlabelled += withoutLabels.map { ($0, space.key) }
-                case .vanished:
-                    // Deleted or hidden since the space listing: out of scope, like an unlisted space.
-                    vanished.insert(space.key)
-                    core.logger.notice("space \(space.key) disappeared while \(configuration.name) was listing it; its pages are removed",
-                                       metadata: ["datastore": "\(configuration.name)", "space": "\(space.key)"])
-                }
+        // Each space's pages, then its blog posts.
+        for (space, cursor) in ContentListings.cursors(source, spaces: spaces, statuses: statuses, bodies: bodies, configuration: configuration)
+        where !vanished.contains(space.key) {
+            switch try await listing.run(cursor, space: space, vanishes: configuration.includesAllSpaces, creditsShort: creditsShort) {
+            case .listed(let pages, let short, let withoutLabels):
+                listed += pages
+                creditsShort = short
+                unlabelled += withoutLabels.map { ($0, space.key) }
+            case .vanished:
+                // Deleted or hidden since the space listing: out of scope, like an unlisted space.
+                vanished.insert(space.key)
+                core.logger.notice("space \(space.key) disappeared while \(configuration.name) was listing it; its pages are removed",
+                                   metadata: ["datastore": "\(configuration.name)", "space": "\(space.key)"])
             }
         }
         // A survey that failed after the last batch still fails the cycle (an excluded label).
