@@ -33,8 +33,9 @@ class CloudBlogPostsTest(ServerTestCase):
         pages = follow_v2(self.c, V2 + "/spaces/%d/pages?limit=250" % HB)
         self.assertNotIn(post["id"], {p["id"] for p in pages})
         # By id: /blogposts finds it, /pages does not.
-        self.assertEqual([p["id"] for p in self.c.get(V2 + "/blogposts?id=%s&body-format=storage" % post["id"]).json["results"]],
-                         [post["id"]])
+        by_id = self.c.get(V2 + "/blogposts?id=%s&body-format=storage" % post["id"]).json
+        assert_matches_spec(self, by_id, "/blogposts")
+        self.assertEqual([p["id"] for p in by_id["results"]], [post["id"]])
         self.assertEqual(self.c.get(V2 + "/pages?id=%s" % post["id"]).json["results"], [])
         self.assertEqual(self.c.get(V2 + "/pages/%s" % post["id"]).status, 404)
 
@@ -88,7 +89,8 @@ class CloudCommentsTest(ServerTestCase):
                            check=lambda doc, r: assert_matches_spec(self, doc, "/pages/{id}/footer-comments"))
         self.assertEqual([c["id"] for c in footer], [root["id"]])
         self.assertEqual(footer[0]["pageId"], self.page)
-        inlines = follow_v2(self.c, V2 + "/pages/%s/inline-comments" % self.page)
+        inlines = follow_v2(self.c, V2 + "/pages/%s/inline-comments?body-format=storage" % self.page,
+                            check=lambda doc, r: assert_matches_spec(self, doc, "/pages/{id}/inline-comments"))
         self.assertEqual([c["id"] for c in inlines], [inline["id"]])
 
     def test_cql_lists_a_spaces_comments_with_container_and_versions_and_follows_edits_and_deletions(self):
