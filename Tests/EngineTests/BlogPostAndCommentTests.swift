@@ -190,15 +190,15 @@ struct BlogPostAndCommentTests {
 
     @Test("The comment digest ignores listing order and changes with any comment's version or location")
     func digest() {
-        var one = CommentSurvey(scope: .all)
+        var one = CommentSurvey()
         one.add(Comment(id: "1", containerId: "P", version: 1))
         one.add(Comment(id: "2", containerId: "P", version: 3, location: .inline))
-        var other = CommentSurvey(scope: .all)
+        var other = CommentSurvey()
         other.add(Comment(id: "2", containerId: "P", version: 3, location: .inline))
         other.add(Comment(id: "1", containerId: "P", version: 1))
         #expect(one.digest(of: "P") == other.digest(of: "P"))
         #expect(one.digest(of: "Q") == nil)
-        var edited = CommentSurvey(scope: .all)
+        var edited = CommentSurvey()
         edited.add(Comment(id: "1", containerId: "P", version: 2))
         edited.add(Comment(id: "2", containerId: "P", version: 3, location: .inline))
         #expect(edited.digest(of: "P") != one.digest(of: "P"))

@@ -32,11 +32,8 @@ enum ContentListings {
 /// version does not change when a comment is added, so the version alone cannot tell; a
 /// `lastmodified` search would miss deleted comments, the digest does not.
 struct CommentSurvey: Sendable {
-    let scope: CommentScope
     /// Per page: the order-independent sum of its comments' hashes and their count.
     private var sums: [String: (sum: UInt64, count: Int)] = [:]
-
-    init(scope: CommentScope) { self.scope = scope }
 
     /// The comment locations a scope includes.
     static func locations(_ scope: CommentScope) -> Set<CommentLocation> {
@@ -51,7 +48,7 @@ struct CommentSurvey: Sendable {
     /// A listing that fails fails the cycle (a partial survey would drop comments from pages).
     static func run(_ source: any PageSource, spaces: [Space], scope: CommentScope) async throws(SyncFailure) -> CommentSurvey? {
         guard scope != .none else { return nil }
-        var survey = CommentSurvey(scope: scope)
+        var survey = CommentSurvey()
         let wanted = locations(scope)
         for space in spaces {
             let cursor = source.comments(inSpace: space)
