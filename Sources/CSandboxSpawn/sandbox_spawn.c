@@ -1,0 +1,202 @@
+#define _GNU_SOURCE
+#include "CSandboxSpawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double monotonic_seconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+static void set_limit(int resource, long long soft, long long hard) {
+    struct rlimit limit = {(rlim_t)soft, (rlim_t)hard};
+    (void)setrlimit(resource, &limit);
+}
+
+/// Moves `fd` to `target` in the child; fds were first lifted above 10 so none collide.
+static int place(int fd, int target) {
+    if (dup2(fd, target) < 0) return -1;
+    return 0;
+}
+
+/// The child side: only async-signal-safe calls until execve (the parent may have threads).
+static void child(const char *path, char *const argv[], char *const envp[], int file_fd, int out_fd, int err_fd,
+                  int report_fd, const struct tributary_sandbox_limits *limits) {
+    int lifted_file = fcntl(file_fd, F_DUPFD, 10);
+    int lifted_out = fcntl(out_fd, F_DUPFD, 10);
+    int lifted_err = fcntl(err_fd, F_DUPFD, 10);
+    int lifted_report = fcntl(report_fd, F_DUPFD_CLOEXEC, 10);
+    if (lifted_file < 0 || lifted_out < 0 || lifted_err < 0 || lifted_report < 0) goto fail;
+    if (place(lifted_out, 1) < 0 || place(lifted_err, 2) < 0 || place(lifted_file, 3) < 0) goto fail;
+    if (place(lifted_report, 4) < 0) goto fail;
+    (void)fcntl(4, F_SETFD, FD_CLOEXEC);
+    close(0);
+    // Everything above the report pipe goes: the daemon's sockets, its LMDB, its logs.
+    if (syscall(SYS_close_range, 5U, ~0U, 0) != 0) {
+        for (int fd = 5; fd < 65536; fd++) close(fd);
+    }
+    setsid();
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+    (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    // A network namespace of its own has only a downed loopback: no network at all. Unprivileged
+    // users need a user namespace for it; root (or a unit with RestrictNamespaces=) may refuse both.
+    int isolated = unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 || unshare(CLONE_NEWNET) == 0;
+    if (limits->address_space_bytes > 0) set_limit(RLIMIT_AS, limits->address_space_bytes, limits->address_space_bytes);
+    if (limits->cpu_seconds > 0) set_limit(RLIMIT_CPU, limits->cpu_seconds, limits->cpu_seconds + 1);
+    if (limits->file_size_bytes >= 0) set_limit(RLIMIT_FSIZE, limits->file_size_bytes, limits->file_size_bytes);
+    if (limits->open_files > 0) set_limit(RLIMIT_NOFILE, limits->open_files, limits->open_files);
+    set_limit(RLIMIT_CORE, 0, 0);
+    // Tell the parent whether the namespace held: one byte, before exec closes the pipe.
+    unsigned char flag = isolated ? 1 : 0;
+    if (write(4, &flag, 1) != 1) goto fail;
+    execve(path, argv, envp);
+fail:;
+    int code = errno;
+    unsigned char marker = 0xFF;
+    (void)write(4, &marker, 1);
+    (void)write(4, &code, sizeof code);
+    _exit(127);
+}
+
+static int append(unsigned char **buffer, size_t *length, size_t *capacity, const unsigned char *bytes, size_t count) {
+    if (*length + count > *capacity) {
+        size_t grown = *capacity ? *capacity * 2 : 65536;
+        while (grown < *length + count) grown *= 2;
+        unsigned char *next = realloc(*buffer, grown);
+        if (next == NULL) return -1;
+        *buffer = next;
+        *capacity = grown;
+    }
+    memcpy(*buffer + *length, bytes, count);
+    *length += count;
+    return 0;
+}
+
+int tributary_sandbox_run(const char *path, char *const argv[], char *const envp[], int file_fd,
+                          const struct tributary_sandbox_limits *limits,
+                          unsigned char **out, size_t *out_length,
+                          char *err, size_t *err_length,
+                          struct tributary_sandbox_result *result) {
+    memset(result, 0, sizeof *result);
+    *out = NULL;
+    *out_length = 0;
+    *err_length = 0;
+    int out_pipe[2], err_pipe[2], report_pipe[2];
+    if (pipe2(out_pipe, O_CLOEXEC) != 0) { result->spawn_errno = errno; return -1; }
+    if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+        result->spawn_errno = errno;
+        close(out_pipe[0]); close(out_pipe[1]);
+        return -1;
+    }
+    if (pipe2(report_pipe, O_CLOEXEC) != 0) {
+        result->spawn_errno = errno;
+        close(out_pipe[0]); close(out_pipe[1]); close(err_pipe[0]); close(err_pipe[1]);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) child(path, argv, envp, file_fd, out_pipe[1], err_pipe[1], report_pipe[1], limits);
+    int fork_errno = errno;
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    close(report_pipe[1]);
+    if (pid < 0) {
+        result->spawn_errno = fork_errno;
+        close(out_pipe[0]); close(err_pipe[0]); close(report_pipe[0]);
+        return -1;
+    }
+
+    // The report pipe: one flag byte, then EOF at exec; or 0xFF and an errno when exec failed.
+    unsigned char report[1 + sizeof(int)];
+    ssize_t got = 0, n;
+    while ((n = read(report_pipe[0], report + got, sizeof report - got)) > 0 || (n < 0 && errno == EINTR)) {
+        if (n > 0) got += n;
+        if ((size_t)got == sizeof report) break;
+    }
+    close(report_pipe[0]);
+    if (got >= 1 && report[0] == 0xFF) {
+        int code = EIO;
+        if ((size_t)got == sizeof report) memcpy(&code, report + 1, sizeof code);
+        result->spawn_errno = code;
+        close(out_pipe[0]); close(err_pipe[0]);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+        return -1;
+    }
+    result->network_isolated = got >= 1 && report[0] == 1;
+
+    size_t out_capacity = 0;
+    double deadline = monotonic_seconds() + limits->wall_seconds;
+    struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    int open_count = 2;
+    unsigned char chunk[65536];
+    while (open_count > 0) {
+        double left = deadline - monotonic_seconds();
+        if (left <= 0) { result->timed_out = 1; break; }
+        int ready = poll(fds, 2, (int)(left * 1000) + 1);
+        if (ready < 0) { if (errno == EINTR) continue; break; }
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+            ssize_t count = read(fds[i].fd, chunk, sizeof chunk);
+            if (count < 0 && errno == EINTR) continue;
+            if (count <= 0) { close(fds[i].fd); fds[i].fd = -1; open_count--; continue; }
+            if (i == 0) {
+                if (*out_length + (size_t)count > limits->stdout_capacity
+                    || append(out, out_length, &out_capacity, chunk, (size_t)count) != 0) {
+                    result->output_overflow = 1;
+                    open_count = -1;
+                    break;
+                }
+            } else if (*err_length < limits->stderr_capacity) {
+                size_t keep = limits->stderr_capacity - *err_length;
+                if ((size_t)count < keep) keep = (size_t)count;
+                memcpy(err + *err_length, chunk, keep);
+                *err_length += keep;
+            }
+        }
+    }
+    for (int i = 0; i < 2; i++) if (fds[i].fd >= 0) close(fds[i].fd);
+    int status = 0;
+    struct rusage usage;
+    memset(&usage, 0, sizeof usage);
+    // A child that closed its output may still run: the deadline holds until it is reaped.
+    int killed = 0;
+    for (;;) {
+        if ((result->timed_out || result->output_overflow) && !killed) {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            killed = 1;
+        }
+        pid_t done = wait4(pid, &status, killed ? 0 : WNOHANG, &usage);
+        if (done == pid) break;
+        if (done < 0 && errno != EINTR) break;
+        if (done == 0) {
+            if (monotonic_seconds() >= deadline) {
+                result->timed_out = 1;
+            } else {
+                struct timespec pause = {0, 5 * 1000 * 1000};
+                nanosleep(&pause, NULL);
+            }
+        }
+    }
+    result->max_rss_kib = usage.ru_maxrss;
+    if (WIFEXITED(status)) {
+        result->exited = 1;
+        result->exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        result->signal = WTERMSIG(status);
+    }
+    return 0;
+}

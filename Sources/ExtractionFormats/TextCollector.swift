@@ -1,0 +1,83 @@
+import Extraction
+
+/// Gathers sections in reading order and cuts the text at the character limit: once the limit is
+/// reached every later addition is dropped and the document is marked truncated.
+struct TextCollector {
+    private(set) var sections: [ExtractedSection] = []
+    private(set) var truncated = false
+    private var characters = 0
+    private let maxCharacters: Int
+    private var open: ExtractedSection?
+    private var paragraph = ""
+
+    init(maxCharacters: Int) { self.maxCharacters = maxCharacters }
+
+    /// True once the limit is reached: readers may stop early.
+    var isFull: Bool { truncated }
+
+    /// Starts a new section (closing the open one).
+    mutating func startSection(heading: String?, pageNumber: Int? = nil) {
+        closeSection()
+        open = ExtractedSection(heading: heading, pageNumber: pageNumber, text: "")
+    }
+
+    /// Appends text to the paragraph being built.
+    mutating func appendText(_ text: String) {
+        guard !truncated else { return }
+        paragraph += text
+    }
+
+    /// Ends the paragraph being built: kept when it has non-blank text.
+    mutating func endParagraph() {
+        let text = Self.trimmed(paragraph)
+        paragraph = ""
+        guard !text.isEmpty else { return }
+        addParagraph(text)
+    }
+
+    /// Adds a whole paragraph (or a table row) to the open section.
+    mutating func addParagraph(_ text: String) {
+        guard !truncated, !text.isEmpty else { return }
+        if open == nil { open = ExtractedSection(heading: nil, text: "") }
+        let separator = open!.text.isEmpty ? 0 : 2
+        let count = text.unicodeScalars.count
+        if characters + separator + count > maxCharacters {
+            let room = maxCharacters - characters - separator
+            if room > 0 {
+                var cut = String.UnicodeScalarView()
+                cut.append(contentsOf: text.unicodeScalars.prefix(room))
+                open!.text += (separator > 0 ? "\n\n" : "") + String(cut)
+                characters += separator + room
+            }
+            truncated = true
+            return
+        }
+        open!.text += (separator > 0 ? "\n\n" : "") + text
+        characters += separator + count
+    }
+
+    /// The finished document: sections with text, in order.
+    mutating func finish(format: DocumentFormat) -> ExtractedDocument {
+        endParagraph()
+        closeSection()
+        return ExtractedDocument(format: format, sections: sections, truncated: truncated)
+    }
+
+    private mutating func closeSection() {
+        endParagraph()
+        if let section = open, !section.text.isEmpty { sections.append(section) }
+        open = nil
+    }
+
+    /// Collapses runs of spaces and tabs, trims each line, drops blank lines at the ends.
+    static func trimmed(_ text: String) -> String {
+        var lines: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{A0}" })
+            lines.append(words.joined(separator: " "))
+        }
+        while lines.first?.isEmpty == true { lines.removeFirst() }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+}
