@@ -77,8 +77,9 @@ public struct SandboxedExtractor: TextExtractor {
     private static func run(helper: String, fd: Int32, format: DocumentFormat, limits: ExtractionLimits) -> Run {
         let arguments = [helper] + HelperProtocol.arguments(
             input: HelperProtocol.descriptorInput(HelperProtocol.fileDescriptor), format: format, limits: limits)
-        // A minimal environment: UTF-8 locale only; nothing of the daemon's (no credentials directory).
-        let environment = ["LC_ALL=C.UTF-8"]
+        // A minimal environment, nothing of the daemon's (no credentials directory): a UTF-8
+        // locale, and no Swift backtrace on a crash (it would dump memory, file bytes included).
+        let environment = ["LC_ALL=C.UTF-8", "SWIFT_BACKTRACE=enable=no"]
         var sandboxLimits = tributary_sandbox_limits(
             address_space_bytes: Int64(limits.memoryBytes), cpu_seconds: Int64(max(1, limits.cpuSeconds)),
             file_size_bytes: 0, open_files: Int64(openFileLimit), wall_seconds: max(0.1, limits.wallSeconds),

@@ -48,7 +48,7 @@ public enum DocumentReader {
     }
 
     private static func mismatch(_ format: DocumentFormat) -> ExtractionFailure {
-        ExtractionFailure(.typeMismatch, "the file's bytes are not a \(format.rawValue.uppercased()) file")
+        ExtractionFailure(.typeMismatch, "the file's bytes are not what its declared type (\(format.rawValue)) says")
     }
 
     /// `%PDF-` within the first KiB (readers tolerate leading junk there).
