@@ -49,6 +49,17 @@ static void child(const char *path, char *const argv[], char *const envp[], int 
     if (syscall(SYS_close_range, 5U, ~0U, 0) != 0) {
         for (int fd = 5; fd < 65536; fd++) close(fd);
     }
+    // Signal mask and ignored signals survive exec: the daemon's threads block or ignore some
+    // (SIGPIPE, SIGXCPU would then never end a runaway helper). The child starts from defaults.
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    struct sigaction standard;
+    memset(&standard, 0, sizeof standard);
+    standard.sa_handler = SIG_DFL;
+    for (int signal_number = 1; signal_number < NSIG; signal_number++) {
+        if (signal_number != SIGKILL && signal_number != SIGSTOP) (void)sigaction(signal_number, &standard, NULL);
+    }
     setsid();
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
     (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
@@ -119,17 +130,19 @@ int tributary_sandbox_run(const char *path, char *const argv[], char *const envp
         return -1;
     }
 
-    // The report pipe: one flag byte, then EOF at exec; or 0xFF and an errno when exec failed.
-    unsigned char report[1 + sizeof(int)];
+    // The report pipe: one flag byte, then EOF at exec; 0xFF and an errno when a step or exec
+    // failed (after the flag byte, or instead of it).
+    unsigned char report[2 + sizeof(int)];
     ssize_t got = 0, n;
     while ((n = read(report_pipe[0], report + got, sizeof report - got)) > 0 || (n < 0 && errno == EINTR)) {
         if (n > 0) got += n;
         if ((size_t)got == sizeof report) break;
     }
     close(report_pipe[0]);
-    if (got >= 1 && report[0] == 0xFF) {
+    int marker = got >= 1 && report[0] == 0xFF ? 0 : (got >= 2 && report[1] == 0xFF ? 1 : -1);
+    if (marker >= 0) {
         int code = EIO;
-        if ((size_t)got == sizeof report) memcpy(&code, report + 1, sizeof code);
+        if ((size_t)got >= (size_t)marker + 1 + sizeof code) memcpy(&code, report + marker + 1, sizeof code);
         result->spawn_errno = code;
         close(out_pipe[0]); close(err_pipe[0]);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}

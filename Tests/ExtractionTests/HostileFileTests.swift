@@ -109,21 +109,30 @@ struct HostileFileTests {
     }
 
     @Test func theHelperSeesOnlyItsFileAMinimalEnvironmentAndNoStdin() async throws {
-        // Reports its open descriptors and environment as the document's text.
+        // Reports whether stdin was open (checked first: a stat opens nothing, and a closed 0 is
+        // the lowest free number, reused by the shell's own pipes below), the shell's descriptors
+        // (as fd=target) and environment names as the text.
         let probe = try Fixtures.script("probe.sh", """
-            fds=$(ls /proc/self/fd | tr '\\n' ' ')
+            if [ -e /proc/$$/fd/0 ]; then stdin=open; else stdin=closed; fi
+            fds=stdin=$stdin" "$(for fd in /proc/$$/fd/*; do printf '%s=%s ' "${fd##*/}" "$(readlink "$fd")"; done)
             envs=$(env | cut -d= -f1 | sort | tr '\\n' ' ')
-            printf '{"document":{"format":"txt","sections":[{"text":"fds %s env %s"}],"truncated":false}}' "$fds" "$envs"
+            printf '{"document":{"format":"txt","sections":[{"text":"%s| %s"}],"truncated":false}}' "$fds" "$envs"
             """)
         let document = try await SandboxedExtractor(helperPath: probe)
             .extract(path: Fixtures.path("sample.txt"), format: .text, limits: ExtractionLimits())
         let text = try #require(document.sections.first?.text)
-        let fds = text.split(separator: " env ")[0].split(separator: " ").dropFirst().compactMap { Int($0) }
-        // 1, 2 (pipes), 3 (the file), and the one `ls` opened to read /proc/self/fd: never stdin.
-        #expect(!fds.contains(0))
-        #expect(fds.filter { $0 != 3 && $0 > 2 }.count <= 1, "\(fds)")
-        #expect(fds.contains(3))
-        let names = text.split(separator: " env ")[1].split(separator: " ").map(String.init)
+        let parts = text.split(separator: "|", maxSplits: 1)
+        var descriptors: [Int: String] = [:]
+        for entry in parts[0].split(separator: " ") {
+            let pair = entry.split(separator: "=", maxSplits: 1)
+            if pair.count == 2, let fd = Int(pair[0]) { descriptors[fd] = String(pair[1]) }
+        }
+        #expect(parts[0].hasPrefix("stdin=closed "), "\(parts[0])")
+        #expect(descriptors[1]?.hasPrefix("pipe:") == true && descriptors[2]?.hasPrefix("pipe:") == true)
+        #expect(descriptors[3]?.hasSuffix("/sample.txt") == true)
+        // Anything else is the shell's (its script, its substitution pipe), never one of the daemon's.
+        #expect(descriptors.filter { $0.key > 3 || $0.key == 0 }.values.allSatisfy { $0.hasSuffix("/probe.sh") || $0.hasPrefix("pipe:") }, "\(descriptors)")
+        let names = parts.count > 1 ? parts[1].split(separator: " ").map(String.init) : []
         #expect(Set(names).isSubset(of: ["LC_ALL", "SWIFT_BACKTRACE", "PWD", "SHLVL", "_", "OLDPWD"]), "\(names)")
     }
 }
