@@ -1,5 +1,6 @@
 import Extraction
 import ExtractionFormats
+import Foundation
 import Testing
 
 /// Each hostile file fails alone, with its reason, and the extractor goes on working.
@@ -134,5 +135,27 @@ struct HostileFileTests {
         #expect(descriptors.filter { $0.key > 3 || $0.key == 0 }.values.allSatisfy { $0.hasSuffix("/probe.sh") || $0.hasPrefix("pipe:") }, "\(descriptors)")
         let names = parts.count > 1 ? parts[1].split(separator: " ").map(String.init) : []
         #expect(Set(names).isSubset(of: ["LC_ALL", "SWIFT_BACKTRACE", "PWD", "SHLVL", "_", "OLDPWD"]), "\(names)")
+    }
+}
+
+/// The network namespace: where the kernel allows one (root, or unprivileged user namespaces on),
+/// the helper sees only a loopback interface that is down.
+@Suite("Sandbox network")
+struct SandboxNetworkTests {
+    @Test func theHelperHasNoNetworkInterfacesButLoopback() async throws {
+        let probe = try Fixtures.script("net.sh", """
+            names=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\\\n' ' ')
+            printf '{"document":{"format":"txt","sections":[{"text":"%s"}],"truncated":false}}' "$names"
+            """)
+        let document = try await SandboxedExtractor(helperPath: probe)
+            .extract(path: Fixtures.path("sample.txt"), format: .text, limits: ExtractionLimits())
+        let interfaces = document.sections.first?.text.split(separator: " ").map(String.init) ?? []
+        try #require(SandboxNetworkTests.namespacesAvailable, "this kernel refuses network namespaces: nothing to check")
+        #expect(interfaces == ["lo"])
+    }
+
+    /// Whether this process could make a network namespace (as the sandbox's child tries to).
+    static var namespacesAvailable: Bool {
+        getuid() == 0 || (try? String(contentsOfFile: "/proc/sys/kernel/unprivileged_userns_clone", encoding: .utf8))?.hasPrefix("1") != false
     }
 }
