@@ -2,6 +2,10 @@
 #include "CSandboxSpawn.h"
 
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -25,6 +29,40 @@ static double monotonic_seconds(void) {
 static void set_limit(int resource, long long soft, long long hard) {
     struct rlimit limit = {(rlim_t)soft, (rlim_t)hard};
     (void)setrlimit(resource, &limit);
+}
+
+#if defined(__x86_64__)
+#define TRIBUTARY_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TRIBUTARY_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/// A seccomp filter that makes socket(2) (and io_uring, which can open sockets too) fail with
+/// EACCES: no network, and no Unix socket to the daemon or D-Bus either, whether or not a network
+/// namespace could be made. It stacks on the unit's own filter. Returns 0 when installed.
+static int deny_sockets(void) {
+#ifdef TRIBUTARY_AUDIT_ARCH
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TRIBUTARY_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),  // another ABI: nothing at all
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),  // x32 numbers
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 2, 0),
+#ifdef __NR_io_uring_setup
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 1, 0),
+#else
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xFFFFFFFF, 1, 0),
+#endif
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+    };
+    struct sock_fprog program = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0);
+#else
+    return -1;
+#endif
 }
 
 /// Moves `fd` to `target` in the child; fds were first lifted above 10 so none collide.
@@ -71,8 +109,10 @@ static void child(const char *path, char *const argv[], char *const envp[], int 
     if (limits->file_size_bytes >= 0) set_limit(RLIMIT_FSIZE, limits->file_size_bytes, limits->file_size_bytes);
     if (limits->open_files > 0) set_limit(RLIMIT_NOFILE, limits->open_files, limits->open_files);
     set_limit(RLIMIT_CORE, 0, 0);
-    // Tell the parent whether the namespace held: one byte, before exec closes the pipe.
-    unsigned char flag = isolated ? 1 : 0;
+    int sockets_denied = deny_sockets() == 0;
+    // Tell the parent what held (bit 0: namespace, bit 1: socket filter): one byte, before exec
+    // closes the pipe.
+    unsigned char flag = (unsigned char)((isolated ? 1 : 0) | (sockets_denied ? 2 : 0));
     if (write(4, &flag, 1) != 1) goto fail;
     execve(path, argv, envp);
 fail:;
@@ -148,7 +188,8 @@ int tributary_sandbox_run(const char *path, char *const argv[], char *const envp
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
         return -1;
     }
-    result->network_isolated = got >= 1 && report[0] == 1;
+    result->network_isolated = got >= 1 && (report[0] & 1) != 0;
+    result->sockets_denied = got >= 1 && (report[0] & 2) != 0;
 
     size_t out_capacity = 0;
     double deadline = monotonic_seconds() + limits->wall_seconds;

@@ -10,10 +10,15 @@ import TaskThreads
 /// descriptor 3 and nothing else of the daemon's open (not its state directory, sockets or logs),
 /// `PR_SET_NO_NEW_PRIVS`, a parent-death SIGKILL, `RLIMIT_AS` = ``ExtractionLimits/memoryBytes``,
 /// `RLIMIT_CPU` = ``ExtractionLimits/cpuSeconds``, `RLIMIT_FSIZE` = 0 (it writes no file),
-/// a small `RLIMIT_NOFILE`, and a SIGKILL after ``ExtractionLimits/wallSeconds``. It gets a network
-/// namespace of its own (no interfaces) where the kernel lets it create one; where unprivileged
-/// namespaces are off (or systemd's `RestrictNamespaces=`) it runs without, and relies on the
-/// daemon unit's own sandbox. The blocking wait runs on a thread of its own, one file at a time.
+/// a small `RLIMIT_NOFILE`, and a SIGKILL after ``ExtractionLimits/wallSeconds``. No network:
+/// a seccomp filter makes every `socket(2)` (and `io_uring_setup`) fail with EACCES, which holds
+/// everywhere, also under the daemon unit's `RestrictNamespaces=yes`; where the kernel also lets
+/// it make namespaces (root, or unprivileged user namespaces outside that unit) the child gets a
+/// network namespace of its own with only a downed loopback. The state directory is out of reach
+/// because the child inherits no descriptor of it and is given only the file's descriptor (the
+/// unit's `ProtectSystem=strict` keeps it read-only besides; the helper runs as the daemon's user,
+/// so a path it guessed would be readable: the file, not the path, is what it is handed).
+/// The blocking wait runs on a thread of its own, one file at a time.
 public struct SandboxedExtractor: TextExtractor {
     /// The helper executable.
     public let helperPath: String

@@ -159,3 +159,24 @@ struct SandboxNetworkTests {
         getuid() == 0 || (try? String(contentsOfFile: "/proc/sys/kernel/unprivileged_userns_clone", encoding: .utf8))?.hasPrefix("1") != false
     }
 }
+
+extension SandboxNetworkTests {
+    @Test func socketsFailInTheHelperEvenWithoutANamespace() async throws {
+        // python3 -c in a shell helper: socket(AF_INET) and socket(AF_UNIX) both refused.
+        let probe = try Fixtures.script("socket.sh", """
+            result=$(/usr/bin/python3 -c '
+            import socket
+            out = []
+            for family in (socket.AF_INET, socket.AF_UNIX):
+                try:
+                    socket.socket(family, socket.SOCK_STREAM).close(); out.append("opened")
+                except PermissionError:
+                    out.append("refused")
+            print(" ".join(out))')
+            printf '{"document":{"format":"txt","sections":[{"text":"%s"}],"truncated":false}}' "$result"
+            """)
+        let document = try await SandboxedExtractor(helperPath: probe)
+            .extract(path: Fixtures.path("sample.txt"), format: .text, limits: ExtractionLimits())
+        #expect(document.sections.first?.text == "refused refused")
+    }
+}

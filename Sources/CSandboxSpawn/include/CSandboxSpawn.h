@@ -23,13 +23,14 @@ struct tributary_sandbox_result {
     int timed_out;          // 1: killed at the wall-clock limit
     int output_overflow;    // 1: killed for writing more than stdout_capacity
     int network_isolated;   // 1: the child runs in a new network namespace
+    int sockets_denied;     // 1: the child's socket(2) fails (a seccomp filter)
     long long max_rss_kib;  // the child's peak resident set
 };
 
 /// Runs `path` with `argv` and `envp` in a new session, stdin closed, `file_fd` as descriptor 3,
 /// stdout and stderr on pipes, every other descriptor closed, PR_SET_NO_NEW_PRIVS and a parent-death
-/// SIGKILL, the limits above, and (where unprivileged namespaces allow) a new user and network
-/// namespace without interfaces. Blocks until the child ends or is killed. On return `*out` holds
+/// SIGKILL, the limits above, a seccomp filter that fails socket(2), and (where namespaces are
+/// allowed) a new user and network namespace without interfaces. Blocks until the child ends or is killed. On return `*out` holds
 /// stdout (malloc'd, caller frees, may be NULL when empty) and `err` the first stderr bytes.
 /// Returns 0, or -1 with result->spawn_errno set.
 int tributary_sandbox_run(const char *path, char *const argv[], char *const envp[], int file_fd,
