@@ -63,7 +63,7 @@ let package = Package(
             name: "tributary-extract", dependencies: ["Extraction", "ExtractionFormats"], swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "ExtractionTests", dependencies: ["Extraction", "ExtractionFormats", "tributary-extract"],
+            name: "ExtractionTests", dependencies: ["Extraction", "ExtractionFormats", "tributary-extract", "SystemdTestSupport"],
             exclude: ["Fixtures"], swiftSettings: strictSettings
         ),
         // The documented range of every numeric input, shared by Engine and Control (issue #13).

@@ -5,6 +5,11 @@
 //
 // `--input` takes a path, `-` for stdin, or `fd:N` for an inherited descriptor. Exit 0: an
 // ExtractedDocument; exit 1: an ExtractionFailure (both as ExtractionOutcome JSON); exit 2: usage.
+//
+//     tributary-extract --sandboxed --format pdf --input report.pdf
+//
+// does what the daemon does: runs this same executable on the file through SandboxedExtractor
+// (rlimits, no network, only the file's descriptor), with the default time and memory limits.
 import Extraction
 import ExtractionFormats
 import FoundationEssentials
@@ -55,10 +60,24 @@ enum FileHandleStderr {
     }
 }
 
+var arguments = Array(CommandLine.arguments.dropFirst())
+let sandboxed = arguments.first == "--sandboxed"
+if sandboxed { arguments.removeFirst() }
 let request: HelperProtocol.Request
-switch HelperProtocol.parse(Array(CommandLine.arguments.dropFirst())) {
+switch HelperProtocol.parse(arguments) {
 case .success(let parsed): request = parsed
 case .failure(let error): usage(error.message)
+}
+
+if sandboxed {
+    guard request.input != "-", !request.input.hasPrefix("fd:") else { usage("--sandboxed needs a file path") }
+    let extractor = SandboxedExtractor(helperPath: SandboxedExtractor.helperBesideExecutable())
+    do {
+        let document = try await extractor.extract(path: request.input, format: request.format, limits: request.limits)
+        exit(emit(ExtractionOutcome(document: document)))
+    } catch {
+        exit(emit(ExtractionOutcome(failure: error)))
+    }
 }
 
 let fd: Int32

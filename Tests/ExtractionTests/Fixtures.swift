@@ -1,4 +1,5 @@
 import Foundation
+import SystemdTestSupport
 import Testing
 
 /// The files of `Fixtures/make_fixtures.py`, written once per test process into a temporary
@@ -28,16 +29,8 @@ enum Fixtures {
         Array(try Data(contentsOf: URL(fileURLWithPath: path(name))))
     }
 
-    /// `tributary-extract` in the build directory (the test bundle's directory).
-    static let helper: String = {
-        let bundle = Bundle.main.executableURL?.deletingLastPathComponent().path ?? ""
-        for candidate in [bundle + "/tributary-extract", bundle + "/../tributary-extract"]
-        where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/tributary-extract")
-            .standardizedFileURL.path
-    }()
+    /// `tributary-extract` in the build directory (beside the test bundle).
+    static let helper: String = (try? BuiltProducts.path(of: "tributary-extract")) ?? "tributary-extract"
 
     /// A shell script used as the helper, for crashes and for what the sandbox leaves open.
     static func script(_ name: String, _ body: String) throws -> String {
