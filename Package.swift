@@ -62,9 +62,11 @@ let package = Package(
         .executableTarget(
             name: "tributary-extract", dependencies: ["Extraction", "ExtractionFormats"], swiftSettings: strictSettings
         ),
+        // scripts/bench extraction: MB/s per format through the sandboxed helper.
+        .executableTarget(name: "ExtractionBench", dependencies: ["Extraction"], swiftSettings: strictSettings),
         .testTarget(
             name: "ExtractionTests", dependencies: ["Extraction", "ExtractionFormats", "tributary-extract", "SystemdTestSupport"],
-            exclude: ["Fixtures"], swiftSettings: strictSettings
+            swiftSettings: strictSettings
         ),
         // The documented range of every numeric input, shared by Engine and Control (issue #13).
         .target(name: "InputLimits", swiftSettings: strictSettings),

@@ -2,14 +2,14 @@ import Foundation
 import SystemdTestSupport
 import Testing
 
-/// The files of `Fixtures/make_fixtures.py`, written once per test process into a temporary
+/// The files of `scripts/lib/extraction_fixtures.py`, written once per test process into a temporary
 /// directory, and the helper executable built beside the test bundle.
 enum Fixtures {
     static let directory: String = {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tributary-extract-fixtures-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/make_fixtures.py").path
+            .appendingPathComponent("../../scripts/lib/extraction_fixtures.py").standardizedFileURL.path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [script, directory]
@@ -17,9 +17,9 @@ enum Fixtures {
             try process.run()
             process.waitUntilExit()
         } catch {
-            Issue.record("make_fixtures.py did not run: \(error)")
+            Issue.record("extraction_fixtures.py did not run: \(error)")
         }
-        if process.terminationStatus != 0 { Issue.record("make_fixtures.py exited with \(process.terminationStatus)") }
+        if process.terminationStatus != 0 { Issue.record("extraction_fixtures.py exited with \(process.terminationStatus)") }
         return directory
     }()
 
