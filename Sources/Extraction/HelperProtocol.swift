@@ -1,14 +1,18 @@
 /// What `tributary-extract` writes to stdout: exactly one of a document or a failure, as JSON.
 /// The exit code says which (``HelperProtocol/exitDocument``, ``HelperProtocol/exitFailure``).
 public struct ExtractionOutcome: Sendable, Equatable, Codable {
+    /// The text, when extraction succeeded.
     public var document: ExtractedDocument?
+    /// Why there is no text, when it did not.
     public var failure: ExtractionFailure?
 
+    /// A success.
     public init(document: ExtractedDocument) {
         self.document = document
         self.failure = nil
     }
 
+    /// A stated failure.
     public init(failure: ExtractionFailure) {
         self.document = nil
         self.failure = failure
@@ -41,12 +45,15 @@ public enum HelperProtocol {
 
     /// Parsed helper arguments.
     public struct Request: Sendable, Equatable {
+        /// A path, `-` (stdin) or `fd:N`.
         public var input: String
+        /// The declared format.
         public var format: DocumentFormat
+        /// The file-size and character limits (time and memory are the sandbox's).
         public var limits: ExtractionLimits
     }
 
-    /// Parses what ``arguments(input:format:limits:)`` makes; nil and a reason on anything else.
+    /// Parses what ``arguments(input:format:limits:)`` makes; a ``UsageError`` on anything else.
     public static func parse(_ arguments: [String]) -> Result<Request, UsageError> {
         var input: String?
         var format: DocumentFormat?
@@ -78,7 +85,9 @@ public enum HelperProtocol {
 
     /// A command line the helper does not understand.
     public struct UsageError: Error, Sendable, Equatable {
+        /// What is wrong, for the usage line.
         public var message: String
+        /// A usage error saying `message`.
         public init(_ message: String) { self.message = message }
     }
 }

@@ -32,13 +32,16 @@ public struct SandboxedExtractor: TextExtractor {
 
     /// - Parameters:
     ///   - helperPath: the `tributary-extract` executable (see ``helperBesideExecutable()``).
-    ///   - executor: where the blocking wait runs; by default a thread of its own, so at most one
-    ///     file is extracted at a time per extractor. Its thread runs at nice 10, and the helper
-    ///     inherits that priority from the thread that forks it.
+    ///   - executor: where the blocking wait runs; by default one thread shared by every
+    ///     extractor of the process, so at most one file is extracted at a time. That thread runs
+    ///     at nice 10, and the helper inherits the priority of the thread that forks it.
     public init(helperPath: String, executor: ThreadPoolExecutor? = nil) {
         self.helperPath = helperPath
-        self.executor = executor ?? ThreadPoolExecutor(name: "extract", threads: 1, priority: .background(nice: 10))
+        self.executor = executor ?? Self.sharedExecutor
     }
+
+    /// The default: one thread for the process, made on first use.
+    private static let sharedExecutor = ThreadPoolExecutor(name: "extract", threads: 1, priority: .background(nice: 10))
 
     /// `tributary-extract` in the directory of the running executable (where `scripts/install`
     /// and `swift build` put it beside `tributaryd`).

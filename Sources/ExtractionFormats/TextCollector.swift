@@ -15,10 +15,14 @@ struct TextCollector {
     /// True once the limit is reached: readers may stop early.
     var isFull: Bool { truncated }
 
+    /// Longest heading kept: a heading names a section, it does not carry its text.
+    static let maxHeadingCharacters = 200
+
     /// Starts a new section (closing the open one).
     mutating func startSection(heading: String?, pageNumber: Int? = nil) {
         closeSection()
-        open = ExtractedSection(heading: heading, pageNumber: pageNumber, text: "")
+        let cut = heading.map { String(String.UnicodeScalarView($0.unicodeScalars.prefix(Self.maxHeadingCharacters))) }
+        open = ExtractedSection(heading: cut, pageNumber: pageNumber, text: "")
     }
 
     /// Appends text to the paragraph being built.
