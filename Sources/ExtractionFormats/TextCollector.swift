@@ -73,15 +73,42 @@ struct TextCollector {
         open = nil
     }
 
-    /// Collapses runs of spaces and tabs, trims each line, drops blank lines at the ends.
+    /// Collapses runs of spaces, tabs, CRs and no-break spaces into one space, trims each line,
+    /// and drops blank lines at the ends (inner blank lines stay). One pass over the UTF-8 bytes:
+    /// it runs on every paragraph of every file.
     static func trimmed(_ text: String) -> String {
-        var lines: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{A0}" })
-            lines.append(words.joined(separator: " "))
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        var pendingNewlines = 0
+        var atLineStart = true
+        var iterator = text.utf8.makeIterator()
+        var lookahead = iterator.next()
+        while let byte = lookahead {
+            lookahead = iterator.next()
+            var isSpace = byte == 0x20 || byte == 0x09 || byte == 0x0D
+            if byte == 0xC2, lookahead == 0xA0 {  // U+00A0
+                isSpace = true
+                lookahead = iterator.next()
+            }
+            if isSpace {
+                if !atLineStart { pendingSpace = true }
+            } else if byte == 0x0A {
+                pendingSpace = false
+                if !output.isEmpty { pendingNewlines += 1 }
+                atLineStart = true
+            } else {
+                if pendingNewlines > 0 {
+                    output.append(contentsOf: repeatElement(0x0A, count: pendingNewlines))
+                    pendingNewlines = 0
+                } else if pendingSpace {
+                    output.append(0x20)
+                }
+                pendingSpace = false
+                atLineStart = false
+                output.append(byte)
+            }
         }
-        while lines.first?.isEmpty == true { lines.removeFirst() }
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        return lines.joined(separator: "\n")
+        return String(decoding: output, as: UTF8.self)
     }
 }

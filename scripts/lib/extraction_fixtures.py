@@ -210,6 +210,17 @@ def write_samples(out):
                 part.write(chunk)
             part.write(b"</w:t></w:r></w:p></w:body></w:document>")
 
+    # --- Memory: a DOCX under the inflation caps (24 MiB of XML from about 70 KiB) whose millions
+    # of tiny paragraphs need over 400 MiB as a parsed tree: the helper's RLIMIT_AS trips.
+    with zipfile.ZipFile(path("memory.docx"), "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("word/document.xml", "w") as part:
+            part.write(f'<?xml version="1.0"?><w:document {W}><w:body>'.encode())
+            paragraph = b"<w:p><w:r><w:t>x</w:t></w:r></w:p>"
+            block = paragraph * ((1 << 20) // len(paragraph))
+            for _ in range(24):
+                part.write(block)
+            part.write(b"</w:body></w:document>")
+
     # --- Text formats --------------------------------------------------------------------------
     with open(path("sample.txt"), "w") as f:
         f.write("First paragraph about the ocelot.\n\nSecond paragraph, the\nsame one continued.\n")
