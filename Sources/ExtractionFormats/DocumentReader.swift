@@ -101,8 +101,13 @@ public enum DocumentReader {
             throw mismatch(format)
         }
         let start = PlainFormats.skipBOM(bytes)
-        let text = String(decoding: bytes[start...], as: UTF8.self)
-        // CRLF reads as one Character; line splitting wants "\n".
-        return text.contains("\r\n") ? text.split(separator: "\r\n", omittingEmptySubsequences: false).joined(separator: "\n") : text
+        // CRLF reads as one Character, and line splitting wants "\n": drop each CR before an LF.
+        guard bytes.contains(0x0D) else { return String(decoding: bytes[start...], as: UTF8.self) }
+        var normalized: [UInt8] = []
+        normalized.reserveCapacity(bytes.count)
+        for index in start..<bytes.count where !(bytes[index] == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A) {
+            normalized.append(bytes[index])
+        }
+        return String(decoding: normalized, as: UTF8.self)
     }
 }

@@ -26,9 +26,7 @@ enum PDFReader {
             guard let text = poppler_page_get_text(page) else { continue }
             defer { g_free(text) }
             collector.startSection(heading: "Page \(index + 1)", pageNumber: Int(index) + 1)
-            for paragraph in String(cString: text).split(separator: "\n\n") {
-                collector.addParagraph(TextCollector.trimmed(String(paragraph)))
-            }
+            for paragraph in PlainFormats.paragraphs(String(cString: text)) { collector.addParagraph(paragraph) }
         }
     }
 }

@@ -184,18 +184,36 @@ enum PlainFormats {
         collector = visitor.collector
     }
 
+    /// Blank-line separated paragraphs, each trimmed; one pass over the UTF-8 bytes (no
+    /// grapheme breaking: this is the path of every plain-text and Markdown file).
     static func paragraphs(_ text: String) -> [String] {
         var result: [String] = []
-        var current: [Substring] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) {
-                if !current.isEmpty { result.append(TextCollector.trimmed(current.joined(separator: "\n"))) }
-                current = []
-            } else {
-                current.append(line)
+        let bytes = Array(text.utf8)
+        var paragraphStart: Int?
+        var paragraphEnd = 0
+        var lineStart = 0
+        var lineBlank = true
+        for index in 0...bytes.count {
+            let byte: UInt8 = index < bytes.count ? bytes[index] : 0x0A
+            if byte == 0x0A {
+                if lineBlank {
+                    if let start = paragraphStart {
+                        result.append(TextCollector.trimmed(String(decoding: bytes[start..<paragraphEnd], as: UTF8.self)))
+                        paragraphStart = nil
+                    }
+                } else {
+                    if paragraphStart == nil { paragraphStart = lineStart }
+                    paragraphEnd = index
+                }
+                lineStart = index + 1
+                lineBlank = true
+            } else if byte != 0x20, byte != 0x09, byte != 0x0D {
+                lineBlank = false
             }
         }
-        if !current.isEmpty { result.append(TextCollector.trimmed(current.joined(separator: "\n"))) }
+        if let start = paragraphStart {
+            result.append(TextCollector.trimmed(String(decoding: bytes[start..<paragraphEnd], as: UTF8.self)))
+        }
         return result.filter { !$0.isEmpty }
     }
 }
