@@ -19,9 +19,16 @@ public enum DocumentReader {
             guard hasPDFHeader(bytes) else { throw mismatch(format) }
             try PDFReader.read(bytes, into: &collector)
         case .docx, .pptx, .xlsx, .odt, .ods, .odp:
+            if isEncryptedOffice(bytes, format: format) {
+                throw ExtractionFailure(.encrypted, "the document is password-protected")
+            }
             guard ZipArchive.hasSignature(bytes) else { throw mismatch(format) }
             var archive = try ZipArchive(bytes)
             try checkMainPart(&archive, format: format)
+            if [.odt, .ods, .odp].contains(format), let manifest = try archive.read("META-INF/manifest.xml"),
+               String(decoding: manifest, as: UTF8.self).contains("encryption-data") {
+                throw ExtractionFailure(.encrypted, "the document is password-protected")
+            }
             switch format {
             case .docx: try OOXMLReader.readDOCX(&archive, into: &collector)
             case .pptx: try OOXMLReader.readPPTX(&archive, into: &collector)
@@ -49,6 +56,22 @@ public enum DocumentReader {
 
     private static func mismatch(_ format: DocumentFormat) -> ExtractionFailure {
         ExtractionFailure(.typeMismatch, "the file's bytes are not what its declared type (\(format.rawValue)) says")
+    }
+
+    /// A password-protected OOXML file is not a ZIP: Office wraps it in an OLE compound file
+    /// with an `EncryptedPackage` stream (MS-OFFCRYPTO).
+    static func isEncryptedOffice(_ bytes: [UInt8], format: DocumentFormat) -> Bool {
+        let compoundFile: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+        guard [.docx, .pptx, .xlsx].contains(format), bytes.starts(with: compoundFile) else { return false }
+        let name = Array("EncryptedPackage".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let window = bytes.prefix(1 << 20)
+        guard window.count >= name.count else { return false }
+        var index = window.startIndex
+        while index <= window.endIndex - name.count {
+            if window[index] == name[0], window[index..<(index + name.count)].elementsEqual(name) { return true }
+            index += 1
+        }
+        return false
     }
 
     /// `%PDF-` within the first KiB (readers tolerate leading junk there).

@@ -29,6 +29,15 @@ struct HostileFileTests {
         #expect(await failure("encrypted.pdf", .pdf)?.reason == .encrypted)
     }
 
+    @Test func truncatedDOCXIsCorrupt() async {
+        #expect(await failure("truncated.docx", .docx)?.reason == .corrupt)
+    }
+
+    @Test(arguments: [("encrypted.docx", DocumentFormat.docx), ("encrypted.odt", .odt)])
+    func passwordProtectedOfficeFilesAreEncrypted(name: String, format: DocumentFormat) async {
+        #expect(await failure(name, format)?.reason == .encrypted)
+    }
+
     @Test func pdfWithoutTextLayerHasNoText() async {
         #expect(await failure("blank.pdf", .pdf)?.reason == .noText)
     }

@@ -210,6 +210,26 @@ def write_samples(out):
                 part.write(chunk)
             part.write(b"</w:t></w:r></w:p></w:body></w:document>")
 
+    # --- Damaged and protected Office files ---------------------------------------------------
+    with open(path("sample.docx"), "rb") as f:
+        docx = f.read()
+    with open(path("truncated.docx"), "wb") as f:  # no central directory
+        f.write(docx[: len(docx) // 2])
+    # Password-protected OOXML is an OLE compound file holding an EncryptedPackage stream; this
+    # keeps only what identifies it (the CFB signature and the UTF-16 stream name in a directory
+    # sector), not a whole compound file.
+    with open(path("encrypted.docx"), "wb") as f:
+        header = bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504)
+        entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\0") + bytes(64)
+        f.write(header + entry * 4)
+    write_zip("encrypted.odt", {
+        "content.xml": bytes(range(256)) * 4,  # ciphertext stands in: it is never read
+        "META-INF/manifest.xml": '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+                                 '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+                                 '<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="AAAA"/>'
+                                 '</manifest:file-entry></manifest:manifest>',
+    }, first=("mimetype", "application/vnd.oasis.opendocument.text"))
+
     # --- Memory: a DOCX under the inflation caps (24 MiB of XML from about 70 KiB) whose millions
     # of tiny paragraphs need over 400 MiB as a parsed tree: the helper's RLIMIT_AS trips.
     with zipfile.ZipFile(path("memory.docx"), "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
