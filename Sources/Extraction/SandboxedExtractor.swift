@@ -71,7 +71,7 @@ public struct SandboxedExtractor: TextExtractor {
         let run = await withTaskExecutorPreference(executor) {
             Self.run(helper: helper, fd: fd, format: format, limits: limits)
         }
-        return try Self.interpret(run, format: format)
+        return try Self.interpret(run, format: format, limits: limits)
     }
 
     /// What one helper run left: its ending and its output.
@@ -110,7 +110,7 @@ public struct SandboxedExtractor: TextExtractor {
     }
 
     /// Maps a helper run onto a document or a typed failure.
-    static func interpret(_ run: Run, format: DocumentFormat) throws(ExtractionFailure) -> ExtractedDocument {
+    static func interpret(_ run: Run, format: DocumentFormat, limits: ExtractionLimits) throws(ExtractionFailure) -> ExtractedDocument {
         let result = run.result
         guard run.spawned else {
             throw ExtractionFailure(.extractionFailed, "the extraction helper could not be started (errno \(result.spawn_errno))")
@@ -138,7 +138,13 @@ public struct SandboxedExtractor: TextExtractor {
         if code == HelperProtocol.exitDocument || code == HelperProtocol.exitFailure,
            let outcome = try? JSONDecoder().decode(ExtractionOutcome.self, from: Data(run.stdout)) {
             if let failure = outcome.failure { throw failure }
-            if let document = outcome.document { return document }
+            // The child is untrusted: what it claims must fit what it was asked for.
+            if let document = outcome.document {
+                guard document.format == format, document.characterCount <= limits.maxCharacters else {
+                    throw ExtractionFailure(.extractionFailed, "the extraction helper returned a document outside its limits")
+                }
+                return document
+            }
         }
         if mentionsAllocationFailure(run.stderr) {
             throw ExtractionFailure(.resourceLimit, "extraction needed more memory than its limit allows")

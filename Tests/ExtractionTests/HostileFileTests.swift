@@ -114,6 +114,18 @@ struct HostileFileTests {
         #expect(await failure("sample.txt", .text, helper: liar)?.reason == .extractionFailed)
     }
 
+    @Test func aDocumentOverTheLimitsFromTheHelperIsRefused() async throws {
+        // A compromised helper cannot hand back more than it was asked for, or another format.
+        let liar = try Fixtures.script("liar.sh", """
+            printf '{"document":{"format":"txt","sections":[{"text":"0123456789abcdef"}],"truncated":false}}'
+            """)
+        #expect(await failure("sample.txt", .text, limits: ExtractionLimits(maxCharacters: 10), helper: liar)?.reason == .extractionFailed)
+        #expect(await failure("sample.txt", .pdf, helper: liar)?.reason == .extractionFailed)
+        let document = try await SandboxedExtractor(helperPath: liar)
+            .extract(path: Fixtures.path("sample.txt"), format: .text, limits: ExtractionLimits(maxCharacters: 16))
+        #expect(document.characterCount == 16)
+    }
+
     @Test func runawayOutputIsCut() async throws {
         let flood = try Fixtures.script("flood.sh", "yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
         #expect(await failure("sample.txt", .text, limits: ExtractionLimits(maxCharacters: 10), helper: flood)?.reason == .resourceLimit)
