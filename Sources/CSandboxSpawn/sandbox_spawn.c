@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -65,6 +67,56 @@ static int deny_sockets(void) {
 #endif
 }
 
+/// A Landlock ruleset (made in the parent: it opens paths, which the child must not) that lets
+/// the child read and execute beneath `paths` and write nothing anywhere. -1 where the kernel has
+/// no Landlock or a filter refuses its system calls.
+static int landlock_ruleset(const char *const *paths) {
+#ifdef SYS_landlock_create_ruleset
+    if (paths == NULL) return -1;
+    const __u64 file_rights = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE;
+    const __u64 directory_rights = file_rights | LANDLOCK_ACCESS_FS_READ_DIR;
+    // Every file-system right the kernel knows (ABI 1, plus refer and truncate where it has them):
+    // all that is not granted below is denied.
+    struct landlock_ruleset_attr attributes = {
+        .handled_access_fs = directory_rights | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR
+            | LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR
+            | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO
+            | LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM,
+    };
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+    if (abi < 1) return -1;
+#ifdef LANDLOCK_ACCESS_FS_REFER
+    if (abi >= 2) attributes.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
+#endif
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+    if (abi >= 3) attributes.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+#endif
+    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attributes, sizeof attributes, 0);
+    if (ruleset < 0) return -1;
+    for (const char *const *path = paths; *path != NULL; path++) {
+        int fd = open(*path, O_PATH | O_CLOEXEC);
+        if (fd < 0) continue;  // a path this system does not have
+        struct stat info;
+        struct landlock_path_beneath_attr rule = {.allowed_access = directory_rights, .parent_fd = fd};
+        if (fstat(fd, &info) == 0 && !S_ISDIR(info.st_mode)) rule.allowed_access = file_rights;
+        (void)syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+        close(fd);
+    }
+    // Programs the helper may run (a shell's `2>/dev/null`) write there; it holds nothing.
+    int null_fd = open("/dev/null", O_PATH | O_CLOEXEC);
+    if (null_fd >= 0) {
+        struct landlock_path_beneath_attr rule = {
+            .allowed_access = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE, .parent_fd = null_fd};
+        (void)syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+        close(null_fd);
+    }
+    return ruleset;
+#else
+    (void)paths;
+    return -1;
+#endif
+}
+
 /// Moves `fd` to `target` in the child; fds were first lifted above 10 so none collide.
 static int place(int fd, int target) {
     if (dup2(fd, target) < 0) return -1;
@@ -73,7 +125,8 @@ static int place(int fd, int target) {
 
 /// The child side: only async-signal-safe calls until execve (the parent may have threads).
 static void child(const char *path, char *const argv[], char *const envp[], int file_fd, int out_fd, int err_fd,
-                  int report_fd, const struct tributary_sandbox_limits *limits) {
+                  int report_fd, int ruleset_fd, const struct tributary_sandbox_limits *limits) {
+    int lifted_ruleset = ruleset_fd >= 0 ? fcntl(ruleset_fd, F_DUPFD_CLOEXEC, 10) : -1;
     int lifted_file = fcntl(file_fd, F_DUPFD, 10);
     int lifted_out = fcntl(out_fd, F_DUPFD, 10);
     int lifted_err = fcntl(err_fd, F_DUPFD, 10);
@@ -83,6 +136,12 @@ static void child(const char *path, char *const argv[], char *const envp[], int 
     if (place(lifted_report, 4) < 0) goto fail;
     (void)fcntl(4, F_SETFD, FD_CLOEXEC);
     close(0);
+    (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    // Before the descriptors go: the ruleset's is one of them.
+    int landlocked = 0;
+#ifdef SYS_landlock_restrict_self
+    if (lifted_ruleset >= 0) landlocked = syscall(SYS_landlock_restrict_self, lifted_ruleset, 0) == 0;
+#endif
     // Everything above the report pipe goes: the daemon's sockets, its LMDB, its logs.
     if (syscall(SYS_close_range, 5U, ~0U, 0) != 0) {
         for (int fd = 5; fd < 65536; fd++) close(fd);
@@ -100,7 +159,6 @@ static void child(const char *path, char *const argv[], char *const envp[], int 
     }
     setsid();
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-    (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     // A network namespace of its own has only a downed loopback: no network at all. Unprivileged
     // users need a user namespace for it; root (or a unit with RestrictNamespaces=) may refuse both.
     int isolated = unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 || unshare(CLONE_NEWNET) == 0;
@@ -110,9 +168,9 @@ static void child(const char *path, char *const argv[], char *const envp[], int 
     if (limits->open_files > 0) set_limit(RLIMIT_NOFILE, limits->open_files, limits->open_files);
     set_limit(RLIMIT_CORE, 0, 0);
     int sockets_denied = deny_sockets() == 0;
-    // Tell the parent what held (bit 0: namespace, bit 1: socket filter): one byte, before exec
+    // Tell the parent what held (bit 0: namespace, bit 1: socket filter, bit 2: Landlock): one byte, before exec
     // closes the pipe.
-    unsigned char flag = (unsigned char)((isolated ? 1 : 0) | (sockets_denied ? 2 : 0));
+    unsigned char flag = (unsigned char)((isolated ? 1 : 0) | (sockets_denied ? 2 : 0) | (landlocked ? 4 : 0));
     if (write(4, &flag, 1) != 1) goto fail;
     execve(path, argv, envp);
 fail:;
@@ -158,9 +216,11 @@ int tributary_sandbox_run(const char *path, char *const argv[], char *const envp
         close(out_pipe[0]); close(out_pipe[1]); close(err_pipe[0]); close(err_pipe[1]);
         return -1;
     }
+    int ruleset = landlock_ruleset(limits->readable_paths);
     pid_t pid = fork();
-    if (pid == 0) child(path, argv, envp, file_fd, out_pipe[1], err_pipe[1], report_pipe[1], limits);
+    if (pid == 0) child(path, argv, envp, file_fd, out_pipe[1], err_pipe[1], report_pipe[1], ruleset, limits);
     int fork_errno = errno;
+    if (ruleset >= 0) close(ruleset);
     close(out_pipe[1]);
     close(err_pipe[1]);
     close(report_pipe[1]);
@@ -190,6 +250,7 @@ int tributary_sandbox_run(const char *path, char *const argv[], char *const envp
     }
     result->network_isolated = got >= 1 && (report[0] & 1) != 0;
     result->sockets_denied = got >= 1 && (report[0] & 2) != 0;
+    result->landlocked = got >= 1 && (report[0] & 4) != 0;
 
     size_t out_capacity = 0;
     double deadline = monotonic_seconds() + limits->wall_seconds;

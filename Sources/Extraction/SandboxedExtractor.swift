@@ -14,10 +14,10 @@ import TaskThreads
 /// a seccomp filter makes every `socket(2)` (and `io_uring_setup`) fail with EACCES, which holds
 /// everywhere, also under the daemon unit's `RestrictNamespaces=yes`; where the kernel also lets
 /// it make namespaces (root, or unprivileged user namespaces outside that unit) the child gets a
-/// network namespace of its own with only a downed loopback. The state directory is out of reach
-/// because the child inherits no descriptor of it and is given only the file's descriptor (the
-/// unit's `ProtectSystem=strict` keeps it read-only besides; the helper runs as the daemon's user,
-/// so a path it guessed would be readable: the file, not the path, is what it is handed).
+/// network namespace of its own with only a downed loopback. The state directory is out of reach:
+/// the child inherits no descriptor of it, is handed the file's descriptor rather than a path, and,
+/// where the kernel has Landlock, may read only the system's directories (``readablePaths(helper:)``),
+/// not /var, /run, /tmp or /home, and write nothing anywhere.
 /// The blocking wait runs on a thread of its own, one file at a time.
 public struct SandboxedExtractor: TextExtractor {
     /// The helper executable.
@@ -39,6 +39,36 @@ public struct SandboxedExtractor: TextExtractor {
         self.helperPath = helperPath
         self.executor = executor ?? Self.sharedExecutor
     }
+
+    /// What the helper may read and execute where the kernel has Landlock: the system's programs,
+    /// libraries and configuration, /proc, /sys and /dev, the Swift runtime's directory, and the
+    /// helper's own. Not /var (the state directory), /run (credentials, the control socket),
+    /// /tmp or /home. A state directory placed under one of these is not protected so.
+    static func readablePaths(helper: String) -> [String] {
+        var paths = ["/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/opt", "/proc", "/sys", "/dev"]
+        if let slash = helper.lastIndex(of: "/") { paths.append(String(helper[..<slash])) }
+        if let runtime = swiftRuntimeDirectory { paths.append(runtime) }
+        return paths
+    }
+
+    /// The directory libswiftCore.so was loaded from (a toolchain's, when not under /usr).
+    private static let swiftRuntimeDirectory: String? = {
+        let fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while bytes.count < 8 * 1_048_576 {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasSuffix("/libswiftCore.so") {
+            guard let start = line.firstIndex(of: "/"), let slash = line.lastIndex(of: "/") else { continue }
+            return String(line[start..<slash])
+        }
+        return nil
+    }()
 
     /// The default: one thread for the process, made on first use.
     private static let sharedExecutor = ThreadPoolExecutor(name: "extract", threads: 1, priority: .background(nice: 10))
@@ -92,7 +122,8 @@ public struct SandboxedExtractor: TextExtractor {
             address_space_bytes: Int64(limits.memoryBytes), cpu_seconds: Int64(max(1, limits.cpuSeconds)),
             file_size_bytes: 0, open_files: Int64(openFileLimit), wall_seconds: max(0.1, limits.wallSeconds),
             // JSON escapes at most 6 bytes per character (\uXXXX); headings and framing on top.
-            stdout_capacity: max(1, limits.maxCharacters) * 6 + 1_048_576, stderr_capacity: stderrCapacity)
+            stdout_capacity: max(1, limits.maxCharacters) * 6 + 1_048_576, stderr_capacity: stderrCapacity,
+            readable_paths: nil)
         var result = tributary_sandbox_result()
         var output: UnsafeMutablePointer<UInt8>?
         var outputLength = 0
@@ -100,7 +131,11 @@ public struct SandboxedExtractor: TextExtractor {
         var errorsLength = 0
         let status = withCStrings(arguments) { argv in
             withCStrings(environment) { envp in
-                tributary_sandbox_run(helper, argv, envp, fd, &sandboxLimits, &output, &outputLength, &errors, &errorsLength, &result)
+                withCStrings(readablePaths(helper: helper)) { readable in
+                    sandboxLimits.readable_paths = UnsafeRawPointer(readable).assumingMemoryBound(to: UnsafePointer<CChar>?.self)
+                    return tributary_sandbox_run(
+                        helper, argv, envp, fd, &sandboxLimits, &output, &outputLength, &errors, &errorsLength, &result)
+                }
             }
         }
         defer { free(output) }

@@ -202,3 +202,27 @@ extension SandboxNetworkTests {
         #expect(document.sections.first?.text == "refused refused")
     }
 }
+
+/// Landlock: the helper reads the system's files and its own directory, never a state directory,
+/// and writes nothing, even as the daemon's own user.
+@Suite("Sandbox file access")
+struct SandboxFileAccessTests {
+    @Test func theHelperCannotReadAStateDirectoryOrWriteFiles() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("tributary-extract-state-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        try "secret store".write(toFile: state + "/data.mdb", atomically: true, encoding: .utf8)
+        let probe = try Fixtures.script("files.sh", """
+            if cat '\(state)/data.mdb' >/dev/null 2>&1; then store=read; else store=denied; fi
+            if ls '\(state)' >/dev/null 2>&1; then listing=read; else listing=denied; fi
+            if cat /etc/os-release >/dev/null 2>&1; then system=read; else system=denied; fi
+            if touch '\(Fixtures.directory)/written-by-helper' 2>/dev/null; then write=done; else write=denied; fi
+            printf '{"document":{"format":"txt","sections":[{"text":"%s %s %s %s"}],"truncated":false}}' \
+                "$store" "$listing" "$system" "$write"
+            """)
+        let document = try await SandboxedExtractor(helperPath: probe)
+            .extract(path: Fixtures.path("sample.txt"), format: .text, limits: ExtractionLimits())
+        #expect(document.sections.first?.text == "denied denied read denied")
+        #expect(!FileManager.default.fileExists(atPath: Fixtures.directory + "/written-by-helper"))
+    }
+}
