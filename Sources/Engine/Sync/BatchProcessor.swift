@@ -35,7 +35,8 @@ struct BatchProcessor {
                 return (ids, Set(replacing))
             }
         }
-        if ids.isEmpty { return .finished }
+        // Pages done: their attachments follow, in steps like batches.
+        if ids.isEmpty { return try await AttachmentSweep(core: core, datastore: datastore).run(record: record, site: site) }
 
         let source = try core.source(for: record, site: site)
         var statuses: Set<PageStatus> = [.current]
