@@ -119,7 +119,7 @@ let package = Package(
             name: "tributaryd",
             dependencies: [
                 "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents", "Answering", "HTTPServer",
-                "DaemonConfig",
+                "DaemonConfig", "Extraction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
