@@ -144,6 +144,16 @@ enum ToolResults {
             "heading_path": .array(hit.headingPath.map(JSONValue.string)),
             "last_modified": hit.lastModified.map(JSONValue.string) ?? .null,
             "score": .double(hit.score),
+            "attachment": hit.attachment.map(attachment) ?? .null,
+        ])
+    }
+
+    /// The file a passage comes from (the result's title and URL are its page's).
+    static func attachment(_ citation: AttachmentCitation) -> JSONValue {
+        .object([
+            "id": .string(citation.id), "title": .string(citation.title), "url": .string(citation.url),
+            "media_type": citation.mediaType.map(JSONValue.string) ?? .null,
+            "page_number": citation.pageNumber.map { .integer(Int64($0)) } ?? .null,
         ])
     }
 
@@ -201,6 +211,7 @@ enum ToolResults {
                     .object([
                         "n": .integer(Int64(citation.n)), "title": .string(citation.title), "url": .string(citation.url),
                         "page_id": .string(citation.pageId), "datastore": .string(citation.datastore),
+                        "attachment": citation.attachment.map(attachment) ?? .null,
                     ])
                 }),
             "mode": .string(answer.mode),
