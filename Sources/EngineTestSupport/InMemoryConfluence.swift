@@ -16,6 +16,10 @@ public final class InMemoryConfluence: Sendable {
         case list
         /// Fetching pages by id with bodies.
         case fetch
+        /// Listing one page's attachments.
+        case attachments
+        /// Downloading one attachment.
+        case download
     }
 
     /// A failure to inject.
@@ -43,6 +47,8 @@ public final class InMemoryConfluence: Sendable {
         var spaces: [String: Space] = [:]
         var pages: [String: [String: Page]] = [:]
         var failures: [Operation: [Failure]] = [:]
+        /// Page id → attachment id → the attachment and its bytes.
+        var attachments: [String: [String: (attachment: Attachment, bytes: [UInt8])]] = [:]
         var requests: [Operation: Int] = [:]
     }
     private let state = Mutex(State())
@@ -156,6 +162,63 @@ public final class InMemoryConfluence: Sendable {
         return state.withLock { state in
             state.pages.values.flatMap(\.values).filter { wanted.contains($0.id) && statuses.contains($0.status) }
         }
+    }
+}
+
+// MARK: Attachments
+
+extension InMemoryConfluence {
+    /// Adds or replaces a page's attachment; a replaced one's version goes up by one. The
+    /// listing declares `declaredSize` (default: the real size) and `mediaType`.
+    public func putAttachment(page: String, id: String, title: String, mediaType: String?, bytes: [UInt8],
+                              declaredSize: Int? = nil) {
+        state.withLock { state in
+            let previous = state.attachments[page]?[id]?.attachment.version ?? 0
+            let attachment = Attachment(id: id, title: title, mediaType: mediaType, fileSize: declaredSize ?? bytes.count,
+                                        version: previous + 1, pageId: page,
+                                        downloadPath: "/download/attachments/\(page)/\(title)?version=\(previous + 1)")
+            state.attachments[page, default: [:]][id] = (attachment, bytes)
+        }
+    }
+
+    /// ``putAttachment(page:id:title:mediaType:bytes:declaredSize:)`` with UTF-8 text.
+    public func putAttachment(page: String, id: String, title: String, mediaType: String?, text: String) {
+        putAttachment(page: page, id: id, title: title, mediaType: mediaType, bytes: Array(text.utf8))
+    }
+
+    /// Deletes an attachment.
+    public func deleteAttachment(page: String, id: String) {
+        _ = state.withLock { $0.attachments[page]?.removeValue(forKey: id) }
+    }
+
+    func attachments(ofPage pageId: String) throws(ConfluenceError) -> [Attachment] {
+        if let error = take(.attachments) { throw error }
+        return state.withLock { state in
+            let exists = state.pages.values.contains { $0[pageId] != nil }
+            guard exists else { return [] }
+            return (state.attachments[pageId] ?? [:]).values.map(\.attachment).sorted { $0.id < $1.id }
+        }
+    }
+
+    func download(_ attachment: Attachment, to path: String, maxBytes: Int) throws(ConfluenceError) -> AttachmentDownload {
+        if let error = take(.download) { throw error }
+        let bytes = state.withLock { $0.attachments[attachment.pageId]?[attachment.id]?.bytes }
+        guard let bytes else { throw ConfluenceError(.pageNotFound, "the attachment is gone (HTTP 404)", status: 404) }
+        if bytes.count > maxBytes { return .tooLarge(limit: maxBytes) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw ConfluenceError(.unavailable, "could not write the download")
+        }
+        return .complete(bytes: bytes.count)
+    }
+}
+
+extension InMemoryPageSource: AttachmentSource {
+    func attachments(ofPage pageId: String) async throws(ConfluenceError) -> [Attachment] {
+        try confluence.attachments(ofPage: pageId)
+    }
+
+    func download(_ attachment: Attachment, to path: String, maxBytes: Int) async throws(ConfluenceError) -> AttachmentDownload {
+        try confluence.download(attachment, to: path, maxBytes: maxBytes)
     }
 }
 
