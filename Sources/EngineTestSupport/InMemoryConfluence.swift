@@ -49,6 +49,8 @@ public final class InMemoryConfluence: Sendable {
         var failures: [Operation: [Failure]] = [:]
         /// Page id → attachment id → the attachment and its bytes.
         var attachments: [String: [String: (attachment: Attachment, bytes: [UInt8])]] = [:]
+        /// One-shot failures of one page's attachment listing.
+        var attachmentFailures: [String: Failure] = [:]
         var requests: [Operation: Int] = [:]
     }
     private let state = Mutex(State())
@@ -191,8 +193,14 @@ extension InMemoryConfluence {
         _ = state.withLock { $0.attachments[page]?.removeValue(forKey: id) }
     }
 
+    /// The next listing of `page`'s attachments fails with `failure` (the other pages' do not).
+    public func failAttachmentListing(page: String, with failure: Failure) {
+        state.withLock { $0.attachmentFailures[page] = failure }
+    }
+
     func attachments(ofPage pageId: String) throws(ConfluenceError) -> [Attachment] {
         if let error = take(.attachments) { throw error }
+        if let failure = state.withLock({ $0.attachmentFailures.removeValue(forKey: pageId) }) { throw failure.error }
         return state.withLock { state in
             let exists = state.pages.values.contains { $0[pageId] != nil }
             guard exists else { return [] }

@@ -79,8 +79,10 @@ struct AttachmentSweep {
         var put: [AttachmentEntry] = []
         /// Records to drop with their index documents.
         var remove: [AttachmentEntry] = []
-        /// Index documents to write (chunks) or clear (no chunks).
+        /// Index documents to write, replacing what they had.
         var updates: [PageUpdate] = []
+        /// Index documents to remove.
+        var clear: Set<String> = []
         /// Indexed attachments: (document id, version, tokens) to charge.
         var charges: [(String, Int, Int)] = []
         /// Nothing was listed (a transient failure of a non-essential request): the page is skipped this cycle.
@@ -123,7 +125,7 @@ struct AttachmentSweep {
         let byId = Dictionary(existing.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let listedIds = Set(listed.map(\.id))
         plan.remove = existing.filter { !listedIds.contains($0.id) }
-        plan.updates += plan.remove.filter { $0.versionIndexed != nil }.map(Self.clearing)
+        plan.clear.formUnion(plan.remove.filter { $0.versionIndexed != nil }.map(\.documentId))
         let decided = Self.decisionKey(content)
         let tokenizerless = Chunker(options: core.options.chunking)
         for attachment in listed {
@@ -147,7 +149,7 @@ struct AttachmentSweep {
                 if case .failed = outcome { entry.disposition = .failed } else { entry.disposition = .skipped }
                 entry.reason = reason
                 entry.message = message
-                if old?.versionIndexed != nil { plan.updates.append(Self.clearing(entry)) }
+                if old?.versionIndexed != nil { plan.clear.insert(entry.documentId) }
                 entry.versionIndexed = nil
                 entry.chunks = 0
                 entry.tokens = 0
@@ -259,6 +261,7 @@ struct AttachmentSweep {
                 if case .insufficient(let needed) = try core.ledger.authorize(txn, cost: cost, now: now) {
                     return .insufficientCredits(needed)
                 }
+                for documentId in plan.clear { try core.index.removePage(documentId, datastore: datastore, in: txn) }
                 if let prepared { try core.index.apply(prepared, datastore: datastore, in: txn) }
                 for entry in plan.remove { try core.attachments.remove(txn, datastore: datastore, entry) }
                 for entry in plan.put { try core.attachments.put(txn, datastore: datastore, entry) }
@@ -291,11 +294,6 @@ struct AttachmentSweep {
             return result.count >= Self.pagesPerJob ? .stop : .continue
         }
         return result
-    }
-
-    /// An update that removes an attachment's document from the index.
-    private static func clearing(_ entry: AttachmentEntry) -> PageUpdate {
-        PageUpdate(page: IndexedPage(pageID: entry.documentId, title: ""), chunks: [])
     }
 
     /// The limits a skip depends on: when they change, skipped attachments are decided again.
