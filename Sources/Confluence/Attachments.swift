@@ -55,6 +55,18 @@ extension ConfluenceClient {
         }
     }
 
+    /// Every current attachment of the pages the credentials can see, site-wide, where the API
+    /// has such a listing: Cloud `GET /wiki/api/v2/attachments` (cursor links, 250 a request),
+    /// read from the database like the page listings (no search-index lag). Nil on Data Center,
+    /// whose only complete listing is per page (``attachments(ofPage:)``). Attachments of blog
+    /// posts and custom content are left out.
+    public func siteAttachments() async throws(ConfluenceError) -> [Attachment]? {
+        switch site.flavor {
+        case .cloud: return try await CloudAPI(transport).siteAttachments()
+        case .dataCenter: return nil
+        }
+    }
+
     /// Downloads an attachment to `path` (created private, 0600, replaced if there), through the
     /// site's rate governor, stopping as soon as more than `maxBytes` arrived.
     public func download(_ attachment: Attachment, to path: String, maxBytes: Int) async throws(ConfluenceError) -> AttachmentDownload {
@@ -124,13 +136,25 @@ private func parseAttachmentDate(_ text: String) -> Date? {
 
 extension CloudAPI {
     func attachments(ofPage pageId: String) async throws(ConfluenceError) -> [Attachment] {
-        var url: String? = transport.site.restV2 + "/pages/" + queryEscape(pageId) + "/attachments?limit=\(transport.options.pageLimit)&status=current"
+        let first = transport.site.restV2 + "/pages/" + queryEscape(pageId) + "/attachments?limit=\(transport.options.pageLimit)&status=current"
+        return try await attachmentList(first: first, subject: .page(id: pageId), pageId: pageId)
+    }
+
+    func siteAttachments() async throws(ConfluenceError) -> [Attachment] {
+        let first = transport.site.restV2 + "/attachments?limit=\(transport.options.pageLimit)&status=current"
+        return try await attachmentList(first: first, subject: .search, pageId: nil)
+    }
+
+    /// Follows a v2 attachment list to its end; without `pageId`, items with no page are dropped.
+    private func attachmentList(first: String, subject: Subject, pageId: String?) async throws(ConfluenceError) -> [Attachment] {
+        var url: String? = first
         var result: [Attachment] = []
         var requests = 0
         while let current = url, requests < 10_000 {
             requests += 1
-            let (list, response) = try await transport.json(V2List<V2Attachment>.self, current, .page(id: pageId))
-            result += list.results.filter { ($0.status ?? "current") == "current" }.map { $0.model(pageId: pageId) }
+            let (list, response) = try await transport.json(V2List<V2Attachment>.self, current, subject)
+            result += list.results.filter { ($0.status ?? "current") == "current" && (pageId != nil || $0.pageId != nil) }
+                .map { $0.model(pageId: pageId ?? "") }
             guard let next = list._links?.next ?? NextLink.fromLinkHeader(response.headers), !list.results.isEmpty else { break }
             let nextURL = try NextLink.v2(next, site: transport.site)
             url = nextURL == current ? nil : nextURL

@@ -49,8 +49,9 @@ public final class InMemoryConfluence: Sendable {
         var failures: [Operation: [Failure]] = [:]
         /// Page id → attachment id → the attachment and its bytes.
         var attachments: [String: [String: (attachment: Attachment, bytes: [UInt8])]] = [:]
-        /// One-shot failures of one page's attachment listing.
+        /// One-shot failures of one page's attachment listing, and of one attachment's download.
         var attachmentFailures: [String: Failure] = [:]
+        var downloadFailures: [String: Failure] = [:]
         var requests: [Operation: Int] = [:]
     }
     private let state = Mutex(State())
@@ -58,8 +59,13 @@ public final class InMemoryConfluence: Sendable {
     public let site = ConfluenceSite(flavor: .cloud, host: "example.atlassian.net", contextPath: "/wiki")
     /// Pages per listing batch.
     public let batchSize: Int
+    /// Attachments come in one site-wide listing (as on Cloud); false: page by page (Data Center).
+    public let siteAttachmentListing: Bool
 
-    public init(batchSize: Int = 250) { self.batchSize = batchSize }
+    public init(batchSize: Int = 250, siteAttachmentListing: Bool = true) {
+        self.batchSize = batchSize
+        self.siteAttachmentListing = siteAttachmentListing
+    }
 
     /// The URL of a space, for a datastore's configuration.
     public func url(space key: String) -> String { "https://example.atlassian.net/wiki/spaces/\(key)" }
@@ -208,8 +214,25 @@ extension InMemoryConfluence {
         }
     }
 
+    /// The next download of attachment `id` fails with `failure` (the others do not).
+    public func failDownload(attachment id: String, with failure: Failure) {
+        state.withLock { $0.downloadFailures[id] = failure }
+    }
+
+    /// Every attachment of the pages there are, or nil when this site lists page by page.
+    func siteAttachments() throws(ConfluenceError) -> [Attachment]? {
+        guard siteAttachmentListing else { return nil }
+        if let error = take(.attachments) { throw error }
+        return state.withLock { state in
+            let pages = Set(state.pages.values.flatMap(\.keys))
+            return state.attachments.filter { pages.contains($0.key) }.values.flatMap { $0.values.map(\.attachment) }
+                .sorted { $0.id < $1.id }
+        }
+    }
+
     func download(_ attachment: Attachment, to path: String, maxBytes: Int) throws(ConfluenceError) -> AttachmentDownload {
         if let error = take(.download) { throw error }
+        if let failure = state.withLock({ $0.downloadFailures.removeValue(forKey: attachment.id) }) { throw failure.error }
         let bytes = state.withLock { $0.attachments[attachment.pageId]?[attachment.id]?.bytes }
         guard let bytes else { throw ConfluenceError(.pageNotFound, "the attachment is gone (HTTP 404)", status: 404) }
         if bytes.count > maxBytes { return .tooLarge(limit: maxBytes) }
@@ -227,6 +250,10 @@ extension InMemoryPageSource: AttachmentSource {
 
     func download(_ attachment: Attachment, to path: String, maxBytes: Int) async throws(ConfluenceError) -> AttachmentDownload {
         try confluence.download(attachment, to: path, maxBytes: maxBytes)
+    }
+
+    func siteAttachments() async throws(ConfluenceError) -> [Attachment]? {
+        try confluence.siteAttachments()
     }
 }
 

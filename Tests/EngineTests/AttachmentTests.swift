@@ -157,8 +157,9 @@ struct AttachmentTests {
         }
     }
 
-    @Test("A restart while a page's attachments are retried gives the same index and charges as a clean run")
-    func restartMidSweep() async throws {
+    @Test("A restart while a page's attachments are retried gives the same index and charges as a clean run",
+          arguments: [true, false])
+    func restartMidSweep(siteListing: Bool) async throws {
         func outcome(_ harness: InProcessHarness) throws -> ([String], [String], Int) {
             let id = try harness.engine.identifier(of: "docs")
             let entries = try harness.temporary.store.read { txn in
@@ -174,7 +175,8 @@ struct AttachmentTests {
             confluence.putPage(space: "DOC", id: "P3", title: "Zoo", body: "<p>Animals.</p>")
             confluence.putAttachment(page: "P3", id: "att10", title: "walrus.txt", mediaType: "text/plain", text: "walrus feeding times")
         }
-        let clean = try InProcessHarness(options: Self.options(TestExtractor()))
+        let clean = try InProcessHarness(options: Self.options(TestExtractor()),
+                                         confluence: InMemoryConfluence(siteAttachmentListing: siteListing))
         seed(clean.confluence)
         var expected: ([String], [String], Int) = ([], [], 0)
         try await runStarted(clean.engine) {
@@ -184,10 +186,16 @@ struct AttachmentTests {
             expected = try outcome(clean)
         }
 
-        let harness = try InProcessHarness(options: Self.options(TestExtractor()))
+        let harness = try InProcessHarness(options: Self.options(TestExtractor()),
+                                           confluence: InMemoryConfluence(siteAttachmentListing: siteListing))
         seed(harness.confluence)
-        // P1's attachments commit, then P2's listing fails: the job waits for its retry.
-        harness.confluence.failAttachmentListing(page: "P2", with: .transient)
+        // P1's attachments commit, then P3's download (site listing) or P2's listing (page by
+        // page) fails: the job waits for its retry.
+        if siteListing {
+            harness.confluence.failDownload(attachment: "att10", with: .transient)
+        } else {
+            harness.confluence.failAttachmentListing(page: "P2", with: .transient)
+        }
         try await harness.engine.start()
         _ = try await harness.engine.addCredits(millicredits: 1_000_000, note: "test")
         _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)

@@ -8,6 +8,9 @@ import Extraction
 protocol AttachmentSource: Sendable {
     /// The current attachments of a page (none for a page that is gone).
     func attachments(ofPage pageId: String) async throws(ConfluenceError) -> [Attachment]
+    /// Every current attachment of the site's pages in one listing, where the API has one
+    /// (Cloud); nil where attachments can only be listed page by page (Data Center).
+    func siteAttachments() async throws(ConfluenceError) -> [Attachment]?
     /// Downloads one attachment to a private file at `path`, stopping past `maxBytes`.
     func download(_ attachment: Attachment, to path: String, maxBytes: Int) async throws(ConfluenceError) -> AttachmentDownload
 }
@@ -19,6 +22,10 @@ extension ConfluencePageSource: AttachmentSource {
 
     func download(_ attachment: Attachment, to path: String, maxBytes: Int) async throws(ConfluenceError) -> AttachmentDownload {
         try await client().download(attachment, to: path, maxBytes: maxBytes)
+    }
+
+    func siteAttachments() async throws(ConfluenceError) -> [Attachment]? {
+        try await client().siteAttachments()
     }
 }
 

@@ -8,10 +8,17 @@ import Search
 import Storage
 
 /// The attachments of a datastore's pages (issue #16), reconciled once per cycle after the
-/// pages: page by page in page-id order, each page's attachments listed, the changed ones
-/// downloaded and extracted, then the page's attachment documents, their records, the credit
-/// debit and the sweep position committed in one write transaction. A crash resumes at the
-/// page after the last committed one; a version is charged once however often it is replayed.
+/// pages, in page-id order: each page's attachments listed, the changed ones downloaded and
+/// extracted, then the page's attachment documents, their records, the credit debit and the
+/// sweep position committed in one write transaction. A crash resumes at the page after the
+/// last committed one; a version is charged once however often it is replayed.
+///
+/// Listing: on Cloud one site-wide listing (`GET /api/v2/attachments`, 250 a request) per cycle
+/// serves every page, so a space costs ⌈attachments / 250⌉ requests plus one download per new
+/// version. It reads the database like the page listings do; a CQL `type=attachment` search
+/// would be as cheap but lags behind edits (the search index). Data Center has no such
+/// listing: there each indexed page's `/content/{id}/child/attachment` is read, in steps of
+/// ``pagesPerJob`` pages.
 ///
 /// An attachment is fetched again only when its version changes (or a failure is retried);
 /// attachments gone from the listing, and all attachments of a page that is no longer indexed,
@@ -23,52 +30,81 @@ struct AttachmentSweep {
     /// Pages a job reconciles before it hands over (each costs a listing request at least).
     static let pagesPerJob = 25
 
-    /// Pages whose attachments a cycle will reconcile (for the progress total); 0 when the
-    /// datastore indexes no attachments and holds none.
+    /// Steps of processing the sweep adds to a cycle (it counts as one in the progress total):
+    /// 1, or 0 when the datastore indexes no attachments and holds none.
     static func pagesToSweep(_ txn: ReadTransaction, core: EngineCore, record: DatastoreRecord) throws -> Int {
-        let counts = try core.tables.counts(txn, datastore: record.id)
-        let live = (counts["disposition.indexed"] ?? 0) + (counts["disposition.pending"] ?? 0)
-        if !record.configuration.content.attachmentFormats.isEmpty { return live }
+        if !record.configuration.content.attachmentFormats.isEmpty { return 1 }
         var holdsAny = false
         try txn.forEach(in: core.attachments.entries, .prefix(datastoreKeyPrefix(record.id))) { _, _ in
             holdsAny = true
             return .stop
         }
-        return holdsAny ? max(live, 1) : 0
+        return holdsAny ? 1 : 0
     }
 
     /// One step of the sweep: `.more` while pages remain, `.finished` when every page was
     /// reconciled this cycle.
     func run(record: DatastoreRecord, site: ConfluenceSite) async throws(SyncFailure) -> BatchProcessor.Outcome {
-        let (state, entries) = try storage {
-            try core.store.read { txn -> (AttachmentSweepState, [ManifestEntry]) in
-                var state = try core.attachments.sweep(txn, datastore: datastore)
-                    ?? AttachmentSweepState(cycle: record.cycle, after: nil, done: false)
-                if state.cycle != record.cycle { state = AttachmentSweepState(cycle: record.cycle, after: nil, done: false) }
-                if state.done { return (state, []) }
-                return (state, try nextPages(txn, after: state.after))
+        let state = try storage {
+            try core.store.read { txn -> AttachmentSweepState in
+                let state = try core.attachments.sweep(txn, datastore: datastore)
+                return state?.cycle == record.cycle ? state! : AttachmentSweepState(cycle: record.cycle, after: nil, done: false)
             }
         }
         if state.done { return .finished }
-        if entries.isEmpty {
-            try storage {
-                try core.store.write { txn in
-                    guard let current = try core.record(txn, datastore), current.cycle == record.cycle else { throw SyncFailure.abandoned }
-                    try core.attachments.putSweep(txn, datastore: datastore, AttachmentSweepState(cycle: record.cycle, after: state.after, done: true))
-                }
-            }
-            return .finished
-        }
         let source = try core.source(for: record, site: site)
         let attachmentSource = source as? any AttachmentSource
-        for entry in entries {
-            let plan = try await reconcile(entry, record: record, site: site, source: attachmentSource)
-            switch try commit(plan, page: entry, record: record) {
-            case .written: continue
-            case .insufficientCredits(let needed): return .insufficientCredits(neededMillicredits: needed)
+        // One site-wide listing serves every page of this job, where the API has one.
+        var site_: [String: [Attachment]]?
+        if !record.configuration.content.attachmentFormats.isEmpty, let attachmentSource {
+            do throws(ConfluenceError) {
+                site_ = try await attachmentSource.siteAttachments().map { Dictionary(grouping: $0, by: \.pageId) }
+            } catch {
+                throw SyncFailure(error)
             }
         }
-        return .more
+        var after = state.after
+        while true {
+            let entries = try storage { try core.store.read { try nextPages($0, after: after, count: site_ == nil ? Self.pagesPerJob : 1_000) } }
+            if entries.isEmpty {
+                try finish(record: record, after: after)
+                return .finished
+            }
+            for entry in entries {
+                let plan = try await reconcile(entry, record: record, site: site, source: attachmentSource, listed: site_)
+                after = entry.pageId
+                // A page whose attachments are as indexed costs no transaction (a crash re-reads it).
+                if plan.isEmpty { continue }
+                switch try commit(plan, page: entry, record: record) {
+                case .written: continue
+                case .insufficientCredits(let needed): return .insufficientCredits(neededMillicredits: needed)
+                }
+            }
+            // Page by page, a job hands over after a step (its requests are many); with the site
+            // listing in hand it goes on to the end.
+            if site_ == nil {
+                try storage {
+                    try core.store.write { txn in
+                        guard let current = try core.record(txn, datastore), current.cycle == record.cycle else { throw SyncFailure.abandoned }
+                        try core.attachments.putSweep(txn, datastore: datastore, AttachmentSweepState(cycle: record.cycle, after: after, done: false))
+                    }
+                }
+                return .more
+            }
+        }
+    }
+
+    /// Marks this cycle's sweep done: one step of progress.
+    private func finish(record: DatastoreRecord, after: String?) throws(SyncFailure) {
+        try storage {
+            try core.store.write { txn in
+                guard var current = try core.record(txn, datastore), current.cycle == record.cycle else { throw SyncFailure.abandoned }
+                try core.attachments.putSweep(txn, datastore: datastore, AttachmentSweepState(cycle: record.cycle, after: after, done: true))
+                current.phaseDone += 1
+                try core.put(txn, current)
+            }
+        }
+        core.changed(datastore)
     }
 
     // MARK: Planning (network and CPU, no transaction)
@@ -87,16 +123,24 @@ struct AttachmentSweep {
         var charges: [(String, Int, Int)] = []
         /// Nothing was listed (a transient failure of a non-essential request): the page is skipped this cycle.
         var untouched = false
+
+        /// Nothing to write.
+        var isEmpty: Bool { put.isEmpty && remove.isEmpty && updates.isEmpty && clear.isEmpty && charges.isEmpty }
     }
 
+    /// `listed`: the site-wide listing by page id, when there is one.
     private func reconcile(_ page: ManifestEntry, record: DatastoreRecord, site: ConfluenceSite,
-                           source: (any AttachmentSource)?) async throws(SyncFailure) -> Plan {
+                           source: (any AttachmentSource)?, listed siteListing: [String: [Attachment]]?) async throws(SyncFailure) -> Plan {
         let content = record.configuration.content
         let existing = try storage { try core.store.read { try core.attachments.attachments($0, datastore: datastore, pageId: page.pageId) } }
         var plan = Plan()
         let listed: [Attachment]
         switch page.disposition {
         case .indexed where !content.attachmentFormats.isEmpty:
+            if let siteListing {
+                listed = siteListing[page.pageId] ?? []
+                break
+            }
             guard let source else {
                 listed = []
                 break
@@ -250,7 +294,7 @@ struct AttachmentSweep {
         let now = core.clock.nowMillis
         let result: Committed = try storage {
             try core.store.write { txn -> Committed in
-                guard var current = try core.record(txn, datastore), current.cycle == record.cycle,
+                guard let current = try core.record(txn, datastore), current.cycle == record.cycle,
                       current.state == .processing else { throw SyncFailure.abandoned }
                 let policy = try core.ledger.policy(txn)
                 var cost: Int64 = 0
@@ -270,10 +314,6 @@ struct AttachmentSweep {
                 }
                 try core.attachments.putSweep(txn, datastore: datastore,
                                               AttachmentSweepState(cycle: record.cycle, after: page.pageId, done: false))
-                if page.disposition == .indexed || page.disposition == .pending {
-                    current.phaseDone += 1
-                    try core.put(txn, current)
-                }
                 return .written
             }
         }
@@ -283,15 +323,15 @@ struct AttachmentSweep {
 
     // MARK: Helpers
 
-    /// The next pages after `after` in page-id order.
-    private func nextPages(_ txn: ReadTransaction, after: String?) throws -> [ManifestEntry] {
+    /// The next `count` pages after `after` in page-id order.
+    private func nextPages(_ txn: ReadTransaction, after: String?, count: Int) throws -> [ManifestEntry] {
         var result: [ManifestEntry] = []
         let bounds: KeyBounds<PageRef> = after.map { .from(PageRef(datastore: datastore, pageId: $0)) } ?? .prefix(PageRef.prefix(datastore))
         try txn.forEach(in: core.tables.pages, bounds) { key, coded in
             guard key.datastore == datastore else { return .stop }
             if key.pageId == after { return .continue }
             result.append(coded.value)
-            return result.count >= Self.pagesPerJob ? .stop : .continue
+            return result.count >= count ? .stop : .continue
         }
         return result
     }
