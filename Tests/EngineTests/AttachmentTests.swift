@@ -157,6 +157,23 @@ struct AttachmentTests {
         }
     }
 
+    @Test("An attachment listing that keeps failing ends the sweep for the cycle: the cycle completes, the next one indexes them")
+    func sweepGivesUp() async throws {
+        var options = Self.options(TestExtractor())
+        options.maxAttempts = 2
+        try await InProcessHarness.with(options: options) { harness in
+            Self.seed(harness.confluence)
+            harness.confluence.fail(.attachments, with: .transient, times: 2)
+            _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)
+            _ = try await harness.until("docs", "a retry") { $0.record.lastError != nil }
+            harness.clock.advance(byMillis: 10_000)
+            let first = try await harness.ready("docs")
+            #expect(first.indexed == 2 && first.attachments?.indexed == 0)
+            let next = try await ready(harness, after: first.record.cycle)
+            #expect(next.attachments?.indexed == 2)
+        }
+    }
+
     @Test("A restart while a page's attachments are retried gives the same index and charges as a clean run",
           arguments: [true, false])
     func restartMidSweep(siteListing: Bool) async throws {

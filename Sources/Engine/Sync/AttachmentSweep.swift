@@ -94,6 +94,16 @@ struct AttachmentSweep {
         }
     }
 
+    /// After the sweep used all its attempts: it ends for this cycle (the attachments keep what
+    /// they had and are tried again next cycle), so the cycle can finish.
+    static func giveUp(_ txn: WriteTransaction, core: EngineCore, record: inout DatastoreRecord) throws {
+        let state = try core.attachments.sweep(txn, datastore: record.id)
+        guard state?.cycle != record.cycle || state?.done == false else { return }
+        try core.attachments.putSweep(txn, datastore: record.id,
+                                      AttachmentSweepState(cycle: record.cycle, after: state?.cycle == record.cycle ? state?.after : nil, done: true))
+        record.phaseDone += 1
+    }
+
     /// Marks this cycle's sweep done: one step of progress.
     private func finish(record: DatastoreRecord, after: String?) throws(SyncFailure) {
         try storage {

@@ -125,6 +125,8 @@ struct BatchProcessor {
             try core.store.write { txn in
                 guard var record = try core.record(txn, datastore) else { return }
                 let ids = try nextPendingIDs(txn)
+                // No pages pending: it was the attachment sweep that failed; it ends for this cycle.
+                if ids.isEmpty { try AttachmentSweep.giveUp(txn, core: core, record: &record) }
                 for id in ids {
                     guard let old = try core.tables.page(txn, datastore: datastore, pageId: id) else { continue }
                     var entry = old
