@@ -69,7 +69,7 @@ enum ToolCatalog {
                 "results": JSONSchema.array(
                     JSONSchema.object(
                         [
-                            "id": JSONSchema.string("DATASTORE/PAGEID: what fetch takes."),
+                            "id": JSONSchema.string("DATASTORE/PAGEID (DATASTORE/attachment:ID for a passage of an attached file): what fetch takes."),
                             "title": JSONSchema.string("The page title."),
                             "url": JSONSchema.string("The page URL, with #anchor of the passage's section when it has one."),
                             "text": JSONSchema.string("The passage as Markdown."),

@@ -29,6 +29,13 @@ struct AttachmentDaemonTests {
                     "\(attachment)")
             #expect(first["pageId"] as? String == "300064" && first["title"] as? String == "Expenses and travel")
             #expect((first["url"] as? String)?.hasPrefix(fake.origin + "/wiki/spaces/HB/pages/300064") == true, "\(first)")
+            // The file's text reads like a page, by the id MCP's search gives it (`attachment:ID`).
+            let attachmentId = try #require(attachment["id"] as? String)
+            let read = try await harness.ctl(["page", "hb", "attachment:" + attachmentId, "--json"])
+            #expect(read.status == 0, "\(read.stderr)")
+            let file = try read.json()
+            #expect(file["title"] as? String == "expense-limits.csv" && file["space"] as? String == "HB")
+            #expect((file["text"] as? String)?.contains("hotel | 180 euros a night") == true, "\(file)")
             // For people: the page, then the file.
             let plain = try await harness.ctl(["search", "hb", "city centre hotels London Zurich", "--limit", "1"])
             #expect(plain.stdout.contains("Expenses and travel") && plain.stdout.contains("📎 expense-limits.csv"), "\(plain.stdout)")

@@ -77,6 +77,9 @@ extension DatastoreQueries {
         let page: EnginePage? = try engineStorage {
             try core.store.read { txn in
                 let record = try core.record(txn, id)
+                if case .id(let documentId) = PageReference(reference), let attachmentId = AttachmentEntry.attachmentId(ofDocument: documentId) {
+                    return try attachmentPage(attachmentId, datastore: (id, name), record: record, txn)
+                }
                 guard let entry = try manifestEntry(PageReference(reference), datastore: id, record: record, txn),
                       let text = try core.index.pageText(pageID: entry.pageId, datastore: id, in: txn)
                 else { return nil }
@@ -168,6 +171,19 @@ extension DatastoreQueries {
             datastore: datastore.name, result: result, url: Self.pageURL(record: record, entry: page) ?? "", space: page?.spaceKey,
             labels: page?.labels ?? [], lastModified: attachment?.lastModified, version: attachment?.versionIndexed,
             attachment: citation)
+    }
+
+    /// An attachment's indexed text as a page (`attachment:ID`, the id its search hits give):
+    /// its file name, download URL, and its parent page's space and labels.
+    func attachmentPage(_ attachmentId: String, datastore: (id: UInt64, name: String), record: DatastoreRecord?,
+                        _ txn: ReadTransaction) throws -> EnginePage? {
+        guard let attachment = try core.attachments.attachment(txn, datastore: datastore.id, id: attachmentId),
+              let text = try core.index.pageText(pageID: attachment.documentId, datastore: datastore.id, in: txn) else { return nil }
+        let parent = try core.tables.page(txn, datastore: datastore.id, pageId: attachment.pageId)
+        let url = attachment.downloadPath.flatMap { path in record?.site.map { AttachmentSweep.downloadURL(path, site: $0) } } ?? ""
+        return EnginePage(datastore: datastore.name, pageId: attachment.documentId, title: attachment.title, url: url,
+                          space: parent?.spaceKey ?? "", labels: parent?.labels ?? [],
+                          version: attachment.versionIndexed ?? attachment.version, lastModified: attachment.lastModified, text: text)
     }
 
     /// A datastore's attachment counts; nil when it indexes no attachments and holds none.
