@@ -34,6 +34,8 @@ extension SearchHit {
         hit.title = attachment.pageTitle
         hit.anchor = nil
         hit.contentType = "attachment"
+        // The passage's place line starts at the page: `Page › file.pdf › Page 2`.
+        if !attachment.pageTitle.isEmpty { hit.text = hit.text.map { attachment.pageTitle + " › " + $0 } }
         hit.attachment = AttachmentCitation(id: attachment.id, title: attachment.title, url: attachment.url,
                                             mediaType: attachment.mediaType, pageNumber: attachment.pageNumber)
         return hit

@@ -180,7 +180,7 @@ struct AttachmentSweep {
         let listedIds = Set(listed.map(\.id))
         plan.remove = existing.filter { !listedIds.contains($0.id) }
         plan.clear.formUnion(plan.remove.filter { $0.versionIndexed != nil }.map(\.documentId))
-        let decided = Self.decisionKey(content)
+        let decided = Self.decisionKey(content, extractor: core.options.extractor)
         let tokenizerless = Chunker(options: core.options.chunking)
         for attachment in listed {
             let old = byId[attachment.id]
@@ -346,9 +346,11 @@ struct AttachmentSweep {
         return result
     }
 
-    /// The limits a skip depends on: when they change, skipped attachments are decided again.
-    static func decisionKey(_ content: ContentSelection) -> String {
-        "\(content.attachmentNames.joined(separator: ","))|\(content.maxAttachmentBytes)|\(content.maxAttachmentCharacters)"
+    /// What a skip depends on: the limits and the extractor (another one may read what this
+    /// one could not). When they change, skipped attachments are decided again.
+    static func decisionKey(_ content: ContentSelection, extractor: (any TextExtractor)?) -> String {
+        let reader = extractor.map { String(describing: type(of: $0)) } ?? "none"
+        return "\(content.attachmentNames.joined(separator: ","))|\(content.maxAttachmentBytes)|\(content.maxAttachmentCharacters)|\(reader)"
     }
 
     /// An attachment's download URL on `site`.
