@@ -40,6 +40,14 @@ struct AttachmentDaemonTests {
             let plain = try await harness.ctl(["search", "hb", "city centre hotels London Zurich", "--limit", "1"])
             #expect(plain.stdout.contains("Expenses and travel") && plain.stdout.contains("📎 expense-limits.csv"), "\(plain.stdout)")
 
+            // An answer (extractive: no model) cites the file and its page.
+            let asked = try await harness.ctl(["ask", "hb", "What do city centre hotels in London or Zurich cost?", "--passages", "2", "--json"])
+            #expect(asked.status == 0, "\(asked.stderr)")
+            let citations = try #require(try asked.json()["citations"] as? [[String: Any]])
+            let cited = try #require(citations.first { $0["attachment"] != nil }, "\(citations)")
+            #expect(cited["pageId"] as? String == "300064" && cited["title"] as? String == "Expenses and travel")
+            #expect((cited["attachment"] as? [String: Any])?["title"] as? String == "expense-limits.csv")
+
             // Status counts attachments beside pages; explain lists a page's files with their state.
             let status = try await harness.ctl(["status", "hb", "--json"]).json()
             let counts = try #require(status["attachments"] as? [String: Any], "\(status)")
