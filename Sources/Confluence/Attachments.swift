@@ -67,7 +67,7 @@ extension ConfluenceClient {
         }
     }
 
-    /// Downloads an attachment to `path` (created private, 0600, replaced if there), through the
+    /// Downloads an attachment to `path` (created private, 0600; it must not exist), through the
     /// site's rate governor, stopping as soon as more than `maxBytes` arrived.
     public func download(_ attachment: Attachment, to path: String, maxBytes: Int) async throws(ConfluenceError) -> AttachmentDownload {
         guard let relative = attachment.downloadPath, !relative.isEmpty else {
@@ -211,7 +211,7 @@ extension Transport {
             throw classifier.classify(full, subject: subject)
         }
         await governor.release(permit, .success(response.headers))
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
             response.cancel()
             throw ConfluenceError(.unavailable, "Could not create a temporary file for an attachment (errno \(errno)).")

@@ -38,13 +38,19 @@ struct AttachmentClientTests {
             #expect(try await client.download(csv, to: path, maxBytes: 1 << 20) == .complete(bytes: csv.fileSize ?? -1))
             let text = try String(contentsOfFile: path, encoding: .utf8)
             #expect(text.hasPrefix("category,limit,notes"))
-            #expect(try await client.download(csv, to: path, maxBytes: 50) == .tooLarge(limit: 50))
+            let cut = Self.temporaryFile()
+            defer { unlink(cut) }
+            #expect(try await client.download(csv, to: cut, maxBytes: 50) == .tooLarge(limit: 50))
 
             // A new version shows in the listing with its number and its own download.
             _ = try await fake.admin("POST", "/_fake/pages/300064/attachments", body: #"{"filename": "expense-limits.csv", "text": "category\nnone\n"}"#)
             let edited = try #require(try await client.attachments(ofPage: "300064").first { $0.id == csv.id })
             #expect(edited.version == 2)
-            #expect(try await client.download(edited, to: path, maxBytes: 1 << 20) == .complete(bytes: 14))
+            let second = Self.temporaryFile()
+            defer { unlink(second) }
+            #expect(try await client.download(edited, to: second, maxBytes: 1 << 20) == .complete(bytes: 14))
+            // The file must be new: an existing path (or a link planted there) is never written through.
+            await #expect(throws: ConfluenceError.self) { try await client.download(edited, to: second, maxBytes: 1 << 20) }
             // A page that is gone has no attachments.
             #expect(try await client.attachments(ofPage: "999999").isEmpty)
         }
