@@ -83,7 +83,7 @@ struct LabelSyncTests {
                 #expect(byKind["v1.search"] == 1)
                 #expect(byKind["v2.pages"] == nil && byKind["v2.page_labels"] == nil)
             case .dataCenter:
-                #expect(byKind["dc.content"] == 1)
+                #expect(byKind["dc.content"] == 2)  // the page listing and the blog post listing
                 #expect(byKind["dc.search"] == nil && byKind["dc.content_by_id"] == nil)
             }
         }

@@ -58,6 +58,8 @@ public struct EngineSearchHit: Sendable, Equatable {
     public var labels: [String]
     public var lastModified: Int64?
     public var version: Int?
+    /// "blogpost" for a passage of a blog post; nil for a page.
+    public var contentType: String? = nil
     /// For a passage of an attachment: the attachment and its parent page (the fields above
     /// describe that page; ``url`` is the page's URL).
     public var attachment: AttachmentHit? = nil

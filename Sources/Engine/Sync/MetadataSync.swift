@@ -59,18 +59,22 @@ struct MetadataSync {
         }
         defer { survey.cancel() }
 
+        // Which pages' comments changed, before their diff (nil: the datastore indexes none).
+        let comments = try await CommentSurvey.run(source, spaces: spaces, scope: configuration.content.comments)
         let filter = PageFilter(configuration)
         var statuses: Set<PageStatus> = [.current]
         if configuration.includeArchived { statuses.insert(.archived) }
         let listing = SpaceListing(sync: self, cycle: cycle, filter: filter, site: scope.site, bodies: bodies, survey: survey,
-                                   surveyed: surveyed)
+                                   surveyed: surveyed, comments: comments,
+                                   fetch: ContentFetch(source: source, scope: configuration.content.comments))
         var listed = 0
         var creditsShort = false
         var unlabelled: [(Page, String)] = []
         // Spaces listed at connect that were gone by the time their pages were listed.
         var vanished: Set<String> = []
-        for space in spaces {
-            let cursor = source.pages(in: space, statuses: statuses, bodies: bodies)
+        // Each space's pages, then its blog posts.
+        for (space, cursor) in ContentListings.cursors(source, spaces: spaces, statuses: statuses, bodies: bodies, configuration: configuration)
+        where !vanished.contains(space.key) {
             switch try await listing.run(cursor, space: space, vanishes: configuration.includesAllSpaces, creditsShort: creditsShort) {
             case .listed(let pages, let short, let withoutLabels):
                 listed += pages
@@ -120,16 +124,18 @@ struct MetadataSync {
     }
 
     /// What the diff makes of a listed page: skipped by a filter, left alone when its version
-    /// is indexed already, otherwise pending.
-    static func disposition(of page: Page, old: ManifestEntry?, filter: PageFilter, excludedLabels: [String]) -> PageDisposition {
+    /// and comments (`comments`: the page's digest in ``CommentSurvey``) are indexed already,
+    /// otherwise pending.
+    static func disposition(of page: Page, old: ManifestEntry?, filter: PageFilter, excludedLabels: [String],
+                            comments: String?) -> PageDisposition {
         if filter.skipReason(title: page.title, excludedLabelsOnPage: excludedLabels) != nil { return .skipped }
-        if let old, old.disposition == .indexed, old.versionIndexed == page.version { return .indexed }
+        if let old, old.disposition == .indexed, old.versionIndexed == page.version, old.commentsIndexed == comments { return .indexed }
         return .pending
     }
 
     @discardableResult
     func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, labels: [String]?,
-               excludedLabels: [String], txn: WriteTransaction) throws -> PageDisposition {
+               excludedLabels: [String], comments: String?, txn: WriteTransaction) throws -> PageDisposition {
         let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
         var entry = old ?? ManifestEntry(pageId: page.id, title: page.title, spaceKey: spaceKey, parentId: page.parentId,
                                          status: page.status.rawValue, versionSeen: page.version, seenInCycle: cycle,
@@ -147,13 +153,15 @@ struct MetadataSync {
         entry.versionSeen = page.version
         entry.seenInCycle = cycle
         if let webui = page.webui { entry.webui = webui }
+        entry.contentType = ContentListings.manifestType(page)
+        entry.commentsSeen = comments
 
         if let reason = filter.skipReason(title: page.title, excludedLabelsOnPage: excludedLabels) {
             if entry.versionIndexed != nil { try removeFromIndex(page.id, txn: txn) }
             entry.disposition = .skipped
             entry.reason = reason
             entry.forgetIndexedContent()
-        } else if entry.disposition == .indexed, entry.versionIndexed == page.version {
+        } else if entry.disposition == .indexed, entry.versionIndexed == page.version, entry.commentsIndexed == comments {
             // Unchanged content; a move or a new web link only updates the manifest, which is
             // where citations take their URL from.
         } else {

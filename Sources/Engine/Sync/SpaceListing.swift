@@ -26,6 +26,10 @@ struct SpaceListing {
     /// ``MetadataSync`` applies the survey after the listing.
     let survey: Task<Result<LabelSurvey, SyncFailure>, Never>
     let surveyed: SurveyResult
+    /// The cycle's comment digests (nil: no comments indexed) and how to fetch the comments of
+    /// the pages indexed straight from the listing.
+    let comments: CommentSurvey?
+    let fetch: ContentFetch
 
     private var core: EngineCore { sync.core }
     private var datastore: UInt64 { sync.datastore }
@@ -106,6 +110,8 @@ struct SpaceListing {
         let site = self.site
         let core = self.core
         let datastore = self.datastore
+        let comments = self.comments
+        let fetch = self.fetch
         return Task {
             do throws(SyncFailure) {
                 let labels = filter.excludedLabels.isEmpty ? surveyed.current : try await survey.value.get()
@@ -119,13 +125,21 @@ struct SpaceListing {
                 guard index else { return .success(converted) }
                 // Which pages the diff will send for indexing: a read snapshot of the manifest
                 // (only this job writes this datastore's pages; the commit checks again).
-                let wanted: [Page] = try storage {
+                var wanted: [Page] = try storage {
                     try core.store.read { txn in
                         try pages.filter { page in
                             let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
                             return MetadataSync.disposition(of: page, old: old, filter: filter,
-                                                            excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? []) == .pending
+                                                            excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
+                                                            comments: comments?.digest(of: page.id)) == .pending
                         }
+                    }
+                }
+                if let comments, !wanted.isEmpty {
+                    do throws(ConfluenceError) {
+                        wanted = try await fetch.withComments(wanted) { comments.digest(of: $0) != nil }
+                    } catch {
+                        throw SyncFailure(error)
                     }
                 }
                 if !wanted.isEmpty {
@@ -155,7 +169,7 @@ struct SpaceListing {
                     let disposition = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
                                                      labels: labels?.labels(of: page),
                                                      excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
-                                                     txn: txn)
+                                                     comments: comments?.digest(of: page.id), txn: txn)
                     if disposition == .pending { pending.insert(page.id) }
                 }
                 current.phaseDone += converted.pages.count
