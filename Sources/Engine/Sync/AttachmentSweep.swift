@@ -55,23 +55,23 @@ struct AttachmentSweep {
         let source = try core.source(for: record, site: site)
         let attachmentSource = source as? any AttachmentSource
         // One site-wide listing serves every page of this job, where the API has one.
-        var site_: [String: [Attachment]]?
+        var siteListing: [String: [Attachment]]?
         if !record.configuration.content.attachmentFormats.isEmpty, let attachmentSource {
             do throws(ConfluenceError) {
-                site_ = try await attachmentSource.siteAttachments().map { Dictionary(grouping: $0, by: \.pageId) }
+                siteListing = try await attachmentSource.siteAttachments().map { Dictionary(grouping: $0, by: \.pageId) }
             } catch {
                 throw SyncFailure(error)
             }
         }
         var after = state.after
         while true {
-            let entries = try storage { try core.store.read { try nextPages($0, after: after, count: site_ == nil ? Self.pagesPerJob : 1_000) } }
+            let entries = try storage { try core.store.read { try nextPages($0, after: after, count: siteListing == nil ? Self.pagesPerJob : 1_000) } }
             if entries.isEmpty {
                 try finish(record: record, after: after)
                 return .finished
             }
             for entry in entries {
-                let plan = try await reconcile(entry, record: record, site: site, source: attachmentSource, listed: site_)
+                let plan = try await reconcile(entry, record: record, site: site, source: attachmentSource, listed: siteListing)
                 after = entry.pageId
                 // A page whose attachments are as indexed costs no transaction (a crash re-reads it).
                 if plan.isEmpty { continue }
@@ -82,7 +82,7 @@ struct AttachmentSweep {
             }
             // Page by page, a job hands over after a step (its requests are many); with the site
             // listing in hand it goes on to the end.
-            if site_ == nil {
+            if siteListing == nil {
                 try storage {
                     try core.store.write { txn in
                         guard let current = try core.record(txn, datastore), current.cycle == record.cycle else { throw SyncFailure.abandoned }
@@ -181,7 +181,7 @@ struct AttachmentSweep {
         plan.remove = existing.filter { !listedIds.contains($0.id) }
         plan.clear.formUnion(plan.remove.filter { $0.versionIndexed != nil }.map(\.documentId))
         let decided = Self.decisionKey(content, extractor: core.options.extractor)
-        let tokenizerless = Chunker(options: core.options.chunking)
+        let chunker = Chunker(options: core.options.chunking)
         for attachment in listed {
             let old = byId[attachment.id]
             var entry = AttachmentEntry(
@@ -209,7 +209,7 @@ struct AttachmentSweep {
                 entry.tokens = 0
             case .extracted(let extracted):
                 let document = AttachmentDocument.document(title: attachment.title, from: extracted)
-                var chunks = tokenizerless.chunks(of: document, pageID: entry.documentId)
+                var chunks = chunker.chunks(of: document, pageID: entry.documentId)
                 if chunks.isEmpty {
                     chunks = [Chunk(pageID: entry.documentId, ordinal: 0, sectionIndex: nil, headingPath: [], anchor: "",
                                     text: attachment.title, wordCount: 1)]
