@@ -139,7 +139,7 @@ let package = Package(
             name: "tributaryd",
             dependencies: [
                 "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents", "Answering", "HTTPServer",
-                "DaemonConfig",
+                "DaemonConfig", "Extraction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -158,7 +158,7 @@ let package = Package(
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
         // In-process engine tests: a clock moved by hand, Confluence in memory, a free-space probe.
-        .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence"], swiftSettings: strictSettings),
+        .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence", "Extraction"], swiftSettings: strictSettings),
         // Blocking test clients on threads of their own, and work that holds the global pool.
         .target(name: "ConcurrencyTestSupport", swiftSettings: strictSettings),
         // Log records in memory, for tests of what is (and is not) logged.
@@ -230,7 +230,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "Engine", "EngineTestSupport", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
-                "InputLimits",
+                "InputLimits", "Extraction",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -119,6 +119,8 @@ public actor Engine {
                 }
                 try core.store.write { txn in
                     try core.index.removeDatastore(id, in: txn)
+                    // Attachments are fetched again too (their versions are paid for already).
+                    try core.attachments.removeAll(txn, datastore: id)
                     for old in indexed {
                         var new = old
                         new.versionIndexed = nil

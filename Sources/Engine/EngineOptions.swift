@@ -1,4 +1,5 @@
 import Content
+import Extraction
 import Foundation
 
 /// Tunables of the engine; the defaults suit a production daemon.
@@ -35,6 +36,9 @@ public struct EngineOptions: Sendable {
     public var diskCheckIntervalMillis: Int64 = 20_000
     /// The free space asked for before writing resumes after a full disk.
     public var diskFullHeadroomBytes: Int64 = 64 << 20
+    /// Extracts the text of attachments (the daemon passes the sandboxed helper); nil: none is
+    /// extracted, each attachment of a format to index is recorded as failed.
+    public var extractor: (any TextExtractor)?
 
 
     public init() {}

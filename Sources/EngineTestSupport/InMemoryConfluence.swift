@@ -20,6 +20,10 @@ public final class InMemoryConfluence: Sendable {
         case listComments
         /// Fetching one page's comments with bodies.
         case fetchComments
+        /// Listing one page's attachments.
+        case attachments
+        /// Downloading one attachment.
+        case download
     }
 
     /// A failure to inject.
@@ -52,6 +56,11 @@ public final class InMemoryConfluence: Sendable {
         /// Comments by id.
         var comments: [String: Comment] = [:]
         var failures: [Operation: [Failure]] = [:]
+        /// Page id → attachment id → the attachment and its bytes.
+        var attachments: [String: [String: (attachment: Attachment, bytes: [UInt8])]] = [:]
+        /// One-shot failures of one page's attachment listing, and of one attachment's download.
+        var attachmentFailures: [String: Failure] = [:]
+        var downloadFailures: [String: Failure] = [:]
         var requests: [Operation: Int] = [:]
     }
     private let state = Mutex(State())
@@ -59,8 +68,13 @@ public final class InMemoryConfluence: Sendable {
     public let site = ConfluenceSite(flavor: .cloud, host: "example.atlassian.net", contextPath: "/wiki")
     /// Pages per listing batch.
     public let batchSize: Int
+    /// Attachments come in one site-wide listing (as on Cloud); false: page by page (Data Center).
+    public let siteAttachmentListing: Bool
 
-    public init(batchSize: Int = 250) { self.batchSize = batchSize }
+    public init(batchSize: Int = 250, siteAttachmentListing: Bool = true) {
+        self.batchSize = batchSize
+        self.siteAttachmentListing = siteAttachmentListing
+    }
 
     /// The URL of a space, for a datastore's configuration.
     public func url(space key: String) -> String { "https://example.atlassian.net/wiki/spaces/\(key)" }
@@ -213,6 +227,90 @@ public final class InMemoryConfluence: Sendable {
             }
             return state.comments.values.filter { $0.containerId == containerId && locations.contains($0.location) }.sorted { $0.id < $1.id }
         }
+    }
+}
+
+// MARK: Attachments
+
+extension InMemoryConfluence {
+    /// Adds or replaces a page's attachment; a replaced one's version goes up by one. The
+    /// listing declares `declaredSize` (default: the real size) and `mediaType`.
+    public func putAttachment(page: String, id: String, title: String, mediaType: String?, bytes: [UInt8],
+                              declaredSize: Int? = nil) {
+        state.withLock { state in
+            let previous = state.attachments[page]?[id]?.attachment.version ?? 0
+            let attachment = Attachment(id: id, title: title, mediaType: mediaType, fileSize: declaredSize ?? bytes.count,
+                                        version: previous + 1, pageId: page,
+                                        downloadPath: "/download/attachments/\(page)/\(title)?version=\(previous + 1)")
+            state.attachments[page, default: [:]][id] = (attachment, bytes)
+        }
+    }
+
+    /// ``putAttachment(page:id:title:mediaType:bytes:declaredSize:)`` with UTF-8 text.
+    public func putAttachment(page: String, id: String, title: String, mediaType: String?, text: String) {
+        putAttachment(page: page, id: id, title: title, mediaType: mediaType, bytes: Array(text.utf8))
+    }
+
+    /// Deletes an attachment.
+    public func deleteAttachment(page: String, id: String) {
+        _ = state.withLock { $0.attachments[page]?.removeValue(forKey: id) }
+    }
+
+    /// The next listing of `page`'s attachments fails with `failure` (the other pages' do not).
+    public func failAttachmentListing(page: String, with failure: Failure) {
+        state.withLock { $0.attachmentFailures[page] = failure }
+    }
+
+    func attachments(ofPage pageId: String) throws(ConfluenceError) -> [Attachment] {
+        if let error = take(.attachments) { throw error }
+        if let failure = state.withLock({ $0.attachmentFailures.removeValue(forKey: pageId) }) { throw failure.error }
+        return state.withLock { state in
+            let exists = state.pages.values.contains { $0[pageId] != nil }
+            guard exists else { return [] }
+            return (state.attachments[pageId] ?? [:]).values.map(\.attachment).sorted { $0.id < $1.id }
+        }
+    }
+
+    /// The next download of attachment `id` fails with `failure` (the others do not).
+    public func failDownload(attachment id: String, with failure: Failure) {
+        state.withLock { $0.downloadFailures[id] = failure }
+    }
+
+    /// Every attachment of the pages there are, or nil when this site lists page by page.
+    func siteAttachments() throws(ConfluenceError) -> [Attachment]? {
+        guard siteAttachmentListing else { return nil }
+        if let error = take(.attachments) { throw error }
+        return state.withLock { state in
+            let pages = Set(state.pages.values.flatMap(\.keys))
+            return state.attachments.filter { pages.contains($0.key) }.values.flatMap { $0.values.map(\.attachment) }
+                .sorted { $0.id < $1.id }
+        }
+    }
+
+    func download(_ attachment: Attachment, to path: String, maxBytes: Int) throws(ConfluenceError) -> AttachmentDownload {
+        if let error = take(.download) { throw error }
+        if let failure = state.withLock({ $0.downloadFailures.removeValue(forKey: attachment.id) }) { throw failure.error }
+        let bytes = state.withLock { $0.attachments[attachment.pageId]?[attachment.id]?.bytes }
+        guard let bytes else { throw ConfluenceError(.pageNotFound, "the attachment is gone (HTTP 404)", status: 404) }
+        if bytes.count > maxBytes { return .tooLarge(limit: maxBytes) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw ConfluenceError(.unavailable, "could not write the download")
+        }
+        return .complete(bytes: bytes.count)
+    }
+}
+
+extension InMemoryPageSource: AttachmentSource {
+    func attachments(ofPage pageId: String) async throws(ConfluenceError) -> [Attachment] {
+        try confluence.attachments(ofPage: pageId)
+    }
+
+    func download(_ attachment: Attachment, to path: String, maxBytes: Int) async throws(ConfluenceError) -> AttachmentDownload {
+        try confluence.download(attachment, to: path, maxBytes: maxBytes)
+    }
+
+    func siteAttachments() async throws(ConfluenceError) -> [Attachment]? {
+        try confluence.siteAttachments()
     }
 }
 

@@ -69,7 +69,7 @@ enum ToolCatalog {
                 "results": JSONSchema.array(
                     JSONSchema.object(
                         [
-                            "id": JSONSchema.string("DATASTORE/PAGEID: what fetch takes."),
+                            "id": JSONSchema.string("DATASTORE/PAGEID (DATASTORE/attachment:ID for a passage of an attached file): what fetch takes."),
                             "title": JSONSchema.string("The page title."),
                             "url": JSONSchema.string("The page URL, with #anchor of the passage's section when it has one."),
                             "text": JSONSchema.string("The passage as Markdown."),
@@ -78,9 +78,20 @@ enum ToolCatalog {
                             "heading_path": JSONSchema.array(JSONSchema.string(), "Headings above the passage, outermost first."),
                             "last_modified": JSONSchema.nullable("string", "ISO 8601 UTC time of the indexed version."),
                             "score": JSONSchema.number("Relevance; higher is better."),
+                            "attachment": attachmentSchema,
                         ],
                         required: ["id", "title", "url", "text", "datastore", "space", "heading_path", "last_modified", "score"]))
             ], required: ["results"]))
+
+    /// A passage's attached file, or null for a passage of the page itself.
+    static let attachmentSchema: JSONValue = .object([
+        "type": .array([.string("object"), .string("null")]),
+        "description": .string("When the passage is from a file attached to the page (title and url above are the page's): the file, its download URL (#page=N for a PDF page)."),
+        "properties": .object([
+            "id": JSONSchema.string(), "title": JSONSchema.string("The file name."), "url": JSONSchema.string("The download URL."),
+            "media_type": JSONSchema.nullable("string"), "page_number": JSONSchema.nullable("integer", "The PDF page."),
+        ]),
+    ])
 
     static let fetch = ToolDefinition(
         name: "fetch", title: "Read a Confluence page",

@@ -134,8 +134,10 @@ struct PageLookup: Sendable {
 enum ToolResults {
     static func searchResult(_ hit: SearchHit, datastore fallback: String?) -> JSONValue {
         let datastore = hit.datastore ?? fallback ?? ""
-        return .object([
-            "id": .string(datastore.isEmpty ? hit.pageId : PageReference.id(datastore: datastore, pageId: hit.pageId)),
+        // A passage of an attached file: fetch reads the file's text by this id (`attachment:ID`).
+        let target = hit.attachment.map { "attachment:" + $0.id } ?? hit.pageId
+        var result: [String: JSONValue] = [
+            "id": .string(datastore.isEmpty ? target : PageReference.id(datastore: datastore, pageId: target)),
             "title": .string(hit.title),
             "url": .string(hit.url),
             "text": .string(hit.text ?? unmarked(hit.snippet)),
@@ -144,6 +146,18 @@ enum ToolResults {
             "heading_path": .array(hit.headingPath.map(JSONValue.string)),
             "last_modified": hit.lastModified.map(JSONValue.string) ?? .null,
             "score": .double(hit.score),
+        ]
+        // Only for a passage of an attached file (a page's passage keeps its shape).
+        if let file = hit.attachment { result["attachment"] = attachment(file) }
+        return .object(result)
+    }
+
+    /// The file a passage comes from (the result's title and URL are its page's).
+    static func attachment(_ citation: AttachmentCitation) -> JSONValue {
+        .object([
+            "id": .string(citation.id), "title": .string(citation.title), "url": .string(citation.url),
+            "media_type": citation.mediaType.map(JSONValue.string) ?? .null,
+            "page_number": citation.pageNumber.map { .integer(Int64($0)) } ?? .null,
         ])
     }
 
@@ -198,10 +212,12 @@ enum ToolResults {
             "answer": .string(answer.answer),
             "citations": .array(
                 answer.citations.map { citation in
-                    .object([
+                    var cited: [String: JSONValue] = [
                         "n": .integer(Int64(citation.n)), "title": .string(citation.title), "url": .string(citation.url),
                         "page_id": .string(citation.pageId), "datastore": .string(citation.datastore),
-                    ])
+                    ]
+                    if let file = citation.attachment { cited["attachment"] = attachment(file) }
+                    return JSONValue.object(cited)
                 }),
             "mode": .string(answer.mode),
             "reason": answer.reason.map(JSONValue.string) ?? .null,

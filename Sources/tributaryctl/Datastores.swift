@@ -342,6 +342,11 @@ enum StatusText {
         if let waiting = status.waiting { lines.append(("waiting", WaitText.full(waiting))) }
         if let progress = status.progress { lines.append(("progress", Format.progress(progress))) }
         if !status.skippedByReason.isEmpty { lines.append(("skipped", Format.counts(status.skippedByReason))) }
+        if let attachments = status.attachments {
+            var text = "\(attachments.indexed) indexed, \(attachments.skipped) skipped, \(attachments.failed) failed"
+            if !attachments.skippedByReason.isEmpty { text += " (skipped: \(Format.counts(attachments.skippedByReason)))" }
+            lines.append(("attachments", text))
+        }
         lines.append(("searchable", status.searchable ? "yes" : "not yet"))
         if status.partiallySynced { lines.append(("partial", "\(status.pages.failed) page\(status.pages.failed == 1 ? "" : "s") failed; retried next cycle")) }
         if let last = status.lastSyncCompleted { lines.append(("last sync", last)) }

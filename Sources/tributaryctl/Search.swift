@@ -78,6 +78,10 @@ struct Search: AsyncParsableCommand {
             let kind = hit.contentType == "blogpost" ? "  (blog post)" : ""
             output += "\(index + 1). \(hit.title)\(kind)  (score \(String(format: "%.2f", hit.score)))\(place)\n"
             output += "   \(hit.url)\n"
+            if let attachment = hit.attachment {
+                // The passage is from a file attached to the page above: cite the file too.
+                output += "   📎 \(attachment.title)" + (attachment.pageNumber.map { ", page \($0)" } ?? "") + "  \(attachment.url)\n"
+            }
             if passages, let text = hit.text {
                 output += text.split(separator: "\n", omittingEmptySubsequences: false).map { "   │ " + $0 }.joined(separator: "\n")
                 output += "\n\n"
@@ -123,6 +127,16 @@ struct Explain: AsyncParsableCommand {
         if let url = page.url { lines.append("  url: \(url)") }
         if !page.unrenderedMacros.isEmpty { lines.append("  unrendered macros: \(page.unrenderedMacros.joined(separator: ", "))") }
         if let last = page.lastProcessed { lines.append("  last processed: \(last)") }
+        if !page.attachments.isEmpty {
+            lines.append("  attachments:")
+            for attachment in page.attachments {
+                var line = "    \(attachment.title) (\(attachment.id), v\(attachment.version.map(String.init) ?? "?")): \(attachment.disposition)"
+                if let reason = attachment.reason { line += " (\(reason))" }
+                if attachment.chunks > 0 { line += ", \(attachment.chunks) chunks" }
+                if let message = attachment.message { line += " — \(message)" }
+                lines.append(line)
+            }
+        }
         Terminal.write(lines.joined(separator: "\n") + "\n")
     }
 }

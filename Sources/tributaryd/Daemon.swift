@@ -61,6 +61,7 @@ final class Daemon: @unchecked Sendable {
         options.maxConcurrentDatastores = configuration.maxConcurrentDatastores
         options.defaultRateLimit = configuration.defaultRateLimit
         options.credentials = CredentialsDirectory.current()
+        options.extractor = Self.makeExtractor()
         let secrets = try secretSealer(credentials: options.credentials)
         let engine: Engine
         do {

@@ -84,7 +84,7 @@ extension EngineBackend {
         let hits = try await search(SearchRequest(datastores: names, query: request.question, limit: request.passages))
         return hits.prefix(request.passages).map { hit in
             Passage(datastore: hit.datastore ?? first, pageId: hit.pageId, title: hit.title, url: hit.url,
-                    headingPath: hit.headingPath, text: hit.text ?? Self.plain(hit.snippet))
+                    headingPath: hit.headingPath, text: hit.text ?? Self.plain(hit.snippet), attachment: hit.attachment.map(Self.passageAttachment))
         }
     }
 
@@ -101,7 +101,8 @@ extension EngineBackend {
     }
 
     static func citation(_ n: Int, _ passage: Passage) -> Citation {
-        Citation(n: n, datastore: passage.datastore, pageId: passage.pageId, title: passage.title, url: passage.url)
+        Citation(n: n, datastore: passage.datastore, pageId: passage.pageId, title: passage.title, url: passage.url,
+                 attachment: passage.attachment.map(attachmentCitation))
     }
 }
 

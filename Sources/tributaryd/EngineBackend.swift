@@ -112,7 +112,8 @@ struct EngineBackend: ControlBackend {
         return PageExplanation(
             pageId: entry.pageId, title: entry.title, disposition: entry.disposition.rawValue, reason: entry.reason,
             versionSeen: entry.versionSeen, versionIndexed: entry.versionIndexed, chunks: entry.chunks, url: report.url,
-            unrenderedMacros: entry.unrenderedMacros, lastProcessed: entry.lastProcessed.map(Self.iso8601))
+            unrenderedMacros: entry.unrenderedMacros, lastProcessed: entry.lastProcessed.map(Self.iso8601),
+            attachments: report.attachments.map(Self.attachmentExplanation))
     }
 
     // MARK: Credits
@@ -297,7 +298,7 @@ struct EngineBackend: ControlBackend {
             partiallySynced: snapshot.failed > 0, lastSyncCompleted: record.lastSyncCompleted.map(iso8601),
             nextSync: record.nextSync.map(iso8601), estimatedMillicredits: record.estimatedMillicredits,
             unrenderedMacros: snapshot.unrenderedMacros, origin: record.configuration.origin,
-            waiting: snapshot.waiting.map(waitStatus))
+            waiting: snapshot.waiting.map(waitStatus), attachments: snapshot.attachments.map(attachmentStatus))
     }
 
     static func waitStatus(_ wait: DatastoreWait) -> WaitStatus {

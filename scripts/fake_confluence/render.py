@@ -231,9 +231,31 @@ def v2_detailed_version(page: Page, idx: int) -> dict:
     return d
 
 
+def attachment_download(att: Attachment, page: Page, api: str = "v2") -> str:
+    """The download path relative to the site's base (``/wiki`` on Cloud, the context path on DC)."""
+    return "/download/attachments/%d/%s?version=%d&modificationDate=%d&cacheVersion=1&api=%s" % (
+        page.id, urllib.parse.quote(att.filename), att.version, att.created_ms, api)
+
+
+def v1_attachment(att: Attachment, page: Page) -> dict:
+    """A v1 attachment ``Content`` (``/content/{id}/child/attachment`` with ``expand=version``)."""
+    return {
+        "id": att.att_id,
+        "type": "attachment",
+        "status": "current",
+        "title": att.filename,
+        "version": {"number": att.version, "when": iso_ms(att.created_ms), "minorEdit": False},
+        "metadata": {"mediaType": att.media_type, "comment": att.comment},
+        "extensions": {"mediaType": att.media_type, "fileSize": len(att.data), "comment": att.comment},
+        "_links": {
+            "webui": "/pages/viewpageattachments.action?pageId=%d&preview=%s" % (page.id, urllib.parse.quote(att.filename)),
+            "download": attachment_download(att, page, api="v1"),
+        },
+    }
+
+
 def v2_attachment(att: Attachment, page: Page) -> dict:
-    download = "/download/attachments/%d/%s?version=1&modificationDate=%d&cacheVersion=1&api=v2" % (
-        page.id, urllib.parse.quote(att.filename), att.created_ms)
+    download = attachment_download(att, page)
     return {
         "id": att.att_id,
         "status": "current",
@@ -247,7 +269,7 @@ def v2_attachment(att: Attachment, page: Page) -> dict:
         "fileSize": len(att.data),
         "webuiLink": "/pages/viewpageattachments.action?pageId=%d&preview=%s" % (page.id, urllib.parse.quote(att.filename)),
         "downloadLink": download,
-        "version": {"number": 1, "message": "", "minorEdit": False, "authorId": page.author_id, "createdAt": iso_ms(att.created_ms)},
+        "version": {"number": att.version, "message": "", "minorEdit": False, "authorId": page.author_id, "createdAt": iso_ms(att.created_ms)},
         "_links": {"webui": "/pages/viewpageattachments.action?pageId=%d" % page.id, "download": download},
     }
 

@@ -12,6 +12,7 @@ import base64
 import binascii
 import itertools
 import json
+import mimetypes
 import re
 import socket
 import sys
@@ -209,11 +210,13 @@ class FakeConfluence:
             add("GET", v2 + "/pages/" + num + "/inline-comments", "v2.page_inline_comments", self.v2_page_inline_comments)
             add("GET", v2 + "/spaces/" + num + "/blogposts", "v2.space_blogposts", self.v2_space_blogposts)
             add("GET", v2 + "/blogposts", "v2.blogposts", self.v2_blogposts)
+            add("GET", v2 + "/attachments", "v2.attachments", self.v2_attachments)
             v1 = "/wiki/rest/api"
             add("GET", v1 + "/content/search", "v1.search", self.v1_search_cursor)
             add("GET", v1 + "/space/" + num, "v1.space", self.v1_space)
             add("GET", v1 + "/content/" + num, "v1.content", self.v1_content)
             add("GET", v1 + "/content/" + num + "/child/comment", "v1.child_comment", self.v1_child_comments)
+            add("GET", v1 + "/content/" + num + "/child/attachment", "v1.page_attachments", self.v1_page_attachments)
             add("GET", v1 + "/content/" + num + "/child/attachment/" + num + "/download", "v1.attachment_download", self.v1_download)
             add("GET", "/wiki/download/attachments/" + num + "/" + num, "download", self.download)
         else:
@@ -223,6 +226,7 @@ class FakeConfluence:
             add("GET", v1 + "/content/search", "dc.search", self.dc_search)
             add("GET", v1 + "/content/" + num, "dc.content_by_id", self.v1_content)
             add("GET", v1 + "/content/" + num + "/child/comment", "dc.child_comment", self.v1_child_comments)
+            add("GET", v1 + "/content/" + num + "/child/attachment", "dc.page_attachments", self.v1_page_attachments)
             add("GET", v1 + "/content/" + num + "/child/attachment/" + num + "/download", "dc.attachment_download", self.v1_download)
             add("GET", v1 + "/space", "dc.spaces", self.dc_spaces)
             add("GET", v1 + "/space/" + num, "dc.space", self.v1_space)
@@ -769,6 +773,22 @@ class FakeConfluence:
             items = [render.dumps(render.v2_attachment(by_id[e[-1]], page)) for e in chunk]
         return self._v2_list(req, items, nxt)
 
+    def v2_attachments(self, req: Request) -> Response:
+        """``GET /attachments``: every current attachment of the pages the caller can see, by id."""
+        limit = self._v2_limit(req, default=50)
+        statuses = self._v2_statuses(req, ("current", "archived", "trashed"))
+        with self.store.lock:
+            by_id = {}
+            if "current" in statuses:
+                for att in self.store.attachments.values():
+                    page = self.store.pages.get(att.page_id)
+                    if page is not None and self.page_visible(page, req) and self.space_visible(self.store.spaces.get(page.space_id), req):
+                        by_id[att.id] = (att, page)
+            entries = sorted((i, i) for i in by_id)
+            chunk, nxt = self._paged(req, entries, limit, "atall")
+            items = [render.dumps(render.v2_attachment(*by_id[e[-1]])) for e in chunk]
+        return self._v2_list(req, items, nxt)
+
     # ------------------------------------------------------------------- v1
     def _v1_404(self, message: str) -> ApiError:
         return ApiError(_json(404, render.v1_error(404, message)))
@@ -946,6 +966,28 @@ class FakeConfluence:
                 raise self._v1_404("No space with key : %s" % key)
             return _json(200, render.dumps(self.v1.space(space)))
 
+    def v1_page_attachments(self, req: Request, raw_id: str) -> Response:
+        """``/content/{id}/child/attachment``: offset paging (``start``, ``limit`` default 25, cap 250)."""
+        if not raw_id.isdigit():
+            raise self._v1_400("Invalid content id: %s" % raw_id)
+        start = max(self._v1_int(req, "start", 0), 0)
+        limit = min(max(self._v1_int(req, "limit", 25), 1), 250)
+        filename = req.get("filename")
+        with self.store.lock:
+            page = self.store.pages.get(int(raw_id))
+            if not self.page_visible(page, req):
+                raise self._v1_404("No content found with id : ContentId{id=%s}" % raw_id)
+            atts = sorted((a for a in page.attachments if filename is None or a.filename == filename), key=lambda a: a.id)
+            chunk = atts[start : start + limit]
+            results = [render.v1_attachment(a, page) for a in chunk]
+        path = req.path[len(self.config.context_path):] if self.config.mode == "dc" else req.path[len("/wiki"):]
+        links = {"base": self.base, "context": self.config.context_path if self.config.mode == "dc" else "/wiki",
+                 "self": self.base + path}
+        if start + len(chunk) < len(atts):
+            pairs = [(k, v) for k, v in req.pairs if k not in ("start", "limit")] + [("limit", str(limit)), ("start", str(start + limit))]
+            links["next"] = path + "?" + urllib.parse.urlencode(pairs, safe=",")
+        return _json(200, render.dumps({"results": results, "start": start, "limit": limit, "size": len(results), "_links": links}))
+
     def v1_download(self, req: Request, raw_id: str, att_id: str) -> Response:
         with self.store.lock:
             page = self.store.pages.get(int(raw_id)) if raw_id.isdigit() else None
@@ -953,11 +995,11 @@ class FakeConfluence:
             att = self.store.attachments.get(int(num)) if num.isdigit() else None
             if not self.page_visible(page, req) or att is None or att.page_id != page.id:
                 raise self._v1_404("No attachment with id %s on content %s" % (att_id, raw_id))
-            location = "%s/download/attachments/%d/%s?version=1&modificationDate=%d&api=v2" % (
-                self.base, page.id, urllib.parse.quote(att.filename), att.created_ms)
+            location = self.base + render.attachment_download(att, page)
         return Response(302, b"", "text/plain", [("Location", location)])
 
     def download(self, req: Request, raw_id: str, filename: str) -> Response:
+        filename = urllib.parse.unquote(filename)
         with self.store.lock:
             page = self.store.pages.get(int(raw_id)) if raw_id.isdigit() else None
             if self.page_visible(page, req):
@@ -1181,6 +1223,35 @@ class FakeConfluence:
                         raise NotFound("no comment %d" % cid)
                     return _admin_json(200, self._admin_comment(store.comments[cid]))
                 raise NotFound("unknown admin action %r" % action)
+        m_att = re.fullmatch(r"/_fake/pages/(\d+)/attachments(?:/([^/]+))?", path)
+        if m_att:
+            pid, att_id = int(m_att.group(1)), m_att.group(2)
+            with store.lock:
+                if pid not in store.pages:
+                    raise NotFound("no page %d" % pid)
+                if att_id is not None and m in ("DELETE", "POST"):
+                    try:
+                        store.delete_attachment(pid, urllib.parse.unquote(att_id))
+                    except KeyError as error:
+                        raise NotFound(str(error))
+                    store.pages[pid].cache.clear()
+                    return _admin_json(200, {"deleted": att_id})
+                if att_id is None and m == "POST":
+                    if "dataBase64" in data:
+                        raw = base64.b64decode(str(data["dataBase64"]), validate=True)
+                    else:
+                        raw = str(data.get("text", "")).encode()
+                    filename = str(data["filename"])
+                    media = str(data.get("mediaType") or mimetypes.guess_type(filename)[0] or "application/octet-stream")
+                    att = store.put_attachment(pid, filename, media, raw, when if when is not None else now_ms())
+                    store.pages[pid].cache.clear()
+                    return _admin_json(201, {"id": att.att_id, "version": att.version, "filename": att.filename,
+                                             "mediaType": att.media_type, "size": len(att.data)})
+                if att_id is None and m == "GET":
+                    page = store.pages[pid]
+                    return _admin_json(200, [{"id": a.att_id, "version": a.version, "filename": a.filename,
+                                              "mediaType": a.media_type, "size": len(a.data)} for a in page.attachments])
+            raise ValueError("use POST (upload), GET (list) or DELETE …/attachments/ATTID")
         m_page = re.fullmatch(r"/_fake/pages/(\d+)(?:/([a-z]+))?", path)
         if m_page:
             pid, action = int(m_page.group(1)), m_page.group(2)

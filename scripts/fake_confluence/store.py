@@ -92,6 +92,8 @@ class Attachment:
     data: bytes
     created_ms: int
     comment: str = ""
+    #: Goes up by one with each upload of new data under the same file name.
+    version: int = 1
 
     @property
     def att_id(self) -> str:
@@ -264,6 +266,32 @@ class Store:
         with self.lock:
             self._next_att_id += 1
             return Attachment(self._next_att_id, page_id, filename, media_type, data, created_ms)
+
+    def put_attachment(self, page_id: int, filename: str, media_type: str, data: bytes, when_ms: int) -> Attachment:
+        """Upload a file to a page: a new attachment, or the next version of the one with that name."""
+        with self.lock:
+            page = self._get(page_id)
+            for att in page.attachments:
+                if att.filename == filename:
+                    att.data, att.media_type, att.created_ms = data, media_type, when_ms
+                    att.version += 1
+                    return att
+            att = self.new_attachment(page_id, filename, media_type, data, when_ms)
+            page.attachments.append(att)
+            self.attachments[att.id] = att
+            return att
+
+    def delete_attachment(self, page_id: int, att_id: str) -> None:
+        """Remove an attachment from its page (purge)."""
+        with self.lock:
+            page = self._get(page_id)
+            kept = [a for a in page.attachments if a.att_id != att_id]
+            if len(kept) == len(page.attachments):
+                raise KeyError("page %d has no attachment %s" % (page_id, att_id))
+            for att in page.attachments:
+                if att.att_id == att_id:
+                    self.attachments.pop(att.id, None)
+            page.attachments = kept
 
     def finish_loading(self) -> None:
         """Sort child lists by position after a bulk load."""

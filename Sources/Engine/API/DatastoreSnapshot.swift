@@ -10,6 +10,8 @@ public struct DatastoreSnapshot: Sendable, Equatable {
     public var hasStoredSecret: Bool
     /// What the datastore waits for right now (throttled, retrying, a slow response), if anything.
     public var waiting: DatastoreWait? = nil
+    /// Attachment counts; nil when the datastore indexes none and holds none.
+    public var attachments: AttachmentCounts? = nil
 
     public var name: String { record.configuration.name }
     public var pending: Int { counts.pending }
@@ -58,6 +60,9 @@ public struct EngineSearchHit: Sendable, Equatable {
     public var version: Int?
     /// "blogpost" for a passage of a blog post; nil for a page.
     public var contentType: String? = nil
+    /// For a passage of an attachment: the attachment and its parent page (the fields above
+    /// describe that page; ``url`` is the page's URL).
+    public var attachment: AttachmentHit? = nil
 
     /// The passage: where it is on its page, then its Markdown (see ``SearchResult/passage``).
     public var passage: String { result.passage }
@@ -120,6 +125,30 @@ public struct SearchFilters: Sendable, Equatable {
 public struct PageReport: Sendable, Equatable {
     public var entry: ManifestEntry
     public var url: String?
+    /// The page's attachments as last reconciled.
+    public var attachments: [AttachmentEntry] = []
+}
+
+/// A datastore's attachments by outcome.
+public struct AttachmentCounts: Sendable, Equatable {
+    public var indexed: Int
+    /// Recorded but not indexed, by reason code.
+    public var skippedByReason: [String: Int]
+    public var failed: Int
+}
+
+/// The attachment a search passage comes from, with its parent page.
+public struct AttachmentHit: Sendable, Equatable {
+    public var id: String
+    /// The file name.
+    public var title: String
+    /// The download URL, with `#page=N` for a passage on PDF page N.
+    public var url: String
+    public var mediaType: String?
+    public var pageNumber: Int?
+    /// The parent page.
+    public var pageId: String
+    public var pageTitle: String
 }
 
 /// Errors of the engine's control surface.

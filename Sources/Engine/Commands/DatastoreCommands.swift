@@ -70,6 +70,7 @@ struct DatastoreCommands: Sendable {
                 try core.queue.removeAll(txn, datastore: id)
                 try core.index.removeDatastore(id, in: txn)
                 try core.manifest.removeAll(txn, datastore: id)
+                try core.attachments.removeAll(txn, datastore: id)
                 try core.datastores.remove(txn, id, name: name)
             }
         }

@@ -35,7 +35,11 @@ extension DatastoreQueries {
                 var found: [(datastore: (id: UInt64, name: String), result: SearchResult)] = []
                 let tables = core.tables
                 for datastore in try searchTargets(names, txn) {
+                    let attachments = core.attachments
                     let predicate: PagePredicate? = filters.isEmpty ? nil : { pageID in
+                        // An attachment passes when its parent page does.
+                        let pageID = try AttachmentEntry.attachmentId(ofDocument: pageID)
+                            .flatMap { try attachments.attachment(txn, datastore: datastore.id, id: $0)?.pageId } ?? pageID
                         guard let entry = try tables.page(txn, datastore: datastore.id, pageId: pageID) else { return false }
                         return filters.accepts(entry)
                     }
@@ -52,6 +56,10 @@ extension DatastoreQueries {
                 return try merged.map { _, hit in
                     let id = hit.datastore.id
                     if records[id] == nil { records[id] = try core.record(txn, id) }
+                    if let attachmentId = AttachmentEntry.attachmentId(ofDocument: hit.result.pageID) {
+                        return try attachmentHit(hit.result, attachmentId: attachmentId, datastore: (id, hit.datastore.name),
+                                                 record: records[id], txn)
+                    }
                     let entry = try core.tables.page(txn, datastore: id, pageId: hit.result.pageID)
                     return Self.hit(hit.result, datastore: hit.datastore.name, record: records[id], entry: entry)
                 }
@@ -69,6 +77,9 @@ extension DatastoreQueries {
         let page: EnginePage? = try engineStorage {
             try core.store.read { txn in
                 let record = try core.record(txn, id)
+                if case .id(let documentId) = PageReference(reference), let attachmentId = AttachmentEntry.attachmentId(ofDocument: documentId) {
+                    return try attachmentPage(attachmentId, datastore: (id, name), record: record, txn)
+                }
                 guard let entry = try manifestEntry(PageReference(reference), datastore: id, record: record, txn),
                       let text = try core.index.pageText(pageID: entry.pageId, datastore: id, in: txn)
                 else { return nil }
@@ -137,5 +148,49 @@ extension DatastoreQueries {
         return EngineSearchHit(
             datastore: datastore, result: result, url: url, space: entry?.spaceKey, labels: entry?.labels ?? [],
             lastModified: entry?.lastModified, version: entry?.versionIndexed, contentType: entry?.contentType)
+    }
+}
+
+// MARK: Attachments
+
+extension DatastoreQueries {
+    /// A passage of an attachment: cited with the attachment's download URL (`#page=N` for a
+    /// PDF page) and its parent page's URL and metadata.
+    func attachmentHit(_ result: SearchResult, attachmentId: String, datastore: (id: UInt64, name: String),
+                       record: DatastoreRecord?, _ txn: ReadTransaction) throws -> EngineSearchHit {
+        let attachment = try core.attachments.attachment(txn, datastore: datastore.id, id: attachmentId)
+        let page = try attachment.flatMap { try core.tables.page(txn, datastore: datastore.id, pageId: $0.pageId) }
+        let pageNumber = AttachmentDocument.pageNumber(ofAnchor: result.anchor)
+        var url = result.urlHint
+        if let path = attachment?.downloadPath, let site = record?.site { url = AttachmentSweep.downloadURL(path, site: site) }
+        if let pageNumber, !url.isEmpty { url += "#page=\(pageNumber)" }
+        let citation = AttachmentHit(
+            id: attachmentId, title: attachment?.title ?? result.title, url: url, mediaType: attachment?.mediaType,
+            pageNumber: pageNumber, pageId: attachment?.pageId ?? "", pageTitle: page?.title ?? "")
+        return EngineSearchHit(
+            datastore: datastore.name, result: result, url: Self.pageURL(record: record, entry: page) ?? "", space: page?.spaceKey,
+            labels: page?.labels ?? [], lastModified: attachment?.lastModified, version: attachment?.versionIndexed,
+            attachment: citation)
+    }
+
+    /// An attachment's indexed text as a page (`attachment:ID`, the id its search hits give):
+    /// its file name, download URL, and its parent page's space and labels.
+    func attachmentPage(_ attachmentId: String, datastore: (id: UInt64, name: String), record: DatastoreRecord?,
+                        _ txn: ReadTransaction) throws -> EnginePage? {
+        guard let attachment = try core.attachments.attachment(txn, datastore: datastore.id, id: attachmentId),
+              let text = try core.index.pageText(pageID: attachment.documentId, datastore: datastore.id, in: txn) else { return nil }
+        let parent = try core.tables.page(txn, datastore: datastore.id, pageId: attachment.pageId)
+        let url = attachment.downloadPath.flatMap { path in record?.site.map { AttachmentSweep.downloadURL(path, site: $0) } } ?? ""
+        return EnginePage(datastore: datastore.name, pageId: attachment.documentId, title: attachment.title, url: url,
+                          space: parent?.spaceKey ?? "", labels: parent?.labels ?? [],
+                          version: attachment.versionIndexed ?? attachment.version, lastModified: attachment.lastModified, text: text)
+    }
+
+    /// A datastore's attachment counts; nil when it indexes no attachments and holds none.
+    func attachmentCounts(_ txn: ReadTransaction, record: DatastoreRecord) throws -> AttachmentCounts? {
+        let counts = try core.attachments.status(txn, datastore: record.id)
+        let holdsAny = counts.indexed + counts.failed + counts.skipped.values.reduce(0, +) > 0
+        guard holdsAny || !record.configuration.content.attachmentFormats.isEmpty else { return nil }
+        return AttachmentCounts(indexed: counts.indexed, skippedByReason: counts.skipped, failed: counts.failed)
     }
 }

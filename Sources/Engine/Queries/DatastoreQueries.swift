@@ -25,9 +25,11 @@ struct DatastoreQueries: Sendable {
 
     func snapshot(_ txn: ReadTransaction, id: UInt64) throws -> DatastoreSnapshot? {
         guard let record = try core.datastores.record(txn, id) else { return nil }
-        return DatastoreSnapshot(record: record, counts: try core.manifest.counts(txn, datastore: id),
-                                 hasStoredSecret: try core.datastores.hasSecret(txn, id),
-                                 waiting: core.waits.current(for: record, queued: try core.queue.jobs(txn, datastore: id), now: core.clock.nowMillis))
+        var snapshot = DatastoreSnapshot(record: record, counts: try core.manifest.counts(txn, datastore: id),
+                                         hasStoredSecret: try core.datastores.hasSecret(txn, id),
+                                         waiting: core.waits.current(for: record, queued: try core.queue.jobs(txn, datastore: id), now: core.clock.nowMillis))
+        snapshot.attachments = try attachmentCounts(txn, record: record)
+        return snapshot
     }
 
     func identifier(of name: String) throws(EngineError) -> UInt64 {
@@ -71,7 +73,8 @@ struct DatastoreQueries: Sendable {
         let report: PageReport? = try engineStorage {
             try core.store.read { txn in
                 guard let entry = try core.manifest.page(txn, datastore: id, pageId: pageId) else { return nil }
-                return PageReport(entry: entry, url: Self.pageURL(record: try core.datastores.record(txn, id), entry: entry))
+                return PageReport(entry: entry, url: Self.pageURL(record: try core.datastores.record(txn, id), entry: entry),
+                                  attachments: try core.attachments.attachments(txn, datastore: id, pageId: pageId))
             }
         }
         guard let report else { throw .noSuchPage(datastore: name, pageId: pageId) }

@@ -35,7 +35,8 @@ struct BatchProcessor {
                 return (ids, Set(replacing), try ContentFetch.entries(txn, core: core, datastore: datastore, ids: ids))
             }
         }
-        if ids.isEmpty { return .finished }
+        // Pages done: their attachments follow, in steps like batches.
+        if ids.isEmpty { return try await AttachmentSweep(core: core, datastore: datastore).run(record: record, site: site) }
 
         let source = try core.source(for: record, site: site)
         var statuses: Set<PageStatus> = [.current]
@@ -125,6 +126,8 @@ struct BatchProcessor {
             try core.store.write { txn in
                 guard var record = try core.record(txn, datastore) else { return }
                 let ids = try nextPendingIDs(txn)
+                // No pages pending: it was the attachment sweep that failed; it ends for this cycle.
+                if ids.isEmpty { try AttachmentSweep.giveUp(txn, core: core, record: &record) }
                 for id in ids {
                     guard let old = try core.tables.page(txn, datastore: datastore, pageId: id) else { continue }
                     var entry = old

@@ -62,6 +62,12 @@ final class ConfluencePageSource: PageSource {
         return try await LabelSurvey.run(client: client, spaces: spaces, configuration: configuration, logger: access.logger)
     }
 
+    /// The connected client (for ``AttachmentSource``).
+    func client() throws(ConfluenceError) -> ConfluenceClient {
+        guard let client = connected.withLock({ $0 }) else { throw Self.notConnected }
+        return client
+    }
+
     private static let notConnected = ConfluenceError(.unavailable, "the site was not resolved yet; a metadata sync runs first")
 }
 

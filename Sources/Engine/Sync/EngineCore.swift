@@ -17,6 +17,8 @@ final class SyncContext: Sendable {
     let datastores: DatastoreRepository
     let manifest: ManifestRepository
     let ledger: CreditLedger
+    /// Attachments of the pages, and each datastore's attachment sweep (issue #16).
+    let attachments: AttachmentRepository
     let queue: JobQueue
     let index: SearchIndex
     let lifecycle: LifecycleApplier
@@ -39,6 +41,7 @@ final class SyncContext: Sendable {
         do {
             tables = try EngineTables(store: store)
             ledger = try CreditLedger(store: store)
+            attachments = try AttachmentRepository(store: store)
             queue = try JobQueue(store: store)
         } catch {
             throw .storage(error)

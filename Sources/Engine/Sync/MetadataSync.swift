@@ -94,12 +94,17 @@ struct MetadataSync {
         }
 
         try finishListing(cycle: cycle, configuration: configuration, vanishedSpaces: vanished)
-        let pending = try storage { try core.store.read { txn in try core.tables.counts(txn, datastore: datastore)["disposition.pending"] ?? 0 } }
+        let (pending, attachmentPages) = try storage {
+            try core.store.read { txn in
+                (try core.tables.counts(txn, datastore: datastore)["disposition.pending"] ?? 0,
+                 try AttachmentSweep.pagesToSweep(txn, core: core, record: record))
+            }
+        }
         let spacesListed = spaces.count - vanished.count
         core.logger.info("listed \(listed) pages in \(spacesListed) spaces of \(configuration.name)\(bodies ? " with bodies" : ""); \(pending) to process",
                          metadata: ["datastore": "\(configuration.name)", "pages_listed": "\(listed)", "pages_pending": "\(pending)",
                                     "spaces_listed": "\(spacesListed)", "with_bodies": "\(bodies)"])
-        return pending > 0 ? .process(pending: pending) : .ready
+        return pending + attachmentPages > 0 ? .process(pending: pending + attachmentPages) : .ready
     }
 
     /// Diffs one listed page against its manifest entry. `labels` nil means unknown this cycle:

@@ -90,7 +90,7 @@ class HandbookContentTest(unittest.TestCase):
                 self.assertIn(ref.get("{%s}filename" % RI), files, p.title)
         self.assertGreaterEqual(referenced, 4)
         with_files = {p.title: sorted(a.filename for a in p.attachments) for p in self.pages if p.attachments}
-        self.assertEqual(with_files["On-call Runbook"], ["escalation.txt"])
+        self.assertEqual(with_files["On-call Runbook"], ["escalation.txt", "handover-checklist.md"])
         png = self.store.pages[300020].attachments[0]
         self.assertEqual((png.filename, png.data[:8]), ("architecture-overview.png", b"\x89PNG\r\n\x1a\n"))
 
@@ -165,7 +165,7 @@ class HandbookServedTest(unittest.TestCase):
         titles = [self.store.pages[int(a["id"])].title for a in doc["results"]]
         self.assertEqual(titles, ["Engineering", "Architecture overview", "Architecture decision records"])
         att = self.client.get("/wiki/api/v2/pages/300020/attachments").json["results"]
-        self.assertEqual([a["title"] for a in att], ["architecture-overview.png"])
+        self.assertEqual([a["title"] for a in att], ["architecture-overview.png", "service-catalogue.pdf"])
         data = self.client.get("/wiki" + att[0]["downloadLink"]).body
         self.assertEqual(data, self.store.pages[300020].attachments[0].data)
 

@@ -122,7 +122,7 @@ class V2SchemaTest(ServerTestCase):
         assert_matches_spec(self, doc, "/pages/{page-id}/versions/{version-number}")
 
         doc = self.get_ok(V2 + "/pages/300011/attachments")
-        self.assertEqual([a["title"] for a in doc["results"]], ["escalation.txt"])
+        self.assertEqual([a["title"] for a in doc["results"]], ["escalation.txt", "handover-checklist.md"])
         assert_matches_spec(self, doc, "/pages/{id}/attachments")
 
     def test_errors(self):
