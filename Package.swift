@@ -158,7 +158,7 @@ let package = Package(
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
         // In-process engine tests: a clock moved by hand, Confluence in memory, a free-space probe.
-        .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence", "Extraction"], swiftSettings: strictSettings),
+        .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence", "Extraction", "ExtractionFormats"], swiftSettings: strictSettings),
         // Blocking test clients on threads of their own, and work that holds the global pool.
         .target(name: "ConcurrencyTestSupport", swiftSettings: strictSettings),
         // Log records in memory, for tests of what is (and is not) logged.

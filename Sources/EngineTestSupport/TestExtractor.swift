@@ -1,9 +1,10 @@
 import Extraction
+import ExtractionFormats
 import Foundation
 import Synchronization
 
-/// An in-process ``TextExtractor`` for engine tests: the text formats as the daemon's default
-/// reads them, plus canned files so the sandboxed helper's outcomes can be exercised without it:
+/// An in-process ``TextExtractor`` for engine tests: every format read as the sandboxed helper
+/// reads it (``DocumentReader``, without the sandbox), plus canned files so the sandboxed helper's outcomes can be exercised without it:
 /// a file starting `%PDF-canned` is a PDF whose pages are separated by form feeds, and a file
 /// starting `FAIL:reason` fails with that ``ExtractionFailure/Reason`` (e.g. `FAIL:encrypted`).
 public final class TestExtractor: TextExtractor {
@@ -29,6 +30,6 @@ public final class TestExtractor: TextExtractor {
                                  text: page.trimmingCharacters(in: .whitespacesAndNewlines))
             })
         }
-        return try await TextFormatsExtractor().extract(path: path, format: format, limits: limits)
+        return try DocumentReader.extract([UInt8](data), format: format, limits: limits)
     }
 }

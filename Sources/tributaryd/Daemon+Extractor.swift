@@ -1,9 +1,9 @@
 import Extraction
 
 extension Daemon {
-    /// The attachment text extractor the engine is given: the text formats in process. The
-    /// sandboxed helper (`SandboxedExtractor`) takes its place where it is built.
+    /// The attachment text extractor the engine is given: the `tributary-extract` helper installed
+    /// beside the daemon, one sandboxed process per file, so a hostile file fails only itself.
     static func makeExtractor() -> any TextExtractor {
-        TextFormatsExtractor()
+        SandboxedExtractor(helperPath: SandboxedExtractor.helperBesideExecutable())
     }
 }

@@ -280,6 +280,25 @@ struct BatchTests {
         #expect(try fixture.audit().problems == [])
     }
 
+    @Test("A batch of removals only (no chunk, so no term) prepares and applies")
+    func prepareRemovalsOnly() throws {
+        let fixture = try IndexFixture()
+        let pages = Self.corpus(seed: 6, pages: 3)
+        try fixture.store.write { txn in
+            _ = try fixture.index.replacePages(pages.map { PageUpdate(page: $0.indexed, chunks: $0.chunks) },
+                                               datastore: 1, in: txn, tokenizer: try Tokenizer())
+        }
+        #expect(try !fixture.search(pages[0].indexed.title).isEmpty)
+        // Used to trap (a `1...0` range) when no update in the batch carried a term.
+        let prepared = try fixture.index.prepare(pages.map { PageUpdate(page: $0.indexed, chunks: []) }, tokenizer: try Tokenizer())
+        #expect(prepared.chunkCount == 0)
+        try fixture.store.write { txn in
+            try fixture.index.apply(prepared, datastore: 1, in: txn)
+        }
+        #expect(try fixture.audit().problems == [])
+        #expect(try fixture.search(pages[0].indexed.title).isEmpty)
+    }
+
     @Test("Pages prepared on another task apply in the writer's transaction")
     func prepareElsewhere() async throws {
         let fixture = try IndexFixture()

@@ -21,7 +21,7 @@ struct BatchTerms {
         var keyed = used.map { id in UInt128(Self.leadingBytes(of: vocabulary[Int(id)])) << 32 | UInt128(UInt32(id)) }
         keyed.sort()
         var runStart = 0
-        for index in 1...keyed.count where index == keyed.count || keyed[index] >> 32 != keyed[runStart] >> 32 {
+        for index in 1..<(keyed.count + 1) where index == keyed.count || keyed[index] >> 32 != keyed[runStart] >> 32 {
             if index - runStart > 1 {
                 keyed[runStart..<index].sort { lhs, rhs in
                     vocabulary[Int(UInt32(truncatingIfNeeded: lhs))].utf8
