@@ -83,6 +83,11 @@ public final class Tokenizer {
         withScanner { $0.scanTermIDs(text, body) }
     }
 
+    /// ``scanTermIDs(_:_:)`` with each term's function-word flag: a stem of ``StopWords/english``.
+    func scanTermIDsMarkingFunctionWords(_ text: Substring, _ body: (Int32, Bool) -> Void) {
+        withScanner { $0.scanTermIDsMarkingFunctionWords(text, body) }
+    }
+
     /// The terms of `text` in order as vocabulary ids with byte ranges.
     func occurrences(in text: String) -> [TermOccurrence] {
         withScanner { $0.occurrences(in: text) }
