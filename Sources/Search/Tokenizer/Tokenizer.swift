@@ -98,6 +98,16 @@ public final class Tokenizer {
         withScanner { $0.vocabulary.id(ofStem: stem) }
     }
 
+    /// Whether a vocabulary id is a title's "content" term: neither a function word nor a
+    /// number (`20.11` of a numbered section title).
+    func isContentTerm(_ id: Int32) -> Bool {
+        withScanner { scanner in
+            let index = Int(id)
+            guard index < scanner.vocabulary.count, !scanner.vocabulary.isFunctionWord[index] else { return false }
+            return !scanner.vocabulary.terms[index].utf8.allSatisfy { $0 == UInt8(ascii: ".") || ($0 >= 0x30 && $0 <= 0x39) }
+        }
+    }
+
     /// Id → term for every id handed out so far.
     var vocabularyTerms: [String] {
         withScanner { $0.vocabulary.terms }
