@@ -575,7 +575,9 @@ def main():
                 else:
                     summaries[questions_work].append("Tributary hybrid: " + json.dumps(s, sort_keys=True))
         elif not args.embedding_python:
-            summaries[questions_work].append("dense and hybrid: skipped (no --embedding-python)")
+            reused = [NAMES[e] for e in ("dense", "tributary-hybrid") if os.path.exists(os.path.join(questions_work, e + ".jsonl"))]
+            summaries[questions_work].append("dense and hybrid: not run (no --embedding-python)" +
+                                             ("; %s: the last run's results" % ", ".join(reused) if reused else ""))
     finally:
         if server:
             server.terminate()
