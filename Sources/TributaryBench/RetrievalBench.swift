@@ -116,6 +116,7 @@ enum RetrievalBench {
             case "phrase": ranking.phraseBoost = value
             case "proximity": ranking.proximityBoost = value
             case "window": ranking.proximityWindow = Int(value)
+            case "titlematch": ranking.titleMatchBoost = value
             default: throw SearchBench.BenchError("TRIBUTARY_RANKING: unknown parameter '\(parts[0])'")
             }
         }

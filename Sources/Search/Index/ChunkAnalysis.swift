@@ -97,10 +97,15 @@ struct ChunkAnalysis {
         for (id, count) in headings.counts {
             counter.add(id, .heading, count: count)
         }
+        // Function words are counted as terms but not in the length: length normalisation
+        // should not favour a bare list of names over the sentence that explains one.
         var bodyLength = 0
-        tokenizer.scanTermIDs(Self.body(of: text, headingPath: headingPath)) { id in
+        tokenizer.scanTermIDsMarkingFunctionWords(Self.body(of: text, headingPath: headingPath)) { id, function in
             counter.add(id, .body)
-            bodyLength += 1
+            if !function { bodyLength += 1 }
+        }
+        Self.forEachDefinition(in: Self.body(of: text, headingPath: headingPath)) { name in
+            tokenizer.scanTermIDs(name) { id in counter.add(id, .heading) }
         }
         terms = counter.drain()
         self.titleLength = title.length
@@ -116,6 +121,41 @@ struct ChunkAnalysis {
         let firstLine = text.prefix { $0 != "\n" }
         guard firstLine.drop(while: { $0 == "#" }).dropFirst() == heading[...] else { return text[...] }
         return text[firstLine.endIndex...]
+    }
+
+    /// The names a chunk defines: the first code span of a line that opens with one, as a
+    /// definition list's term or a reference table's first cell does (`` `work_mem` (`integer`) ``,
+    /// `` | `sign` ( `numeric` ) → `numeric` ``). Their terms count once more in the heading field
+    /// (its length unchanged): the paragraph that defines a name outranks the many that mention it.
+    static func forEachDefinition(in body: Substring, _ name: (Substring) -> Void) {
+        let backtick = UInt8(ascii: "`")
+        var lineStart = true
+        var index = body.utf8.startIndex
+        let end = body.utf8.endIndex
+        while index < end {
+            let byte = body.utf8[index]
+            if byte == UInt8(ascii: "\n") {
+                lineStart = true
+                index = body.utf8.index(after: index)
+                continue
+            }
+            guard lineStart else {
+                index = body.utf8.index(after: index)
+                continue
+            }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "|") {
+                index = body.utf8.index(after: index)
+                continue
+            }
+            lineStart = false
+            guard byte == backtick else { continue }
+            let open = body.utf8.index(after: index)
+            guard open < end, body.utf8[open] != backtick,
+                  let close = body.utf8[open...].firstIndex(where: { $0 == backtick || $0 == UInt8(ascii: "\n") }),
+                  body.utf8[close] == backtick else { continue }
+            name(body[open..<close])
+            index = close
+        }
     }
 
     /// Whether this analysis of a stored chunk yields the field lengths the chunk was indexed

@@ -13,8 +13,9 @@ enum IndexFormat {
     static let layout: UInt32 = 4
 
     /// Bump when the tokenizer's rules (segmentation, folding, cutting, what is stemmed) or
-    /// the field analysis change.
-    static let rules: UInt32 = 1
+    /// the field analysis change. 2: function words are not counted in a chunk's body length,
+    /// and names a chunk defines count in its heading field too (``ChunkAnalysis/forEachDefinition(in:_:)``).
+    static let rules: UInt32 = 2
 
     /// `rules` and the terms of a probe text through the indexing path, hashed: it also
     /// changes when libstemmer's stems do (an OS upgrade can bring a newer Snowball).

@@ -64,7 +64,8 @@ extension SearchIndex {
         // holding all of a phrase's terms rank first in it thanks to the provisional bonus.
         // Proximity re-ranks too (quoted phrases take its place when there are some).
         let proximity = options.ranking.proximityBoost > 0 && query.phrases.isEmpty && !query.pairs.isEmpty
-        let rerank = !query.phrases.isEmpty || options.maxResultsPerPage != nil || proximity
+        let titleMatch = options.ranking.titleMatchBoost > 0
+        let rerank = !query.phrases.isEmpty || options.maxResultsPerPage != nil || proximity || titleMatch
         let pool = !query.phrases.isEmpty ? max(options.limit * 20, 200)
             : rerank ? max(options.limit * 4, options.limit + 20) : options.limit
         let scorer = BM25FScorer(parameters: options.ranking, averageBodyLength: stats.averageBodyLength)
@@ -98,12 +99,19 @@ extension SearchIndex {
                                                 boost: options.ranking.proximityBoost,
                                                 window: options.ranking.proximityWindow) : nil
 
+        // The query's content terms (see ``RankingParameters/titleMatchBoost``) and the bonus
+        // of a title made of exactly them; titles are looked at once per page.
+        let queryTerms = Set(query.terms.map(tokenizer.termID(ofStem:)).filter(tokenizer.isContentTerm))
+        let titleBonus = titleMatch && !queryTerms.isEmpty
+            ? options.ranking.titleMatchBoost * lists.reduce(0) { $0 + $1.idf } : 0
+        var titleMatches: [String: Bool] = [:]
+
         var candidates: [Candidate] = []
         candidates.reserveCapacity(top.count)
         // Best final scores so far, descending, at most `limit` of them.
         var best: [Double] = []
         // Proximity bonuses come on top of the provisional scores, which then bound nothing.
-        let canStopEarly = options.maxResultsPerPage == nil && pairs == nil
+        let canStopEarly = options.maxResultsPerPage == nil && pairs == nil && titleBonus == 0
         for entry in top {
             // The pool is in provisional order and a final score never exceeds its provisional
             // one, so once `limit` final scores beat this entry's, no later entry can enter.
@@ -128,6 +136,14 @@ extension SearchIndex {
                 let start = chunk.text.utf8.distance(from: chunk.text.startIndex, to: body.startIndex)
                 let names = ([chunk.title] + chunk.headingPath).map { tokenizer.occurrences(in: $0)[...] }
                 candidate.score += pairs.bonus([occurrences.drop { $0.byteRange.lowerBound < start }] + names)
+            }
+            if titleBonus > 0 {
+                let matches = titleMatches[chunk.pageID] ?? {
+                    let title = Set(tokenizer.occurrences(in: chunk.title).map(\.id).filter(tokenizer.isContentTerm))
+                    titleMatches[chunk.pageID] = title == queryTerms
+                    return title == queryTerms
+                }()
+                if matches { candidate.score += titleBonus }
             }
             candidates.append(candidate)
             let slot = best.firstIndex { $0 < candidate.score } ?? best.count

@@ -23,10 +23,16 @@ public struct RankingParameters: Sendable, Equatable {
     public var proximityBoost: Double
     /// How near, in tokens, two query words must be for ``proximityBoost``.
     public var proximityWindow: Int
+    /// A chunk whose page title is the query (the same terms, function words and numbers
+    /// aside: `ALTER VIEW` for the page "ALTER VIEW", not "ALTER MATERIALIZED VIEW") adds
+    /// `titleMatchBoost × Σ idf` of the query's terms (0: off). Titles are not length-normalised,
+    /// so without it a longer title holding the same words ties with the exact one.
+    public var titleMatchBoost: Double
 
     public init(
         k1: Double = 1.2, b: Double = 0.75, titleWeight: Double = 3, headingWeight: Double = 2,
-        bodyWeight: Double = 1, phraseBoost: Double = 1, proximityBoost: Double = 0.5, proximityWindow: Int = 3
+        bodyWeight: Double = 1, phraseBoost: Double = 1, proximityBoost: Double = 0.5, proximityWindow: Int = 3,
+        titleMatchBoost: Double = 0.5
     ) {
         self.k1 = k1
         self.b = min(max(b, 0), 1)
@@ -36,6 +42,7 @@ public struct RankingParameters: Sendable, Equatable {
         self.phraseBoost = phraseBoost
         self.proximityBoost = max(0, proximityBoost)
         self.proximityWindow = max(1, proximityWindow)
+        self.titleMatchBoost = max(0, titleMatchBoost)
     }
 }
 

@@ -10,4 +10,16 @@ enum StopWords {
         "in", "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "what",
         "when", "where", "which", "who", "why", "will", "with", "you", "your", "do", "does", "can",
     ]
+
+    /// The stems of ``english`` under Snowball English: the terms the index leaves out of a
+    /// chunk's body length (see ``Vocabulary/isFunctionWord``). Decided by the stem alone, so
+    /// every tokenizer counts a text the same, whatever it saw before.
+    static let stems: Set<String> = {
+        guard let stemmer = try? Stemmer(algorithm: "english") else { return english }
+        return Set(english.map { word in
+            var bytes = Array(word.utf8)
+            if bytes.count >= 3 { stemmer.stem(&bytes) }
+            return String(decoding: bytes, as: UTF8.self)
+        })
+    }()
 }

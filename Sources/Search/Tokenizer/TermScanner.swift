@@ -41,14 +41,19 @@ struct TermScanner {
 
     /// The indexing path: calls `body` with the vocabulary id of each term, in order.
     mutating func scanTermIDs(_ text: Substring, _ body: (Int32) -> Void) {
-        forEachTermID(in: text) { id, _ in body(id) }
+        forEachTermID(in: text) { id, _, _ in body(id) }
+    }
+
+    /// ``scanTermIDs(_:_:)`` telling each term's function-word flag (``Vocabulary/isFunctionWord``).
+    mutating func scanTermIDsMarkingFunctionWords(_ text: Substring, _ body: (Int32, Bool) -> Void) {
+        forEachTermID(in: text) { id, _, function in body(id, function) }
     }
 
     /// Every term of `text` in order, as vocabulary ids with byte ranges: what snippets and
     /// phrase checks need.
     mutating func occurrences(in text: String) -> [TermOccurrence] {
         var found: [TermOccurrence] = []
-        forEachTermID(in: text[...]) { id, range in found.append(TermOccurrence(id: id, byteRange: range)) }
+        forEachTermID(in: text[...]) { id, range, _ in found.append(TermOccurrence(id: id, byteRange: range)) }
         return found
     }
 
@@ -56,7 +61,7 @@ struct TermScanner {
     /// bytes, stemming only words never seen before. Words of plain ASCII (nearly all of them)
     /// take the tight loop of ``scanASCIIWord(_:from:)``; the rest, and anything it is unsure
     /// of, go through ``scanWord(_:from:stem:)`` as in ``scan(_:stem:_:)``.
-    private mutating func forEachTermID(in text: Substring, _ body: (Int32, Range<Int>) -> Void) {
+    private mutating func forEachTermID(in text: Substring, _ body: (Int32, Range<Int>, Bool) -> Void) {
         // Moved out so the loop below can use them while `self` is busy scanning.
         var vocabulary = self.vocabulary
         self.vocabulary = Vocabulary()
@@ -74,7 +79,7 @@ struct TermScanner {
                     if let end = scanASCIIWord(bytes, from: index) {
                         let id = vocabulary.id(ofWord: word)
                             ?? Self.intern(word, stemmer: stemmer, vocabulary: &vocabulary, scratch: &scratch)
-                        body(id, index..<end)
+                        body(id, index..<end, vocabulary.isFunctionWord[Int(id)])
                         index = end
                         continue
                     }
@@ -94,7 +99,7 @@ struct TermScanner {
                 }
                 let id = vocabulary.id(ofWord: word)
                     ?? Self.intern(word, stemmer: stemmer, vocabulary: &vocabulary, scratch: &scratch)
-                body(id, index..<end)
+                body(id, index..<end, vocabulary.isFunctionWord[Int(id)])
                 index = end
             }
         }

@@ -83,6 +83,11 @@ public final class Tokenizer {
         withScanner { $0.scanTermIDs(text, body) }
     }
 
+    /// ``scanTermIDs(_:_:)`` with each term's function-word flag: a stem of ``StopWords/english``.
+    func scanTermIDsMarkingFunctionWords(_ text: Substring, _ body: (Int32, Bool) -> Void) {
+        withScanner { $0.scanTermIDsMarkingFunctionWords(text, body) }
+    }
+
     /// The terms of `text` in order as vocabulary ids with byte ranges.
     func occurrences(in text: String) -> [TermOccurrence] {
         withScanner { $0.occurrences(in: text) }
@@ -91,6 +96,16 @@ public final class Tokenizer {
     /// The vocabulary id of a stemmed term (registered if new).
     func termID(ofStem stem: String) -> Int32 {
         withScanner { $0.vocabulary.id(ofStem: stem) }
+    }
+
+    /// Whether a vocabulary id is a title's "content" term: neither a function word nor a
+    /// number (`20.11` of a numbered section title).
+    func isContentTerm(_ id: Int32) -> Bool {
+        withScanner { scanner in
+            let index = Int(id)
+            guard index < scanner.vocabulary.count, !scanner.vocabulary.isFunctionWord[index] else { return false }
+            return !scanner.vocabulary.terms[index].utf8.allSatisfy { $0 == UInt8(ascii: ".") || ($0 >= 0x30 && $0 <= 0x39) }
+        }
     }
 
     /// Id → term for every id handed out so far.

@@ -8,6 +8,8 @@
 struct Vocabulary {
     /// Id → stemmed term.
     private(set) var terms: [String] = []
+    /// Id → whether the term is a function word's stem (``StopWords/stems``).
+    private(set) var isFunctionWord: [Bool] = []
     private var byStem = WordTable()
     private var byWord = WordTable()
 
@@ -38,7 +40,9 @@ struct Vocabulary {
     private mutating func id(ofStem stem: UnsafeBufferPointer<UInt8>) -> Int32 {
         if let existing = byStem.id(of: stem) { return existing }
         let id = Int32(terms.count)
-        terms.append(String(decoding: stem, as: UTF8.self))
+        let term = String(decoding: stem, as: UTF8.self)
+        terms.append(term)
+        isFunctionWord.append(StopWords.stems.contains(term))
         byStem.insert(stem, id: id)
         return id
     }
@@ -46,6 +50,7 @@ struct Vocabulary {
     mutating func clearIfLarge() {
         guard byWord.count > Self.limit else { return }
         terms.removeAll()
+        isFunctionWord.removeAll()
         byStem.removeAll()
         byWord.removeAll()
     }
