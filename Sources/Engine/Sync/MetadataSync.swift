@@ -187,7 +187,11 @@ struct MetadataSync {
             var changes: [(String, PageDisposition, String?)] = []
             var parents: [String: String] = [:]
             try core.store.read { txn in
+                var visited = 0
                 try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
+                    // The whole manifest passes through the map: keep only a slice of it resident.
+                    visited += 1
+                    if visited % ManifestScan.releaseEvery == 0 { txn.releaseResidentMapPages() }
                     let entry = coded.value
                     if entry.seenInCycle != cycle || vanishedSpaces.contains(entry.spaceKey) {
                         if entry.disposition != .deleted {
@@ -241,6 +245,7 @@ struct MetadataSync {
                 try core.put(txn, record)
             }
         }
+        core.store.releaseResidentMapPages()
         core.changed(datastore)
     }
 

@@ -43,9 +43,13 @@ extension SearchIndex {
         var change = PageIndexChange(removedChunks: 0, addedChunks: 0)
         var removal = Removal(tokenizer: tokenizer)
         for page in prepared.pages {
-            change.removedChunks += try removeChunks(of: page.page.pageID, datastore: datastore, stats: &stats,
-                                                     removal: &removal, in: transaction)
+            let removed = try removeChunks(of: page.page.pageID, datastore: datastore, stats: &stats,
+                                           removal: &removal, in: transaction)
+            change.removedChunks += removed
             try deleteDocument(pageID: page.page.pageID, datastore: datastore, in: transaction)
+            // Its postings were deleted from leaves all over the index (every generation and
+            // term it had): read pages of the map need not stay resident until the commit.
+            if removed > 0 { transaction.releaseResidentMapPages() }
         }
         try checkFormat(stats, datastore: datastore)
         guard stats.nextChunkID + UInt64(prepared.chunkCount) <= PostingEntry.maxChunkID else {
