@@ -96,8 +96,8 @@ def main():
                 for line in only_b[:3]: print("      only in crashed:   " + line[:200])
         print("  page counts            reference %s; crashed %s" % (counts(reference), counts(crashed)))
         print("  credits                reference %d charges, balance %s; crashed %d charges, balance %s (of %d initial)"
-              % (len(reference["sections"].get("charge", [])), value(reference, "balance"),
-                 len(crashed["sections"].get("charge", [])), value(crashed, "balance"), INITIAL_CREDITS))
+              % (len(reference["sections"].get("charge", [])), credits(reference), len(crashed["sections"].get("charge", [])),
+                 credits(crashed), INITIAL_CREDITS))
         audit_clean = not reference["sections"].get("audit") and not crashed["sections"].get("audit")
         no_duplicates = value(crashed, "duplicate_charges") == "0"
         enough = mid_sync >= (len(at_kill) + 1) // 2
@@ -144,6 +144,12 @@ def digest(lines):
 
 def counts(fp):
     return ", ".join("%s %d" % kv for kv in sorted(fp["dispositions"].items()))
+
+
+def credits(fp):
+    """The balance in credits (the fingerprint holds millicredits)."""
+    balance = value(fp, "balance")
+    return "%.3f" % (int(balance) / 1000) if balance.lstrip("-").isdigit() else balance
 
 
 def value(fp, section):

@@ -143,8 +143,9 @@ final class SyncContext: Sendable {
 typealias EngineCore = SyncContext
 
 /// Scans of a whole manifest (every page of a datastore, about 1 KB each) read the map from end
-/// to end; they release it from the RSS every so many entries (a few MB), so a scan of 100,000
-/// pages costs no more memory than one of 2,000.
+/// to end; they release it from the RSS every so many entries, so a scan of 100,000 pages costs
+/// no more memory than one of 256. Few: the leaves of a B-tree written over many transactions
+/// lie all over the file, and the kernel maps 16 neighbouring pages with each one faulted in.
 enum ManifestScan {
-    static let releaseEvery = 2_000
+    static let releaseEvery = 256
 }
