@@ -379,7 +379,7 @@ public final class Store: @unchecked Sendable {
         mapRangeLock.lock()
         defer { mapRangeLock.unlock() }
         if let cached = cachedMapRange, cached.mapSize == mapSize { return (cached.start, cached.length) }
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        guard let maps = Self.readProcFile("/proc/self/maps") else { return nil }
         let dataFile = canonicalPath + "/data.mdb"
         for line in maps.split(separator: "\n") where line.hasSuffix(dataFile) {
             let range = line.prefix { $0 != " " }.split(separator: "-")
@@ -389,6 +389,24 @@ public final class Store: @unchecked Sendable {
             return (address, Int(end - start))
         }
         return nil
+    }
+
+    /// The whole text of a file under /proc. Read to its end: such files report a size of 0, and
+    /// `String(contentsOfFile:)` returns only their first page.
+    static func readProcFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Current sizes and usage.
