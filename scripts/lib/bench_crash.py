@@ -56,20 +56,21 @@ def main():
         stop(proc)
         print("  reference: create → ready in %.2f s, uninterrupted" % reference_seconds, flush=True)
 
-        # The same sync, killed with SIGKILL at random moments. The delays are spread so the kills
-        # fall across the whole sync (each restart also spends time starting and resuming).
+        # The same sync, killed with SIGKILL at random moments spread over the whole of it: each
+        # kill waits for a random share of the pages to be indexed (the shares sorted), then a
+        # random fraction of a second more, so a kill falls before a commit, inside one or after it.
         proc, ctl = start(procs, args.bin_dir, "crashed", config)
         start_time = time.time()
         run(ctl + create)
         at_kill = []
-        mean_delay = max(0.3, reference_seconds / args.kills)
-        for _ in range(args.kills):
-            time.sleep(rng.uniform(0.2, 2 * mean_delay - 0.2))
-            status = subprocess.run(ctl + ["status", "gen", "--json"], capture_output=True, text=True)
-            state, indexed = "?", -1
-            if status.returncode == 0:
-                body = json.loads(status.stdout)
-                state, indexed = body.get("state", "?"), body.get("pages", {}).get("indexed", -1)
+        targets = sorted(rng.uniform(0.02, 0.95) * listed for _ in range(args.kills))
+        for target in targets:
+            state, indexed = status(ctl)
+            while state != "ready" and indexed < target:
+                time.sleep(0.1)
+                state, indexed = status(ctl)
+            time.sleep(rng.uniform(0, 0.5))
+            state, indexed = status(ctl)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             at_kill.append((state, indexed))
@@ -113,6 +114,15 @@ def start(procs, bin_dir, name, config):
     """tributaryd on `name`'s state directory (kept across restarts); returns (process, ctl)."""
     start_daemon(procs, bin_dir, name, config)
     return procs.procs[-1], [os.path.join(bin_dir, "tributaryctl"), "--socket", os.path.join(procs.work, name + ".sock")]
+
+
+def status(ctl):
+    """(state, pages indexed) of the datastore, or ("?", -1) while the daemon cannot answer."""
+    r = subprocess.run(ctl + ["status", "gen", "--json"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return "?", -1
+    body = json.loads(r.stdout)
+    return body.get("state", "?"), body.get("pages", {}).get("indexed", -1)
 
 
 def stop(proc):
