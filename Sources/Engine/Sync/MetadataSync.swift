@@ -166,7 +166,9 @@ struct MetadataSync {
             try storage {
                 try core.store.write { txn in
                     guard let current = try core.record(txn, datastore), current.cycle == cycle else { throw SyncFailure.abandoned }
-                    for (page, _) in pages[start..<min(start + 1_000, pages.count)] {
+                    for (offset, (page, _)) in pages[start..<min(start + 1_000, pages.count)].enumerated() {
+                        // One lookup a page, each far from the last: keep few of them resident.
+                        if offset % ManifestScan.releaseEvery == ManifestScan.releaseEvery - 1 { txn.releaseResidentMapPages() }
                         guard let labels = survey.labels(of: page),
                               let old = try core.tables.page(txn, datastore: datastore, pageId: page.id), old.labels != labels else { continue }
                         var entry = old
@@ -175,6 +177,7 @@ struct MetadataSync {
                     }
                 }
             }
+            core.store.releaseResidentMapPages()
         }
     }
 
