@@ -194,7 +194,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "TributaryBench",
-            dependencies: ["Storage", "Search", "Content", "CSQLite3"],
+            dependencies: ["Storage", "Search", "Content", "CSQLite3", "Engine"],
             swiftSettings: strictSettings
         ),
 

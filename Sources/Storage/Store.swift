@@ -74,6 +74,9 @@ public final class Store: @unchecked Sendable {
     /// syncs this store asked LMDB for.
     private var unsyncedCommits = false
     private let syncs = Atomic<Int>(0)
+    /// The mapping of `data.mdb` and the map size it was found at (see `mapRange()`).
+    private let mapRangeLock = NSLock()
+    private var cachedMapRange: (start: UnsafeMutableRawPointer, length: Int, mapSize: Int)?
 
     /// Opens (creating if needed) the store in `configuration.directory`.
     public init(configuration: StoreConfiguration) throws(StorageError) {
@@ -353,20 +356,57 @@ public final class Store: @unchecked Sendable {
     /// without this its whole size would count as the daemon's RSS until memory pressure.
     ///
     /// Safe with readers running (their pointers stay valid and fault again); the gate keeps
-    /// map growth from remapping the range meanwhile.
+    /// map growth from remapping the range meanwhile. Inside a transaction use
+    /// ``ReadTransaction/releaseResidentMapPages()`` instead.
     public func releaseResidentMapPages() {
         gate.enter()
         defer { gate.leave() }
-        // LMDB does not expose its map address (me_mapaddr is only set for MDB_FIXEDMAP), so
-        // find the mapping of data.mdb in /proc/self/maps; under the gate it cannot move.
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return }
+        releaseMapPagesInGate()
+    }
+
+    /// The madvise itself; the caller holds the gate (an open transaction does), so the map
+    /// cannot move. Pages a write transaction changed are copies on the heap (no
+    /// `MDB_WRITEMAP`): only clean pages of the file go, and they fault back from the page cache.
+    func releaseMapPagesInGate() {
+        guard let range = mapRange() else { return }
+        _ = madvise(range.start, range.length, MADV_DONTNEED)
+    }
+
+    /// Where `data.mdb` is mapped: found once in `/proc/self/maps` (LMDB does not expose its
+    /// map address; `me_mapaddr` is only set for `MDB_FIXEDMAP`) and again after the map moved.
+    private func mapRange() -> (start: UnsafeMutableRawPointer, length: Int)? {
+        let mapSize = info().mapSize
+        mapRangeLock.lock()
+        defer { mapRangeLock.unlock() }
+        if let cached = cachedMapRange, cached.mapSize == mapSize { return (cached.start, cached.length) }
+        guard let maps = Self.readProcFile("/proc/self/maps") else { return nil }
         let dataFile = canonicalPath + "/data.mdb"
         for line in maps.split(separator: "\n") where line.hasSuffix(dataFile) {
             let range = line.prefix { $0 != " " }.split(separator: "-")
             guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start,
                   let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
-            _ = madvise(address, Int(end - start), MADV_DONTNEED)
+            cachedMapRange = (address, Int(end - start), mapSize)
+            return (address, Int(end - start))
         }
+        return nil
+    }
+
+    /// The whole text of a file under /proc. Read to its end: such files report a size of 0, and
+    /// `String(contentsOfFile:)` returns only their first page.
+    static func readProcFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Current sizes and usage.

@@ -23,6 +23,16 @@ public class ReadTransaction {
         mdb_txn_id(pointer)
     }
 
+    /// Drops the map's pages from the process's resident set in the middle of a long scan or
+    /// a large write (see ``Store/releaseResidentMapPages()``): what this transaction reads
+    /// stays valid and faults back from the page cache when read again; what it wrote is on
+    /// the heap until it commits. Bounds the RSS a transaction adds, whatever the size of the
+    /// file it reads.
+    public func releaseResidentMapPages() {
+        guard isOpen else { return }
+        store.releaseMapPagesInGate()
+    }
+
     /// Throws unless the transaction is still open and `table` belongs to this store.
     func ensureUsable<K, V>(_ table: Table<K, V>) throws(StorageError) {
         guard isOpen else { throw .transactionClosed(path: store.path) }

@@ -30,6 +30,17 @@ if requested.first == "retrieval" {
         exit(1)
     }
 }
+// `fingerprint STATE_DIR NAME OUT [QUERY…]` writes a datastore's StateFingerprint, one fact a line
+// (scripts/lib/bench_crash.py compares a crashed run's with an uninterrupted run's).
+if requested.first == "fingerprint" {
+    do {
+        try FingerprintCommand.run(arguments: Array(requested.dropFirst()))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("bench fingerprint failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
 /// `search-build` only repeats part of `search`, for profiling, and `search-results` dumps
 /// rankings to compare across index changes: `all` leaves them out.
 let names = requested.isEmpty || requested == ["all"] ? ["search", "storage"] : requested

@@ -94,7 +94,7 @@ struct DaemonTests {
             try await reference.create()
             try await reference.waitReady()
             await reference.stopDaemon()
-            let expected = try Fingerprint(stateDirectory: reference.stateDirectory)
+            let expected = try StateFingerprint(stateDirectory: reference.stateDirectory, datastore: "gen")
 
             let crashed = try DaemonHarness(fake: fake)
             defer { crashed.remove() }
@@ -111,7 +111,7 @@ struct DaemonTests {
             }
             try await crashed.waitReady()
             await crashed.stopDaemon()
-            let actual = try Fingerprint(stateDirectory: crashed.stateDirectory)
+            let actual = try StateFingerprint(stateDirectory: crashed.stateDirectory, datastore: "gen")
             #expect(statesAtKill.filter { $0 != "ready" }.count >= 5, "most kills should land mid-sync: \(statesAtKill)")
             #expect(actual.manifest == expected.manifest)
             #expect(actual.chunksPerPage == expected.chunksPerPage)
@@ -121,51 +121,6 @@ struct DaemonTests {
             #expect(actual.balance == expected.balance)
             #expect(actual.auditProblems.isEmpty, "\(actual.auditProblems.prefix(5))")
             #expect(actual.duplicateCharges == 0)
-        }
-    }
-}
-
-/// Everything a sync leaves behind that must not depend on how often it was interrupted.
-struct Fingerprint {
-    var manifest: [String: String] = [:]
-    var chunksPerPage: [String: Int] = [:]
-    var statistics = ""
-    var searches: [String] = []
-    var charges: [String] = []
-    var duplicateCharges = 0
-    var balance: Int64 = 0
-    var auditProblems: [String] = []
-
-    static let queries = ["rotation certificate", "deploy rollback", "incident escalation policy", "budget quota",
-                          "\"shard replica\"", "onboarding laptop checklist"]
-
-    init(stateDirectory: String) throws {
-        let store = try Store(configuration: StoreConfiguration(directory: stateDirectory))
-        let tables = try EngineTables(store: store)
-        let index = try SearchIndex(store: store)
-        let ledger = try CreditLedger(store: store)
-        let tokenizer = try Tokenizer()
-        try store.read { txn in
-            let id = try #require(try txn.get(tables.names, "gen"))
-            try txn.forEach(in: tables.pages, .prefix(PageRef.prefix(id))) { key, value in
-                let entry = value.value
-                manifest[key.pageId] = "\(entry.disposition.rawValue)|\(entry.versionSeen)|\(entry.versionIndexed ?? -1)|\(entry.chunks)|\(entry.tokens)|\(entry.title)|\(entry.reason ?? "")"
-                chunksPerPage[key.pageId] = try index.chunkIDs(pageID: key.pageId, datastore: id, in: txn).count
-                return .continue
-            }
-            let stats = try index.statistics(datastore: id, in: txn)
-            statistics = "\(stats.pageCount) \(stats.chunkCount) \(stats.totalTitleLength) \(stats.totalHeadingLength) \(stats.totalBodyLength)"
-            for query in Self.queries {
-                var options = SearchOptions()
-                options.limit = 10
-                let results = try index.search(query, datastore: id, options: options, in: txn, tokenizer: tokenizer)
-                searches.append(query + ": " + results.map { "\($0.pageID)#\($0.ordinal)=\(String(format: "%.6f", $0.score))" }.joined(separator: ","))
-            }
-            auditProblems = try index.audit(datastore: id, in: txn).problems
-            let entries = try ledger.allEntries(txn).filter { $0.kind == .charge }
-            charges = entries.map { "\($0.pageId ?? "")@\($0.pageVersion ?? 0)=\($0.amount)" }.sorted()
-            duplicateCharges = charges.count - Set(charges).count
-            balance = try ledger.balance(txn)
         }
     }
 }

@@ -121,8 +121,10 @@ final class SyncContext: Sendable {
     /// counts where known, otherwise the datastore's average (or a default) per page.
     func estimateMillicredits(_ txn: ReadTransaction, datastore: UInt64) throws -> Int64 {
         let policy = try ledger.policy(txn)
-        var knownTokens = 0, unknownPages = 0, indexedTokens = 0, indexedPages = 0
+        var knownTokens = 0, unknownPages = 0, indexedTokens = 0, indexedPages = 0, visited = 0
         try txn.forEach(in: tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
+            visited += 1
+            if visited % ManifestScan.releaseEvery == 0 { txn.releaseResidentMapPages() }
             let entry = coded.value
             switch entry.disposition {
             case .pending:
@@ -142,3 +144,11 @@ final class SyncContext: Sendable {
 
 /// The workers' name for their context (kept while the pipeline moves onto ``SyncContext``).
 typealias EngineCore = SyncContext
+
+/// Scans of a whole manifest (every page of a datastore, about 1 KB each) read the map from end
+/// to end; they release it from the RSS every so many entries, so a scan of 100,000 pages costs
+/// no more memory than one of 256. Few: the leaves of a B-tree written over many transactions
+/// lie all over the file, and the kernel maps 16 neighbouring pages with each one faulted in.
+enum ManifestScan {
+    static let releaseEvery = 256
+}

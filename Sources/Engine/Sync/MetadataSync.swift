@@ -179,7 +179,9 @@ struct MetadataSync {
             try storage {
                 try core.store.write { txn in
                     guard let current = try core.record(txn, datastore), current.cycle == cycle else { throw SyncFailure.abandoned }
-                    for (page, _) in pages[start..<min(start + 1_000, pages.count)] {
+                    for (offset, (page, _)) in pages[start..<min(start + 1_000, pages.count)].enumerated() {
+                        // One lookup a page, each far from the last: keep few of them resident.
+                        if offset % ManifestScan.releaseEvery == ManifestScan.releaseEvery - 1 { txn.releaseResidentMapPages() }
                         guard let labels = survey.labels(of: page),
                               let old = try core.tables.page(txn, datastore: datastore, pageId: page.id), old.labels != labels else { continue }
                         var entry = old
@@ -188,6 +190,7 @@ struct MetadataSync {
                     }
                 }
             }
+            core.store.releaseResidentMapPages()
         }
     }
 
@@ -200,7 +203,11 @@ struct MetadataSync {
             var changes: [(String, PageDisposition, String?)] = []
             var parents: [String: String] = [:]
             try core.store.read { txn in
+                var visited = 0
                 try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
+                    // The whole manifest passes through the map: keep only a slice of it resident.
+                    visited += 1
+                    if visited % ManifestScan.releaseEvery == 0 { txn.releaseResidentMapPages() }
                     let entry = coded.value
                     if entry.seenInCycle != cycle || vanishedSpaces.contains(entry.spaceKey) {
                         if entry.disposition != .deleted {
@@ -254,6 +261,7 @@ struct MetadataSync {
                 try core.put(txn, record)
             }
         }
+        core.store.releaseResidentMapPages()
         core.changed(datastore)
     }
 

@@ -43,9 +43,13 @@ extension SearchIndex {
         var change = PageIndexChange(removedChunks: 0, addedChunks: 0)
         var removal = Removal(tokenizer: tokenizer)
         for page in prepared.pages {
-            change.removedChunks += try removeChunks(of: page.page.pageID, datastore: datastore, stats: &stats,
-                                                     removal: &removal, in: transaction)
+            let removed = try removeChunks(of: page.page.pageID, datastore: datastore, stats: &stats,
+                                           removal: &removal, in: transaction)
+            change.removedChunks += removed
             try deleteDocument(pageID: page.page.pageID, datastore: datastore, in: transaction)
+            // Its postings were deleted from leaves all over the index (every generation and
+            // term it had): read pages of the map need not stay resident until the commit.
+            if removed > 0 { transaction.releaseResidentMapPages() }
         }
         try checkFormat(stats, datastore: datastore)
         guard stats.nextChunkID + UInt64(prepared.chunkCount) <= PostingEntry.maxChunkID else {
@@ -117,6 +121,7 @@ extension SearchIndex {
         let values = postings.filled(firstChunkID: firstChunkID)
         let first = PostingGeneration.of(chunkID: firstChunkID)
         let last = PostingGeneration.of(chunkID: firstChunkID + UInt64(chunkCount) - 1)
+        var written = 0
         try values.withUnsafeBufferPointer { values in
             let bytes = UnsafeRawBufferPointer(values)
             let size = MemoryLayout<UInt64>.size
@@ -141,11 +146,19 @@ extension SearchIndex {
                         guard stop > start else { continue }
                         let run = UnsafeRawBufferPointer(rebasing: bytes[start * size..<stop * size])
                         try put(TermKey(datastore: datastore, generation: generation, term: term), run)
+                        written += 1
+                        if written % Self.releaseMapEvery == 0 { transaction.releaseResidentMapPages() }
                     }
                 }
             }
         }
     }
+
+    /// Postings written or deleted between two releases of the map from the RSS. Each one
+    /// reads a few B-tree pages far from the last, and the kernel maps 16 neighbouring pages
+    /// of the file with each one it faults in (fault-around, which `MADV_RANDOM` does not
+    /// stop): without releases, a transaction replacing a few pages kept tens of MB resident.
+    static let releaseMapEvery = 256
 
     /// What removing pages needs besides the transaction: a tokenizer (made on first use) and
     /// buffers reused from page to page.
@@ -205,7 +218,8 @@ extension SearchIndex {
             return lhs.id == rhs.id ? lhs.raw < rhs.raw : terms[Int(lhs.id)].utf8.lexicographicallyPrecedes(terms[Int(rhs.id)].utf8)
         }
         try storageCall {
-            for (id, raw) in removal.postings {
+            for (offset, (id, raw)) in removal.postings.enumerated() {
+                if offset % Self.releaseMapEvery == Self.releaseMapEvery - 1 { transaction.releaseResidentMapPages() }
                 guard try transaction.delete(tables.postings, TermKey(datastore: datastore, term: terms[Int(id)], posting: raw),
                                              value: raw) else {
                     throw SearchError.corruptedIndex(datastore: datastore, detail: "posting '\(terms[Int(id)])' of chunk "
