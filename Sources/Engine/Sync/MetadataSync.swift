@@ -47,8 +47,14 @@ struct MetadataSync {
 
         // Labels (and with them the pages carrying an excluded label), without a request per page,
         // surveyed beside the listing: each batch waits for the survey only before it is diffed.
+        // When no label is excluded they are display metadata: on Cloud the cycle neither waits
+        // for nor spends requests on them (``LabelRefresh`` surveys them once it reached ready),
+        // and entries keep the labels last known.
         let surveyed = SurveyResult()
+        let inCycle = LabelRefresh.surveysInCycle(configuration, flavor: scope.site.flavor)
+        if !inCycle { surveyed.set(LabelSurvey()) }
         let survey = Task { () async -> Result<LabelSurvey, SyncFailure> in
+            guard inCycle else { return .success(LabelSurvey()) }
             do throws(SyncFailure) {
                 let result = try await source.labelSurvey(spaces: spaces, configuration: configuration)
                 surveyed.set(result)

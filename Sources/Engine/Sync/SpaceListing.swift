@@ -1,5 +1,6 @@
 import Confluence
 import Foundation
+import Logging
 import Search
 import Storage
 import Synchronization
@@ -45,6 +46,7 @@ struct SpaceListing {
         var survey: LabelSurvey?
         /// The pages expected to be pending after the diff, converted and tokenized.
         var prepared: PreparedBatch?
+        var times: (read: Duration, convert: Duration, tokenize: Duration) = (.zero, .zero, .zero)
     }
 
     func run(_ cursor: any PageCursor, space: Space, vanishes: Bool, creditsShort: Bool) async throws(SyncFailure) -> Outcome {
@@ -57,9 +59,21 @@ struct SpaceListing {
         var listed = 0
         var short = creditsShort
         var unlabelled: [Page] = []
+        let clock = ContinuousClock()
+        let began = clock.now
+        var waitFetch = Duration.zero, waitConvert = Duration.zero, commitTime = Duration.zero
+        var readT = Duration.zero, convertT = Duration.zero, tokenizeT = Duration.zero
+        defer {
+            if ProcessInfo.processInfo.environment["TRIBUTARY_SYNC_TIMING"] != nil {
+                core.logger.notice("TIMING listing \(space.key): total \(clock.now - began); waited fetch \(waitFetch), waited convert \(waitConvert), commit \(commitTime); convert task: read \(readT), convert \(convertT), tokenize \(tokenizeT)")
+            }
+        }
         while true {
             let batch: [Page]?
-            switch await Self.value(of: fetching) {
+            let t0 = clock.now
+            let fetched = await Self.value(of: fetching)
+            waitFetch += clock.now - t0
+            switch fetched {
             case .success(let pages):
                 batch = pages
             case .failure(let error):
@@ -71,8 +85,13 @@ struct SpaceListing {
             if batch != nil { fetching = Self.fetch(cursor) }
             let next = batch.map { convert($0, space: space, index: !short) }
             if let converting {
+                let t1 = clock.now
                 let converted = try await Self.value(of: converting).get()
+                let t2 = clock.now
+                waitConvert += t2 - t1
+                readT += converted.times.read; convertT += converted.times.convert; tokenizeT += converted.times.tokenize
                 let (paid, labelled) = try commit(converted, space: space, index: !short)
+                commitTime += clock.now - t2
                 if !paid { short = true }
                 if !labelled { unlabelled += converted.pages.map { Page(id: $0.id, title: "", status: $0.status, labels: $0.labels) } }
                 listed += converted.pages.count
@@ -117,6 +136,8 @@ struct SpaceListing {
                     return stripped
                 }
                 guard index else { return .success(converted) }
+                let clock = ContinuousClock()
+                let c0 = clock.now
                 // Which pages the diff will send for indexing: a read snapshot of the manifest
                 // (only this job writes this datastore's pages; the commit checks again).
                 let wanted: [Page] = try storage {
@@ -128,8 +149,17 @@ struct SpaceListing {
                         }
                     }
                 }
+                let c1 = clock.now
+                converted.times.read = c1 - c0
                 if !wanted.isEmpty {
-                    converted.prepared = try PageConversion(options: core.options, index: core.index).prepare(wanted, site: site)
+                    let conversion = PageConversion(options: core.options, index: core.index)
+                    let c = conversion.convert(ids: wanted.map(\.id), fetched: wanted, site: site)
+                    let c2 = clock.now
+                    converted.times.convert = c2 - c1
+                    let tokenizer: Tokenizer
+                    do { tokenizer = try Tokenizer() } catch { throw .transient("indexing: \(error)") }
+                    converted.prepared = try conversion.prepare(results: c.results, updates: c.updates, tokenizer: tokenizer)
+                    converted.times.tokenize = clock.now - c2
                 }
                 return .success(converted)
             } catch {
