@@ -38,11 +38,6 @@ struct LabelSyncTests {
         }
     }
 
-    /// Waits for the first label refresh after ready.
-    func labelsRefreshed(_ harness: EngineHarness) async throws -> DatastoreSnapshot {
-        try await harness.waitFor("hb", "labels refreshed") { $0.record.labelsRefreshedAt != nil }
-    }
-
     /// Refreshes labels after every cycle, as a short `label_refresh` would.
     static func refreshEveryCycle() -> EngineOptions {
         var options = EngineHarness.fastOptions()
@@ -115,7 +110,7 @@ struct LabelSyncTests {
             try await harness.fake.resetStats()
             _ = try await harness.engine.create(configuration, secret: EngineHarness.token)
             _ = try await harness.waitForReady("hb")
-            _ = try await labelsRefreshed(harness)
+            _ = try await harness.waitForLabels("hb")
             let byKind = try #require(try await harness.fake.stats()["byKind"] as? [String: Int])
             #expect(byKind["v2.space_content_labels"] == 2)
             #expect(byKind["v1.search"] == 1)
@@ -133,7 +128,7 @@ struct LabelSyncTests {
         try await EngineHarness.with(Self.arguments(.cloud), options: Self.refreshEveryCycle()) { harness in
             _ = try await harness.engine.create(harness.configuration("hb", space: "HB"), secret: EngineHarness.token)
             _ = try await harness.waitForReady("hb")
-            _ = try await labelsRefreshed(harness)
+            _ = try await harness.waitForLabels("hb")
             let before = try harness.manifest("hb")
             let runbook = try #require(before.values.first { $0.title == "On-call Runbook" })
             #expect(runbook.labels == ["oncall", "runbook"])
@@ -165,7 +160,7 @@ struct LabelSyncTests {
             try await harness.fake.resetStats()
             _ = try await harness.engine.create(harness.configuration("hb", space: "GEN"), secret: EngineHarness.token)
             let ready = try await harness.waitForReady("hb")
-            let refreshed = try await labelsRefreshed(harness)
+            let refreshed = try await harness.waitForLabels("hb")
             // Ready came first: the survey ran after the cycle that reached it.
             let completed = try #require(ready.record.lastSyncCompleted)
             #expect(try #require(refreshed.record.labelsRefreshedAt) >= completed)

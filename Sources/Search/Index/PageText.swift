@@ -22,6 +22,13 @@ public struct PageText: Sendable, Equatable, StorageRecord {
     /// ``MarkdownRenderer/render(_:)`` of the document: the title line and the sections' own
     /// renderings, one blank line between each, ending with a newline.
     public init(document: Document) {
+        self.init(rendered: RenderedDocument(document))
+    }
+
+    /// The same from a document rendered already (shared with the chunker: rendered once).
+    public init(rendered: RenderedDocument) {
+        let document = rendered.document
+        let sectionMarkdown = rendered.sectionMarkdown
         var parts: [String] = []
         var length = 0
         func append(_ part: String) -> Int {
@@ -34,12 +41,10 @@ public struct PageText: Sendable, Equatable, StorageRecord {
         if !document.title.isEmpty { _ = append("# \(document.title)") }
         // (start, level) of each rendered section; headings become outline entries.
         var starts: [(start: Int, level: Int, section: Section)] = []
-        for section in document.sections {
-            // A lone section renders as its lines and one newline; nothing when it has no lines.
-            var rendered = MarkdownRenderer.render(Document(title: "", sections: [section]))
-            guard !rendered.isEmpty else { continue }
-            rendered.removeLast()
-            starts.append((append(rendered), section.level, section))
+        for (section, markdown) in zip(document.sections, sectionMarkdown) {
+            // A section with no lines renders as nothing.
+            guard let markdown else { continue }
+            starts.append((append(markdown), section.level, section))
         }
         let end = length + (parts.isEmpty ? 0 : 1)
         markdown = parts.joined(separator: "\n\n") + (parts.isEmpty ? "" : "\n")
