@@ -32,8 +32,9 @@ struct SpaceListing {
     private var datastore: UInt64 { sync.datastore }
 
     enum Outcome {
-        /// `unlabelled`: pages committed before the survey finished.
-        case listed(pages: Int, creditsShort: Bool, unlabelled: [Page])
+        /// `unlabelled`: pages committed before the survey finished; `firstSeen`: manifest
+        /// entries seen for the first time this cycle (each page once, however often listed).
+        case listed(pages: Int, creditsShort: Bool, unlabelled: [Page], firstSeen: Int)
         /// The space was deleted or hidden part-way through (with `spaces = *`).
         case vanished
     }
@@ -59,6 +60,7 @@ struct SpaceListing {
         var listed = 0
         var short = creditsShort
         var unlabelled: [Page] = []
+        var firstSeen = 0
         let clock = ContinuousClock()
         let began = clock.now
         var waitFetch = Duration.zero, waitConvert = Duration.zero, commitTime = Duration.zero
@@ -90,14 +92,15 @@ struct SpaceListing {
                 let t2 = clock.now
                 waitConvert += t2 - t1
                 readT += converted.times.read; convertT += converted.times.convert; tokenizeT += converted.times.tokenize
-                let (paid, labelled) = try commit(converted, space: space, index: !short)
+                let (paid, labelled, seen) = try commit(converted, space: space, index: !short)
+                firstSeen += seen
                 commitTime += clock.now - t2
                 if !paid { short = true }
                 if !labelled { unlabelled += converted.pages.map { Page(id: $0.id, title: "", status: $0.status, labels: $0.labels) } }
                 listed += converted.pages.count
             }
             converting = next
-            if batch == nil { return .listed(pages: listed, creditsShort: short, unlabelled: unlabelled) }
+            if batch == nil { return .listed(pages: listed, creditsShort: short, unlabelled: unlabelled, firstSeen: firstSeen) }
         }
     }
 
@@ -169,46 +172,59 @@ struct SpaceListing {
     }
 
     /// The commit stage: the manifest diff of one batch and, with bodies, its index entries and
-    /// credits, in one write transaction. Returns whether the balance could pay and whether the
-    /// labels were known.
-    private func commit(_ converted: Converted, space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: Bool) {
+    /// credits, in one write transaction. Returns whether the balance could pay, whether the
+    /// labels were known, and how many of the pages were seen for the first time this cycle.
+    private func commit(_ converted: Converted, space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: Bool, firstSeen: Int) {
         let now = core.clock.nowMillis
         let labels = converted.survey ?? surveyed.current
         let commit = IndexCommit(core: core, datastore: datastore)
-        let (short, toppedOff, name): (Bool, Int64?, String) = try storage {
+        let (short, toppedOff, name, firstSeen): (Bool, Int64?, String, Int) = try storage {
             try write { txn in
                 guard var current = try core.record(txn, datastore), current.cycle == cycle else {
                     throw SyncFailure.abandoned
                 }
-                var pending: Set<String> = []
+                // Pending entries that may be indexed in this transaction are written once, indexed
+                // (not written pending, then read and written again).
+                let indexing = index && current.state == .syncingMetadata && converted.prepared != nil
+                var staged: [String: (old: ManifestEntry?, new: ManifestEntry)] = [:]
+                var firstSeen = 0
                 for page in converted.pages {
-                    let disposition = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
-                                                     labels: labels?.labels(of: page),
-                                                     excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
-                                                     txn: txn)
-                    if disposition == .pending { pending.insert(page.id) }
+                    let stagedAlready = staged[page.id] != nil
+                    let applied = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
+                                                 labels: labels?.labels(of: page),
+                                                 excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
+                                                 txn: txn, deferPending: indexing)
+                    if applied.disposition == .pending { staged[page.id] = (applied.old, applied.entry) }
+                    if applied.old?.seenInCycle != cycle, !stagedAlready { firstSeen += 1 }
                 }
                 current.phaseDone += converted.pages.count
                 var short = false
                 var toppedOff: Int64?
+                var written = false
                 // Indexed here only when the diff agrees with what was converted and a person did not pause it.
-                if index, current.state == .syncingMetadata, let prepared = converted.prepared,
-                   Set(prepared.results.map(\.pageId)) == pending {
-                    switch try commit.write(prepared, txn: txn, now: now, tokenizer: nil) {
+                if indexing, let prepared = converted.prepared, Set(prepared.results.map(\.pageId)) == Set(staged.keys) {
+                    switch try commit.write(prepared, txn: txn, now: now, tokenizer: nil, staged: staged) {
                     case .insufficientCredits:
                         short = true
                     case .written(_, let added):
                         toppedOff = added
+                        written = true
+                    }
+                }
+                if indexing, !written {
+                    // Not indexed here: the entries stay pending, for processing by id.
+                    for (old, new) in staged.values where new != old {
+                        try core.tables.putPage(txn, datastore: datastore, old: old, new: new)
                     }
                 }
                 try core.put(txn, current)
-                return (short, toppedOff, current.configuration.name)
+                return (short, toppedOff, current.configuration.name, firstSeen)
             }
         }
         commit.logTopOff(toppedOff, datastoreName: name)
         core.store.releaseResidentMapPages()
         core.changed(datastore)
-        return (!short, labels != nil)
+        return (!short, labels != nil, firstSeen)
     }
 
     /// Every commit of the listing goes through here: the one place to choose its durability.
