@@ -35,7 +35,7 @@ public struct PageText: Sendable, Equatable, StorageRecord {
             if !parts.isEmpty { length += 2 }  // the blank line between parts
             let start = length
             parts.append(part)
-            length += part.unicodeScalars.count
+            length += Self.scalarCount(part)
             return start
         }
         if !document.title.isEmpty { _ = append("# \(document.title)") }
@@ -62,6 +62,17 @@ public struct PageText: Sendable, Equatable, StorageRecord {
                                           offset: entry.start, length: next - entry.start))
         }
         self.outline = outline
+    }
+
+    /// `text.unicodeScalars.count`, from the UTF-8 bytes: every byte but a continuation byte
+    /// starts a scalar (the scalar view walks scalar by scalar).
+    static func scalarCount(_ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { bytes in
+            var count = 0
+            for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+            return count
+        }
     }
 
     /// Characters (Unicode scalars) in ``markdown``.
