@@ -165,6 +165,10 @@ class SizeRun:
                 print("  fdatasync count          %7d   during the full sync (%s); write syscalls %d"
                       % (sum(t["sync_calls"].values()), ", ".join("%s %d" % kv for kv in sorted(t["sync_calls"].items())) or "none",
                          t["syscw"]))
+            stages = listing_times(os.path.join(procs.work, "tributaryd.log"))
+            if stages:
+                print("  where the listing's time went: " + ", ".join("%s %s s" % (k.replace("_seconds", "").replace("_", " "), v)
+                                                                      for k, v in stages))
             target = RSS_TARGET_MB.get(n, 150 if n <= 20000 else 200)
             print("  peak RSS (VmHWM)         %7.1f MB after full sync (target %d MB: %s)"
                   % (t["rss_kb"] / 1024, target, verdict(t["rss_kb"] / 1024 <= target)))
@@ -186,10 +190,6 @@ class SizeRun:
             sys.stdout.flush()
             return {"tributary": t["seconds"], "peer": peer["seconds"]}
         finally:
-            if os.environ.get("TRIBUTARY_SYNC_TIMING"):
-                with open(os.path.join(procs.work, "tributaryd.log")) as f:
-                    for line in f:
-                        if "TIMING" in line: print("  " + line.strip())
             procs.close()
 
     def tributary(self, pid, ctl, trace):
@@ -276,6 +276,15 @@ def burst_run(args):
         print("  achieved %.2f req/s = %.2f of R (target ≥ 0.90: %s)" % (ok / seconds, achieved, verdict(achieved >= 0.9)))
     finally:
         procs.close()
+
+
+def listing_times(log):
+    """The stage times of the first listing with bodies, from the daemon's log line about it."""
+    with open(log) as f:
+        for line in f:
+            if " with bodies;" in line:
+                return re.findall(r"\b(\w+_seconds)=\"?([0-9.]+)", line)
+    return []
 
 
 def wait_label_refresh(log, seconds):

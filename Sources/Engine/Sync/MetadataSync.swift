@@ -72,6 +72,7 @@ struct MetadataSync {
                                    surveyed: surveyed)
         var listed = 0
         var firstSeen = 0
+        var times = ListingTimes()
         var creditsShort = false
         var unlabelled: [(Page, String)] = []
         // Spaces listed at connect that were gone by the time their pages were listed.
@@ -79,9 +80,10 @@ struct MetadataSync {
         for space in spaces {
             let cursor = source.pages(in: space, statuses: statuses, bodies: bodies)
             switch try await listing.run(cursor, space: space, vanishes: configuration.includesAllSpaces, creditsShort: creditsShort) {
-            case .listed(let pages, let short, let withoutLabels, let seen):
+            case .listed(let pages, let short, let withoutLabels, let seen, let spent):
                 listed += pages
                 firstSeen += seen
+                times.add(spent)
                 creditsShort = short
                 unlabelled += withoutLabels.map { ($0, space.key) }
             case .vanished:
@@ -102,7 +104,7 @@ struct MetadataSync {
         let spacesListed = spaces.count - vanished.count
         core.logger.info("listed \(listed) pages in \(spacesListed) spaces of \(configuration.name)\(bodies ? " with bodies" : ""); \(pending) to process",
                          metadata: ["datastore": "\(configuration.name)", "pages_listed": "\(listed)", "pages_pending": "\(pending)",
-                                    "spaces_listed": "\(spacesListed)", "with_bodies": "\(bodies)"])
+                                    "spaces_listed": "\(spacesListed)", "with_bodies": "\(bodies)"].merging(times.metadata) { first, _ in first })
         return pending > 0 ? .process(pending: pending) : .ready
     }
 

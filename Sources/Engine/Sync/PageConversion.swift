@@ -93,15 +93,12 @@ struct PageConversion: Sendable {
         }
     }
 
-    /// Converts and tokenizes listed pages (the single-pass listing) with a tokenizer of its own.
-    func prepare(_ pages: [Page], site: ConfluenceSite) throws(SyncFailure) -> PreparedBatch {
-        let converted = convert(ids: pages.map(\.id), fetched: pages, site: site)
-        let tokenizer: Tokenizer
+    /// A tokenizer for one batch (its stem cache is the batch's).
+    static func tokenizer() throws(SyncFailure) -> Tokenizer {
         do {
-            tokenizer = try Tokenizer()
+            return try Tokenizer()
         } catch {
             throw .transient("indexing: \(error)")
         }
-        return try prepare(results: converted.results, updates: converted.updates, tokenizer: tokenizer)
     }
 }

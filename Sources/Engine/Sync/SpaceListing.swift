@@ -34,7 +34,7 @@ struct SpaceListing {
     enum Outcome {
         /// `unlabelled`: pages committed before the survey finished; `firstSeen`: manifest
         /// entries seen for the first time this cycle (each page once, however often listed).
-        case listed(pages: Int, creditsShort: Bool, unlabelled: [Page], firstSeen: Int)
+        case listed(pages: Int, creditsShort: Bool, unlabelled: [Page], firstSeen: Int, times: ListingTimes)
         /// The space was deleted or hidden part-way through (with `spaces = *`).
         case vanished
     }
@@ -47,7 +47,8 @@ struct SpaceListing {
         var survey: LabelSurvey?
         /// The pages expected to be pending after the diff, converted and tokenized.
         var prepared: PreparedBatch?
-        var times: (read: Duration, convert: Duration, tokenize: Duration) = (.zero, .zero, .zero)
+        /// The conversion stage's own work on this batch.
+        var times = ListingTimes()
     }
 
     func run(_ cursor: any PageCursor, space: Space, vanishes: Bool, creditsShort: Bool) async throws(SyncFailure) -> Outcome {
@@ -63,18 +64,12 @@ struct SpaceListing {
         var firstSeen = 0
         let clock = ContinuousClock()
         let began = clock.now
-        var waitFetch = Duration.zero, waitConvert = Duration.zero, commitTime = Duration.zero
-        var readT = Duration.zero, convertT = Duration.zero, tokenizeT = Duration.zero
-        defer {
-            if ProcessInfo.processInfo.environment["TRIBUTARY_SYNC_TIMING"] != nil {
-                core.logger.notice("TIMING listing \(space.key): total \(clock.now - began); waited fetch \(waitFetch), waited convert \(waitConvert), commit \(commitTime); convert task: read \(readT), convert \(convertT), tokenize \(tokenizeT)")
-            }
-        }
+        var times = ListingTimes()
         while true {
             let batch: [Page]?
-            let t0 = clock.now
+            let waiting = clock.now
             let fetched = await Self.value(of: fetching)
-            waitFetch += clock.now - t0
+            times.fetchWait += clock.now - waiting
             switch fetched {
             case .success(let pages):
                 batch = pages
@@ -87,20 +82,23 @@ struct SpaceListing {
             if batch != nil { fetching = Self.fetch(cursor) }
             let next = batch.map { convert($0, space: space, index: !short) }
             if let converting {
-                let t1 = clock.now
+                let waiting = clock.now
                 let converted = try await Self.value(of: converting).get()
-                let t2 = clock.now
-                waitConvert += t2 - t1
-                readT += converted.times.read; convertT += converted.times.convert; tokenizeT += converted.times.tokenize
+                let committing = clock.now
+                times.convertWait += committing - waiting
+                times.addStage(converted.times)
                 let (paid, labelled, seen) = try commit(converted, space: space, index: !short)
                 firstSeen += seen
-                commitTime += clock.now - t2
+                times.commit += clock.now - committing
                 if !paid { short = true }
                 if !labelled { unlabelled += converted.pages.map { Page(id: $0.id, title: "", status: $0.status, labels: $0.labels) } }
                 listed += converted.pages.count
             }
             converting = next
-            if batch == nil { return .listed(pages: listed, creditsShort: short, unlabelled: unlabelled, firstSeen: firstSeen) }
+            if batch == nil {
+                times.total = clock.now - began
+                return .listed(pages: listed, creditsShort: short, unlabelled: unlabelled, firstSeen: firstSeen, times: times)
+            }
         }
     }
 
@@ -140,7 +138,7 @@ struct SpaceListing {
                 }
                 guard index else { return .success(converted) }
                 let clock = ContinuousClock()
-                let c0 = clock.now
+                let reading = clock.now
                 // Which pages the diff will send for indexing: a read snapshot of the manifest
                 // (only this job writes this datastore's pages; the commit checks again).
                 let wanted: [Page] = try storage {
@@ -152,17 +150,16 @@ struct SpaceListing {
                         }
                     }
                 }
-                let c1 = clock.now
-                converted.times.read = c1 - c0
+                let converting = clock.now
+                converted.times.manifestRead = converting - reading
                 if !wanted.isEmpty {
                     let conversion = PageConversion(options: core.options, index: core.index)
-                    let c = conversion.convert(ids: wanted.map(\.id), fetched: wanted, site: site)
-                    let c2 = clock.now
-                    converted.times.convert = c2 - c1
-                    let tokenizer: Tokenizer
-                    do { tokenizer = try Tokenizer() } catch { throw .transient("indexing: \(error)") }
-                    converted.prepared = try conversion.prepare(results: c.results, updates: c.updates, tokenizer: tokenizer)
-                    converted.times.tokenize = clock.now - c2
+                    let pages = conversion.convert(ids: wanted.map(\.id), fetched: wanted, site: site)
+                    let tokenizing = clock.now
+                    converted.times.convert = tokenizing - converting
+                    converted.prepared = try conversion.prepare(results: pages.results, updates: pages.updates,
+                                                                tokenizer: try PageConversion.tokenizer())
+                    converted.times.tokenize = clock.now - tokenizing
                 }
                 return .success(converted)
             } catch {
@@ -238,4 +235,45 @@ final class SurveyResult: Sendable {
     private let value = Mutex<LabelSurvey?>(nil)
     var current: LabelSurvey? { value.withLock { $0 } }
     func set(_ survey: LabelSurvey) { value.withLock { $0 = survey } }
+}
+
+/// Where a listing's time went, logged with the cycle's listing line: how long the loop waited
+/// for the network (requests and JSON decoding) and for conversion, how long its commits took,
+/// and the conversion stage's own work (it overlaps the others). What a slow sync is measured by.
+struct ListingTimes: Sendable {
+    var total = Duration.zero
+    var fetchWait = Duration.zero
+    var convertWait = Duration.zero
+    var commit = Duration.zero
+    var manifestRead = Duration.zero
+    var convert = Duration.zero
+    var tokenize = Duration.zero
+
+    /// Adds another space's listing.
+    mutating func add(_ other: ListingTimes) {
+        total += other.total
+        fetchWait += other.fetchWait
+        convertWait += other.convertWait
+        commit += other.commit
+        addStage(other)
+    }
+
+    /// Adds one batch's conversion-stage times.
+    mutating func addStage(_ batch: ListingTimes) {
+        manifestRead += batch.manifestRead
+        convert += batch.convert
+        tokenize += batch.tokenize
+    }
+
+    /// As log metadata, in seconds.
+    var metadata: Logger.Metadata {
+        func seconds(_ duration: Duration) -> Logger.MetadataValue {
+            let (whole, fraction) = duration.components
+            return "\(String(format: "%.2f", Double(whole) + Double(fraction) / 1e18))"
+        }
+        return ["listing_seconds": seconds(total), "network_wait_seconds": seconds(fetchWait),
+                "conversion_wait_seconds": seconds(convertWait), "commit_seconds": seconds(commit),
+                "manifest_read_seconds": seconds(manifestRead), "convert_seconds": seconds(convert),
+                "tokenize_seconds": seconds(tokenize)]
+    }
 }
