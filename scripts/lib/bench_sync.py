@@ -14,7 +14,7 @@ req/s (burst B) prints the 429 share and the achieved rate / R.
 
 Usage: bench_sync.py BIN_DIR REPO PEER_PYTHON [--pages N] [--scale] [--peer-first] [--skip-burst]
 Env: TRIBUTARY_BENCH_PAGES (default 20000), TRIBUTARY_BENCH_SCALE=1 (= --scale),
-TRIBUTARY_BENCH_BURST_PAGES (default 5000), TRIBUTARY_BENCH_BURST_RATE (2), TRIBUTARY_BENCH_BURST (2).
+TRIBUTARY_BENCH_BURST_PAGES (default 6000: at 2 req/s a sync of at least 10 s), TRIBUTARY_BENCH_BURST_RATE (2), TRIBUTARY_BENCH_BURST (2).
 """
 import argparse, base64, json, math, os, random, re, shutil, signal, subprocess, sys, tempfile, time, urllib.request
 
@@ -250,7 +250,7 @@ class SizeRun:
 
 def burst_run(args):
     """A fresh daemon (no rate configured, nothing learned) against a token bucket of R req/s, burst B."""
-    n = int(os.environ.get("TRIBUTARY_BENCH_BURST_PAGES", "5000"))
+    n = int(os.environ.get("TRIBUTARY_BENCH_BURST_PAGES", "6000"))
     rate = float(os.environ.get("TRIBUTARY_BENCH_BURST_RATE", "2"))
     burst = int(os.environ.get("TRIBUTARY_BENCH_BURST", "2"))
     procs = Procs()
