@@ -56,7 +56,7 @@ struct LabelRefresh {
         }
         core.logger.info("refreshed the labels of \(record.configuration.name): \(changed) pages changed",
                          metadata: ["datastore": "\(record.configuration.name)", "pages_relabelled": "\(changed)"])
-        core.changed(datastore)
+        // No watcher is told: nothing a status shows changed (a watch would see "ready" again).
         return true
     }
 
