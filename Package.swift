@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .executable(name: "tributaryd", targets: ["tributaryd"]),
         .executable(name: "tributaryctl", targets: ["tributaryctl"]),
+        .executable(name: "tributary-extract", targets: ["tributary-extract"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,8 +47,27 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "Content", swiftSettings: strictSettings),
-        // Attachment formats and the text-extraction seam (the sandboxed helper implements it).
-        .target(name: "Extraction", swiftSettings: strictSettings),
+        // Attachment formats and the text-extraction seam; SandboxedExtractor runs the helper.
+        .target(name: "Extraction", dependencies: ["CSandboxSpawn", "TaskThreads"], swiftSettings: strictSettings),
+        // Text extraction (issue #16): the helper process, its format readers and their C seams.
+        // Only tributary-extract links poppler and zlib; the daemon spawns it per file.
+        .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // fork + rlimits + namespaces + exec in C: only async-signal-safe calls between fork and exec.
+        .target(name: "CSandboxSpawn"),
+        .target(
+            name: "ExtractionFormats", dependencies: ["Extraction", "Content", "CPoppler", "CZlib"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "tributary-extract", dependencies: ["Extraction", "ExtractionFormats"], swiftSettings: strictSettings
+        ),
+        // scripts/bench extraction: MB/s per format through the sandboxed helper.
+        .executableTarget(name: "ExtractionBench", dependencies: ["Extraction"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ExtractionTests", dependencies: ["Extraction", "ExtractionFormats", "tributary-extract", "SystemdTestSupport"],
+            swiftSettings: strictSettings
+        ),
         // The documented range of every numeric input, shared by Engine and Control (issue #13).
         .target(name: "InputLimits", swiftSettings: strictSettings),
         .target(name: "Search", dependencies: ["Storage", "Content", "CStemmer"], swiftSettings: strictSettings),

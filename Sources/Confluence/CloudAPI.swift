@@ -124,7 +124,7 @@ struct CloudAPI: Sendable {
     /// A pager over a v2 list: follows `_links.next` (or the `Link` header) from the origin.
     /// `map` returning nil drops an item after decoding (the server's filter is trusted for
     /// paging, not for scope), as in the Data Center offset pager.
-    private func v2Pager<Wire: Decodable & Sendable, Item: Sendable>(
+    func v2Pager<Wire: Decodable & Sendable, Item: Sendable>(
         first: String, subject: Subject, map: @escaping @Sendable (Wire) -> Item?
     ) -> ConfluencePager<Item> {
         let transport = self.transport

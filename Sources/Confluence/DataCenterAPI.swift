@@ -98,7 +98,7 @@ struct DataCenterAPI: Sendable {
     /// Offset paging that trusts the server's `next` link for *whether* there is more, but
     /// takes `start` from the results actually returned: servers cap `limit` silently and
     /// then advance `start` by the requested limit, which would skip records.
-    private func offsetPager(first: String, subject: Subject, spaceId: String?, includeLabels: Bool) -> PageBatches {
+    func offsetPager(first: String, subject: Subject, spaceId: String?, includeLabels: Bool) -> PageBatches {
         offsetList(first: first, subject: subject, id: { (item: V1Content) in item.id.value }) { (item: V1Content) -> Page? in
             item.model(spaceId: spaceId, includeLabels: includeLabels)
         }
@@ -106,7 +106,7 @@ struct DataCenterAPI: Sendable {
 
     /// The offset pager over any v1 list; `map` returning nil drops an item (after paging
     /// decisions, which count every record the server returned).
-    private func offsetList<Wire: Decodable & Sendable, Item: Sendable>(
+    func offsetList<Wire: Decodable & Sendable, Item: Sendable>(
         first: String, subject: Subject, id: @escaping @Sendable (Wire) -> String,
         map: @escaping @Sendable (Wire) -> Item?
     ) -> ConfluencePager<Item> {

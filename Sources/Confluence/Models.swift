@@ -87,11 +87,13 @@ public struct Page: Sendable, Equatable, Identifiable, Codable {
     public var webui: String?
     /// Storage-format XHTML fragment, present only when bodies were requested.
     public var storageBody: String?
+    /// A page or a blog post (both are listed, fetched and indexed alike).
+    public var contentType: ContentType = .page
 
     public init(
         id: String, title: String, status: PageStatus = .current, spaceId: String? = nil, parentId: String? = nil,
         version: Int = 1, lastModified: Date? = nil, createdAt: Date? = nil, labels: [Label]? = nil,
-        ancestorIds: [String]? = nil, webui: String? = nil, storageBody: String? = nil
+        ancestorIds: [String]? = nil, webui: String? = nil, storageBody: String? = nil, contentType: ContentType = .page
     ) {
         self.id = id
         self.title = title
@@ -105,5 +107,6 @@ public struct Page: Sendable, Equatable, Identifiable, Codable {
         self.ancestorIds = ancestorIds
         self.webui = webui
         self.storageBody = storageBody
+        self.contentType = contentType
     }
 }

@@ -202,7 +202,8 @@ extension V1Content {
             labels: includeLabels ? expandedLabels : nil,
             ancestorIds: ancestorIds,
             webui: _links?.webui,
-            storageBody: body?.storage?.value
+            storageBody: body?.storage?.value,
+            contentType: type == ContentType.blogPost.rawValue ? .blogPost : .page
         )
     }
 }

@@ -16,6 +16,10 @@ public final class InMemoryConfluence: Sendable {
         case list
         /// Fetching pages by id with bodies.
         case fetch
+        /// One batch of a space's comment listing (the cycle's comment survey).
+        case listComments
+        /// Fetching one page's comments with bodies.
+        case fetchComments
     }
 
     /// A failure to inject.
@@ -28,6 +32,8 @@ public final class InMemoryConfluence: Sendable {
         case rateLimited
         /// The space is gone (404 on its listing).
         case spaceNotFound
+        /// The page is gone (404 on a request about it).
+        case pageNotFound
 
         var error: ConfluenceError {
             switch self {
@@ -35,6 +41,7 @@ public final class InMemoryConfluence: Sendable {
             case .permanent: ConfluenceError(.badCredentials, "the in-memory site refused the credentials (HTTP 401)")
             case .rateLimited: ConfluenceError(.rateLimited, "HTTP 429 from the in-memory site", status: 429)
             case .spaceNotFound: ConfluenceError(.spaceNotFound, "the space is gone (HTTP 404)", status: 404)
+            case .pageNotFound: ConfluenceError(.pageNotFound, "the page is gone (HTTP 404)", status: 404)
             }
         }
     }
@@ -42,6 +49,8 @@ public final class InMemoryConfluence: Sendable {
     private struct State {
         var spaces: [String: Space] = [:]
         var pages: [String: [String: Page]] = [:]
+        /// Comments by id.
+        var comments: [String: Comment] = [:]
         var failures: [Operation: [Failure]] = [:]
         var requests: [Operation: Int] = [:]
     }
@@ -85,6 +94,31 @@ public final class InMemoryConfluence: Sendable {
                 id: id, title: title, status: status, spaceId: state.spaces[space]?.id, version: version ?? previous + 1,
                 webui: "/spaces/\(space)/pages/\(id)", storageBody: body)
         }
+    }
+
+    /// Adds or replaces a blog post (listed and fetched apart from pages, as on Cloud).
+    public func putBlogPost(space: String, id: String, title: String, body: String, version: Int? = nil) {
+        addSpace(space)
+        state.withLock { state in
+            let previous = state.pages[space]?[id]?.version ?? 0
+            state.pages[space, default: [:]][id] = Page(
+                id: id, title: title, spaceId: state.spaces[space]?.id, version: version ?? previous + 1,
+                webui: "/spaces/\(space)/blog/\(id)", storageBody: body, contentType: .blogPost)
+        }
+    }
+
+    /// Adds or replaces a comment on a page or blog post; a replaced comment's version goes up
+    /// by one. The page's own version does not change, as in Confluence.
+    public func putComment(on containerId: String, id: String, body: String, location: CommentLocation = .footer) {
+        state.withLock { state in
+            let version = (state.comments[id]?.version ?? 0) + 1
+            state.comments[id] = Comment(id: id, containerId: containerId, version: version, location: location, storageBody: body)
+        }
+    }
+
+    /// Deletes a comment.
+    public func deleteComment(id: String) {
+        _ = state.withLock { $0.comments.removeValue(forKey: id) }
     }
 
     /// Adds `count` pages `P1…` with a paragraph each.
@@ -139,10 +173,10 @@ public final class InMemoryConfluence: Sendable {
         }
     }
 
-    func listing(of space: Space, statuses: Set<PageStatus>, bodies: Bool) -> [Page]? {
+    func listing(of space: Space, statuses: Set<PageStatus>, bodies: Bool, type: ContentType = .page) -> [Page]? {
         state.withLock { state in
             guard let pages = state.pages[space.key] else { return nil }
-            return pages.values.filter { statuses.contains($0.status) }.sorted { $0.id < $1.id }.map { page in
+            return pages.values.filter { statuses.contains($0.status) && $0.contentType == type }.sorted { $0.id < $1.id }.map { page in
                 var page = page
                 if !bodies { page.storageBody = nil }
                 return page
@@ -150,11 +184,34 @@ public final class InMemoryConfluence: Sendable {
         }
     }
 
-    func fetch(ids: [String], statuses: Set<PageStatus>) throws(ConfluenceError) -> [Page] {
+    func fetch(ids: [String], statuses: Set<PageStatus>, type: ContentType = .page) throws(ConfluenceError) -> [Page] {
         if let error = take(.fetch) { throw error }
         let wanted = Set(ids)
         return state.withLock { state in
-            state.pages.values.flatMap(\.values).filter { wanted.contains($0.id) && statuses.contains($0.status) }
+            state.pages.values.flatMap(\.values).filter { wanted.contains($0.id) && statuses.contains($0.status) && $0.contentType == type }
+        }
+    }
+
+    /// The comments (metadata) of the pages and posts of a space, by id.
+    func commentListing(of space: Space) throws(ConfluenceError) -> [Comment] {
+        if let error = take(.listComments) { throw error }
+        return state.withLock { state in
+            let ids = Set(state.pages[space.key]?.keys.map { $0 } ?? [])
+            return state.comments.values.filter { ids.contains($0.containerId) }.sorted { $0.id < $1.id }.map { comment in
+                var comment = comment
+                comment.storageBody = nil
+                return comment
+            }
+        }
+    }
+
+    func comments(of containerId: String, locations: Set<CommentLocation>) throws(ConfluenceError) -> [Comment] {
+        if let error = take(.fetchComments) { throw error }
+        return try state.withLock { state throws(ConfluenceError) in
+            guard state.pages.values.contains(where: { $0[containerId] != nil }) else {
+                throw InMemoryConfluence.Failure.pageNotFound.error
+            }
+            return state.comments.values.filter { $0.containerId == containerId && locations.contains($0.location) }.sorted { $0.id < $1.id }
         }
     }
 }
@@ -183,6 +240,22 @@ struct InMemoryPageSource: PageSource {
         try confluence.fetch(ids: ids, statuses: statuses)
     }
 
+    func blogPosts(in space: Space, bodies: Bool) -> any PageCursor {
+        InMemoryCursor(confluence: confluence, space: space, statuses: [.current], bodies: bodies, type: .blogPost)
+    }
+
+    func blogPosts(ids: [String]) async throws(ConfluenceError) -> [Page] {
+        try confluence.fetch(ids: ids, statuses: [.current], type: .blogPost)
+    }
+
+    func comments(inSpace space: Space) -> any CommentCursor {
+        InMemoryCommentCursor(confluence: confluence, space: space)
+    }
+
+    func comments(of contentId: String, locations: Set<CommentLocation>) async throws(ConfluenceError) -> [Comment] {
+        try confluence.comments(of: contentId, locations: locations)
+    }
+
     func labelSurvey(spaces: [Space], configuration: DatastoreConfiguration) async throws(SyncFailure) -> LabelSurvey {
         // Labels stay unknown: label behaviour is tested against the fake Confluence.
         LabelSurvey()
@@ -199,18 +272,20 @@ final class InMemoryCursor: PageCursor {
     private let space: Space
     private let statuses: Set<PageStatus>
     private let bodies: Bool
+    private let type: ContentType
     private let position = Mutex(Position())
 
-    init(confluence: InMemoryConfluence, space: Space, statuses: Set<PageStatus>, bodies: Bool) {
+    init(confluence: InMemoryConfluence, space: Space, statuses: Set<PageStatus>, bodies: Bool, type: ContentType = .page) {
         self.confluence = confluence
         self.space = space
         self.statuses = statuses
         self.bodies = bodies
+        self.type = type
     }
 
     func next() async throws(ConfluenceError) -> [Page]? {
         if let error = confluence.take(.list) { throw error }
-        let listing = confluence.listing(of: space, statuses: statuses, bodies: bodies)
+        let listing = confluence.listing(of: space, statuses: statuses, bodies: bodies, type: type)
         let batchSize = confluence.batchSize
         return try position.withLock { position throws(ConfluenceError) -> [Page]? in
             if position.pages == nil {
@@ -223,5 +298,24 @@ final class InMemoryCursor: PageCursor {
             defer { position.offset = end }
             return Array(pages[position.offset..<end])
         }
+    }
+}
+
+/// A space's comment listing in one batch.
+final class InMemoryCommentCursor: CommentCursor {
+    private let confluence: InMemoryConfluence
+    private let space: Space
+    private let done = Mutex(false)
+
+    init(confluence: InMemoryConfluence, space: Space) {
+        self.confluence = confluence
+        self.space = space
+    }
+
+    func next() async throws(ConfluenceError) -> [Comment]? {
+        if done.withLock({ $0 }) { return nil }
+        let comments = try confluence.commentListing(of: space)
+        done.withLock { $0 = true }
+        return comments
     }
 }

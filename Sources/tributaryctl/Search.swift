@@ -75,7 +75,8 @@ struct Search: AsyncParsableCommand {
         var output = ""
         for (index, hit) in hits.enumerated() {
             let place = showDatastore ? hit.datastore.map { "  [\($0)]" } ?? "" : ""
-            output += "\(index + 1). \(hit.title)  (score \(String(format: "%.2f", hit.score)))\(place)\n"
+            let kind = hit.contentType == "blogpost" ? "  (blog post)" : ""
+            output += "\(index + 1). \(hit.title)\(kind)  (score \(String(format: "%.2f", hit.score)))\(place)\n"
             output += "   \(hit.url)\n"
             if passages, let text = hit.text {
                 output += text.split(separator: "\n", omittingEmptySubsequences: false).map { "   │ " + $0 }.joined(separator: "\n")

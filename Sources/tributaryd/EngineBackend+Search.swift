@@ -64,7 +64,7 @@ extension EngineBackend {
             anchor: hit.result.anchor.isEmpty ? nil : hit.result.anchor, headingPath: hit.result.headingPath,
             score: (hit.result.score * 1_000).rounded() / 1_000, snippet: hit.result.snippet, text: hit.passage,
             datastore: hit.datastore, space: hit.space, labels: hit.labels,
-            lastModified: hit.lastModified.map(ISODateTime.format(millis:)), version: hit.version)
+            lastModified: hit.lastModified.map(ISODateTime.format(millis:)), version: hit.version, contentType: hit.contentType)
     }
 
     /// The Unicode scalars of `text` in `range` (a part may end inside a grapheme cluster: the

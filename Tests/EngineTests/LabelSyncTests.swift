@@ -93,7 +93,7 @@ struct LabelSyncTests {
                 #expect(byKind["v1.search"] == 1)
                 #expect(byKind["v2.pages"] == nil && byKind["v2.page_labels"] == nil)
             case .dataCenter:
-                #expect(byKind["dc.content"] == 1)
+                #expect(byKind["dc.content"] == 2)  // the page listing and the blog post listing
                 #expect(byKind["dc.search"] == nil && byKind["dc.content_by_id"] == nil)
             }
         }
@@ -171,15 +171,18 @@ struct LabelSyncTests {
             let stats = try await harness.fake.stats()
             let byKind = try #require(stats["byKind"] as? [String: Int])
             let total = try #require(stats["requests"] as? Int)
-            let listed = try harness.manifest("hb").count
+            let entries = try harness.manifest("hb").values
+            let pages = entries.filter { $0.contentType == nil }.count, posts = entries.count - pages
             let surveyKinds = ["v2.space_content_labels", "v1.search"]
             let survey = surveyKinds.compactMap { byKind[$0] }.reduce(0, +)
             // One listing of the labels in use, then one search per 250 labelled pages.
             #expect(byKind["v2.space_content_labels"] == 1 && (byKind["v1.search"] ?? 0) >= 1)
-            #expect(byKind["v2.space_pages"] == (listed + 249) / 250)
+            // Pages, then blog posts, each listed once with bodies (an empty blog listing is one request).
+            #expect(byKind["v2.space_pages"] == (pages + 249) / 250)
+            #expect(byKind["v2.space_blogposts"] == max(1, (posts + 249) / 250))
             #expect(byKind["v2.pages"] == nil && byKind["v2.page_labels"] == nil)
             // Everything but the survey, both connections included, within ⌈N/250⌉ + 5.
-            #expect(total - survey <= (listed + 249) / 250 + 5, "\(byKind)")
+            #expect(total - survey <= (entries.count + 249) / 250 + 5, "\(byKind)")
 
             // The labels match Confluence's.
             let truth = try await Self.truth(harness, .cloud, space: "GEN")

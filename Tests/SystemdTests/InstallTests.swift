@@ -11,6 +11,7 @@ struct InstallTests {
         let directory = NSTemporaryDirectory() + "/tributary-bin-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "#!/bin/sh\nexit 0\n".write(toFile: directory + "/tributaryd", atomically: false, encoding: .utf8)
+        try "#!/bin/sh\nexit 0\n".write(toFile: directory + "/tributary-extract", atomically: false, encoding: .utf8)
         try """
             #!/bin/sh
             case "$1" in
@@ -19,7 +20,7 @@ struct InstallTests {
                 *) exit 64 ;;
             esac
             """.write(toFile: directory + "/tributaryctl", atomically: false, encoding: .utf8)
-        for name in ["tributaryd", "tributaryctl"] {
+        for name in ["tributaryd", "tributaryctl", "tributary-extract"] {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory + "/" + name)
         }
         return directory
@@ -65,7 +66,7 @@ struct InstallTests {
 
         let files = try tree(destdir).filter { !$0.hasSuffix("/") }
         let expected: Set<String> = [
-            "/usr/local/bin/tributaryd", "/usr/local/bin/tributaryctl",
+            "/usr/local/bin/tributaryd", "/usr/local/bin/tributaryctl", "/usr/local/bin/tributary-extract",
             "/usr/local/lib/systemd/system/tributaryd.service", "/usr/local/lib/systemd/system/tributaryd.socket",
             "/usr/local/lib/sysusers.d/tributary.conf", "/usr/local/lib/tmpfiles.d/tributary.conf",
             "/usr/local/lib/systemd/catalog/tributary.catalog",

@@ -279,8 +279,8 @@ class _Parser:
 
     def _equality(self, fieldname: str, val: str) -> Predicate:
         if fieldname == "type":
-            is_page = val.lower() == "page"
-            return lambda p, s, st: is_page
+            want = val.lower()
+            return lambda p, s, st: getattr(p, "type", "page") == want
         if fieldname == "space":
             key = val.lower()
             return lambda p, s, st: s.key.lower() == key

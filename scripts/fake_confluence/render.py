@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import urllib.parse
 from typing import Dict, Iterable, List, Optional
 
-from .store import Attachment, Label, Page, Space, Store, VersionRec, iso_ms
+from .store import Attachment, Comment, Label, Page, Space, Store, VersionRec, iso_ms
 
 _BODY = "\u0000BODY\u0000"
 _BODY_JSON = json.dumps(_BODY)  # how the placeholder looks once encoded
@@ -41,12 +42,44 @@ def tinyui(page_id: int) -> str:
     return "/x/" + (s.rstrip("A") or "A")
 
 
+def _blog_date(page: Page) -> str:
+    return time.strftime("%Y/%m/%d", time.gmtime(page.created_ms // 1000))
+
+
 def webui_cloud(space: Space, page: Page) -> str:
+    if page.type == "blogpost":
+        return "/spaces/%s/blog/%s/%d/%s" % (space.key, _blog_date(page), page.id, urllib.parse.quote_plus(page.title))
     return "/spaces/%s/pages/%d/%s" % (space.key, page.id, urllib.parse.quote_plus(page.title))
 
 
 def webui_dc(space: Space, page: Page) -> str:
+    if page.type == "blogpost":
+        return "/display/%s/%s/%s" % (space.key, _blog_date(page), urllib.parse.quote_plus(page.title))
     return "/display/%s/%s" % (space.key, urllib.parse.quote_plus(page.title))
+
+
+def v2_comment(comment: Comment, page: Page, with_body: bool) -> dict:
+    """v2 ``PageCommentModel`` (footer) or ``InlineCommentModel``."""
+    d: Dict[str, object] = {
+        "id": str(comment.id),
+        "status": comment.status,
+        "title": "Re: " + page.title,
+        ("blogPostId" if page.type == "blogpost" else "pageId"): str(page.id),
+        "version": {"number": comment.version_number, "message": "", "minorEdit": False, "authorId": comment.author_id,
+                    "createdAt": iso_ms(comment.modified_ms)},
+        "body": {"storage": {"representation": "storage", "value": comment.body}} if with_body else {},
+        "_links": {"webui": webui_cloud_comment(page, comment)},
+    }
+    if comment.location == "inline":
+        d["resolutionStatus"] = "open"
+        d["properties"] = {"inlineMarkerRef": "marker-%d" % comment.id, "inlineOriginalSelection": ""}
+    if comment.parent_id is not None:
+        d["parentCommentId"] = str(comment.parent_id)
+    return d
+
+
+def webui_cloud_comment(page: Page, comment: Comment) -> str:
+    return "/pages/viewpage.action?pageId=%d&focusedCommentId=%d" % (page.id, comment.id)
 
 
 # ---------------------------------------------------------------------- v2
@@ -70,10 +103,12 @@ def _v2_page_dict(page: Page, space: Space, with_body: bool, version: Optional[V
     if page.parent_id is not None:
         d["parentId"] = str(page.parent_id)
         d["parentType"] = "page"
-    d["position"] = page.position
+    if page.type == "page":  # BlogPostBulk has no position or owners
+        d["position"] = page.position
     d["authorId"] = page.author_id
-    d["ownerId"] = page.owner_id
-    d["lastOwnerId"] = None
+    if page.type == "page":
+        d["ownerId"] = page.owner_id
+        d["lastOwnerId"] = None
     d["createdAt"] = iso_ms(page.created_ms)
     d["version"] = v2_version(version or page.version)
     d["body"] = {"storage": {"representation": "storage", "value": _BODY}} if with_body else {}
@@ -310,10 +345,41 @@ class V1Renderer:
             d["contentTypeModified"] = False
         return d
 
+    def comment(self, comment: Comment, page: Page, space: Space, expand: Iterable[str]) -> str:
+        """v1 ``Content`` of type comment: ``container`` is its page (replies too), ``ancestors``
+        its parent comments, ``extensions.location`` footer or inline."""
+        exp = set(expand)
+        d: Dict[str, object] = {"id": str(comment.id), "type": "comment", "status": comment.status,
+                                "title": "Re: " + page.title}
+        if "space" in exp:
+            d["space"] = self.space(space)
+        if "version" in exp:
+            d["version"] = {"by": self.user(comment.author_id), "when": iso_ms(comment.modified_ms), "message": "",
+                            "number": comment.version_number, "minorEdit": False}
+        if "container" in exp:
+            d["container"] = self._brief(page, space)
+        if "ancestors" in exp:
+            chain = []
+            parent = self.store.comments.get(comment.parent_id) if comment.parent_id is not None else None
+            while parent is not None:
+                chain.insert(0, {"id": str(parent.id), "type": "comment", "status": parent.status, "title": "Re: " + page.title})
+                parent = self.store.comments.get(parent.parent_id) if parent.parent_id is not None else None
+            d["ancestors"] = chain
+        if "body.storage" in exp:
+            d["body"] = {"storage": {"value": comment.body, "representation": "storage"}}
+        extensions: Dict[str, object] = {"location": comment.location}
+        if comment.location == "inline":
+            extensions["inlineProperties"] = {"markerRef": "marker-%d" % comment.id, "originalSelection": ""}
+            extensions["resolution"] = {"status": "open"}
+        d["extensions"] = extensions
+        d["_links"] = {"webui": "/pages/viewpage.action?pageId=%d&focusedCommentId=%d" % (page.id, comment.id),
+                       "self": self.base + "/rest/api/content/%d" % comment.id}
+        return dumps(d)
+
     def _brief(self, page: Page, space: Space) -> dict:
         return {
             "id": str(page.id),
-            "type": "page",
+            "type": page.type,
             "status": page.status,
             "title": page.title,
             "_links": self._links(page, space),
@@ -340,7 +406,7 @@ class V1Renderer:
             return hit
         if len(page.cache) > 16:
             page.cache.clear()
-        d: Dict[str, object] = {"id": str(page.id), "type": "page", "status": page.status, "title": page.title}
+        d: Dict[str, object] = {"id": str(page.id), "type": page.type, "status": page.status, "title": page.title}
         expandable: Dict[str, str] = {}
         if "space" in exp:
             d["space"] = self.space(space)

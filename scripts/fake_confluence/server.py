@@ -205,10 +205,15 @@ class FakeConfluence:
             add("GET", v2 + "/pages/" + num + "/versions", "v2.page_versions", self.v2_page_versions)
             add("GET", v2 + "/pages/" + num + "/versions/" + num, "v2.page_version", self.v2_page_version)
             add("GET", v2 + "/pages/" + num + "/attachments", "v2.page_attachments", self.v2_page_attachments)
+            add("GET", v2 + "/pages/" + num + "/footer-comments", "v2.page_footer_comments", self.v2_page_footer_comments)
+            add("GET", v2 + "/pages/" + num + "/inline-comments", "v2.page_inline_comments", self.v2_page_inline_comments)
+            add("GET", v2 + "/spaces/" + num + "/blogposts", "v2.space_blogposts", self.v2_space_blogposts)
+            add("GET", v2 + "/blogposts", "v2.blogposts", self.v2_blogposts)
             v1 = "/wiki/rest/api"
             add("GET", v1 + "/content/search", "v1.search", self.v1_search_cursor)
             add("GET", v1 + "/space/" + num, "v1.space", self.v1_space)
             add("GET", v1 + "/content/" + num, "v1.content", self.v1_content)
+            add("GET", v1 + "/content/" + num + "/child/comment", "v1.child_comment", self.v1_child_comments)
             add("GET", v1 + "/content/" + num + "/child/attachment/" + num + "/download", "v1.attachment_download", self.v1_download)
             add("GET", "/wiki/download/attachments/" + num + "/" + num, "download", self.download)
         else:
@@ -217,6 +222,7 @@ class FakeConfluence:
             add("GET", v1 + "/content", "dc.content", self.dc_content_list)
             add("GET", v1 + "/content/search", "dc.search", self.dc_search)
             add("GET", v1 + "/content/" + num, "dc.content_by_id", self.v1_content)
+            add("GET", v1 + "/content/" + num + "/child/comment", "dc.child_comment", self.v1_child_comments)
             add("GET", v1 + "/content/" + num + "/child/attachment/" + num + "/download", "dc.attachment_download", self.v1_download)
             add("GET", v1 + "/space", "dc.spaces", self.dc_spaces)
             add("GET", v1 + "/space/" + num, "dc.space", self.v1_space)
@@ -478,9 +484,9 @@ class FakeConfluence:
         nxt = encode_cursor(sig, chunk[-1]) if chunk and start + len(chunk) < len(entries) else None
         return chunk, nxt
 
-    def _page_or_404(self, raw_id: str, req: Request, statuses=DEFAULT_STATUSES) -> Page:
+    def _page_or_404(self, raw_id: str, req: Request, statuses=DEFAULT_STATUSES, ctype: str = "page") -> Page:
         page = self.store.pages.get(self._v2_id(raw_id))
-        if not self.page_visible(page, req) or page.status not in statuses:
+        if not self.page_visible(page, req) or page.status not in statuses or page.type != ctype:
             raise self._v2_404()
         return page
 
@@ -569,7 +575,8 @@ class FakeConfluence:
         return self._v2_list(req, items, nxt)
 
     # ------------------------------------------------------------- v2 pages
-    def _page_entries(self, req: Request, space_ids: Optional[Tuple[int, ...]], statuses, order, depth_root=False, title=None):
+    def _page_entries(self, req: Request, space_ids: Optional[Tuple[int, ...]], statuses, order, depth_root=False, title=None,
+                      ctype="page"):
         """Sorted, filtered entries for a page listing (cached until the next mutation)."""
         store = self.store
 
@@ -583,7 +590,7 @@ class FakeConfluence:
             out = []
             for pid in ids:
                 p = store.pages[pid]
-                if p.space_id not in visible or p.restricted or p.status not in statuses:
+                if p.space_id not in visible or p.restricted or p.status not in statuses or p.type != ctype:
                     continue
                 if depth_root and p.parent_id is not None:
                     continue
@@ -593,7 +600,7 @@ class FakeConfluence:
             out.sort()  # already sorted in the common id-order case; timsort makes that O(n)
             return out
 
-        key = ("pages", space_ids, statuses, tuple(order), depth_root, title, req.authed)
+        key = ("pages", space_ids, statuses, tuple(order), depth_root, title, req.authed, ctype)
         return store.cached_listing(key, compute)
 
     def _emit_pages(self, req: Request, entries, limit, sig, with_body) -> Response:
@@ -622,7 +629,7 @@ class FakeConfluence:
         sig = "sp:%d:%s:%s:%s" % (sid, order, ",".join(statuses), depth)
         return self._emit_pages(req, entries, limit, sig, with_body)
 
-    def v2_pages(self, req: Request) -> Response:
+    def v2_pages(self, req: Request, ctype: str = "page") -> Response:
         ids = req.getlist("id")
         space_ids = req.getlist("space-id")
         if len(ids) > 250:
@@ -641,7 +648,7 @@ class FakeConfluence:
                 entries = []
                 for pid in id_set:
                     p = self.store.pages.get(pid)
-                    if not self.page_visible(p, req) or p.status not in statuses:
+                    if not self.page_visible(p, req) or p.status not in statuses or p.type != ctype:
                         continue
                     if sids is not None and p.space_id not in sids:
                         continue
@@ -650,8 +657,8 @@ class FakeConfluence:
                     entries.append(order_key(p, order))
                 entries.sort()
             else:
-                entries = self._page_entries(req, sids, statuses, order, False, title)
-        sig = "pg:%s:%s:%s" % (order, ",".join(statuses), ",".join(map(str, sids or ())))
+                entries = self._page_entries(req, sids, statuses, order, False, title, ctype)
+        sig = "pg:%s:%s:%s:%s" % (ctype, order, ",".join(statuses), ",".join(map(str, sids or ())))
         return self._emit_pages(req, entries, limit, sig, with_body)
 
     def v2_page(self, req: Request, raw_id: str) -> Response:
@@ -793,6 +800,13 @@ class FakeConfluence:
                     p = store.pages[pid]
                     if not p.restricted and query.matches(p, space, store):
                         out.append(order_key(p, query.order_spec))
+            for c in store.comments.values():
+                page = store.pages.get(c.page_id)
+                space = store.spaces.get(page.space_id) if page is not None else None
+                if space is None or page.restricted or not self.space_visible(space, req):
+                    continue
+                if query.matches(c, space, store):
+                    out.append(order_key(c, query.order_spec))
             out.sort()
             return out
 
@@ -821,10 +835,7 @@ class FakeConfluence:
                 start, chunk = page_slice(entries, limit, cur)
             except BadCursor as exc:
                 raise self._v1_400("Invalid cursor: %s" % exc)
-            results = []
-            for e in chunk:
-                page = self.store.pages[e[-1]]
-                results.append(self.v1.content(page, self.store.spaces[page.space_id], expand))
+            results = [text for text in (self._v1_entry(e[-1], expand) for e in chunk) if text is not None]
         if "body.storage" in expand:
             self.stats.add("pages_with_body", len(results))
         path = "/rest/api/content/search"
@@ -835,6 +846,81 @@ class FakeConfluence:
             links["prev"] = self._next_url(req, path, encode_cursor(sig, chunk[0], "p"), (("prev", "true"),))
         tail = render.dumps({"start": start, "limit": limit, "size": len(results), "_links": links})[1:-1]
         return _json(200, '{"results":[' + ",".join(results) + "]," + tail + "}")
+
+    def _v1_entry(self, content_id: int, expand) -> Optional[str]:
+        """v1 ``Content`` of a page, blog post or comment by id (None when gone)."""
+        page = self.store.pages.get(content_id)
+        if page is not None:
+            return self.v1.content(page, self.store.spaces[page.space_id], expand)
+        comment = self.store.comments.get(content_id)
+        if comment is None or comment.page_id not in self.store.pages:
+            return None
+        page = self.store.pages[comment.page_id]
+        return self.v1.comment(comment, page, self.store.spaces[page.space_id], expand)
+
+    def v1_child_comments(self, req: Request, raw_id: str) -> Response:
+        """``GET /rest/api/content/{id}/child/comment``: ``location`` (repeatable: footer, inline;
+        default both), ``depth`` (``all`` includes replies, else root comments only), offsets."""
+        if not raw_id.isdigit():
+            raise self._v1_400("Invalid content id: %s" % raw_id)
+        locations = req.getlist("location") or ["footer", "inline"]
+        for loc in locations:
+            if loc not in ("footer", "inline", "resolved", "unresolved"):
+                raise self._v1_400("Invalid location: %s" % loc)
+        depth_all = req.get("depth", "") == "all"
+        expand = render.normalize_expand(req.get("expand"))
+        start = self._v1_int(req, "start", 0)
+        limit = min(max(self._v1_int(req, "limit", 25), 1), 250)
+        with self.store.lock:
+            page = self.store.pages.get(int(raw_id))
+            if not self.page_visible(page, req):
+                raise self._v1_404("No content found with id : ContentId{id=%s}" % raw_id)
+            comments = [c for c in self.store.comments_of(page.id, [x for x in locations if x in ("footer", "inline")])
+                        if depth_all or c.parent_id is None]
+            space = self.store.spaces[page.space_id]
+            chunk = [self.v1.comment(c, page, space, expand) for c in comments[start : start + limit]]
+        path = "/rest/api/content/%s/child/comment" % raw_id
+        links = {"base": self.base, "context": "/wiki" if self.config.mode == "cloud" else self.config.context_path}
+        if start + len(chunk) < len(comments):
+            pairs = [(k, v) for k, v in req.pairs if k not in ("start", "limit")] + [("limit", str(limit)), ("start", str(start + limit))]
+            links["next"] = path + "?" + urllib.parse.urlencode(pairs, safe=",")
+        head = render.dumps({"start": start, "limit": limit, "size": len(chunk), "_links": links})[1:-1]
+        return _json(200, '{"results":[' + ",".join(chunk) + "]," + head + "}")
+
+    def v2_page_footer_comments(self, req: Request, raw_id: str) -> Response:
+        return self._v2_page_comments(req, raw_id, "footer")
+
+    def v2_page_inline_comments(self, req: Request, raw_id: str) -> Response:
+        return self._v2_page_comments(req, raw_id, "inline")
+
+    def _v2_page_comments(self, req: Request, raw_id: str, location: str) -> Response:
+        """v2 ``/pages/{id}/footer-comments`` and ``/inline-comments``: root comments only, cursor paging."""
+        with_body = self._v2_body_format(req)
+        limit = self._v2_limit(req)
+        with self.store.lock:
+            page = self._page_or_404(raw_id, req)
+            entries = [(c.id,) for c in self.store.comments_of(page.id, [location]) if c.parent_id is None]
+            chunk, nxt = self._paged(req, entries, limit, "cm:%d:%s" % (page.id, location))
+            items = [render.dumps(render.v2_comment(self.store.comments[e[-1]], page, with_body)) for e in chunk]
+        return self._v2_list(req, items, nxt)
+
+    def v2_space_blogposts(self, req: Request, raw_id: str) -> Response:
+        """v2 ``/spaces/{id}/blogposts``: like the space's page listing, for blog posts."""
+        sid = self._v2_id(raw_id)
+        order = self._v2_sort(req, V2_PAGE_SORTS, None)
+        statuses = self._v2_statuses(req, ("current", "deleted", "trashed"))
+        with_body = self._v2_body_format(req)
+        limit = self._v2_limit(req)
+        with self.store.lock:
+            if not self.space_visible(self.store.spaces.get(sid), req):
+                raise self._v2_404()
+            entries = self._page_entries(req, (sid,), statuses, order, False, req.get("title"), "blogpost")
+        sig = "sb:%d:%s:%s" % (sid, order, ",".join(statuses))
+        return self._emit_pages(req, entries, limit, sig, with_body)
+
+    def v2_blogposts(self, req: Request) -> Response:
+        """v2 ``/blogposts`` (``id``, ``space-id`` filters), like ``/pages``."""
+        return self.v2_pages(req, "blogpost")
 
     def v1_content(self, req: Request, raw_id: str) -> Response:
         if not raw_id.isdigit():
@@ -893,11 +979,7 @@ class FakeConfluence:
         if not chunk and s.dc_overshoot_bug and total and start >= total:
             chunk = entries[-1:]  # CONFSERVER-95312: start beyond the end still returns a record
         with self.store.lock:
-            results = []
-            for e in chunk:
-                page = self.store.pages.get(e[-1])
-                if page is not None:
-                    results.append(self.v1.content(page, self.store.spaces[page.space_id], expand))
+            results = [text for text in (self._v1_entry(e[-1], expand) for e in chunk) if text is not None]
         if "body.storage" in expand:
             self.stats.add("pages_with_body", len(results))
         links = {"base": self.base, "context": self.config.context_path,
@@ -920,10 +1002,10 @@ class FakeConfluence:
         store = self.store
         with store.lock:
             space = store.spaces_by_key.get(key) if key else None
-            if ctype != "page" or (key and not self.space_visible(space, req)):
+            if ctype not in ("page", "blogpost") or (key and not self.space_visible(space, req)):
                 entries: List[tuple] = []
             else:
-                entries = self._page_entries(req, (space.id,) if space else None, statuses, [("id", False)], False, title)
+                entries = self._page_entries(req, (space.id,) if space else None, statuses, [("id", False)], False, title, ctype)
         return self._dc_offsets(req, entries, "/rest/api/content", expand)
 
     def dc_search(self, req: Request) -> Response:
@@ -980,8 +1062,13 @@ class FakeConfluence:
             "parentId": None if page.parent_id is None else str(page.parent_id), "position": page.position,
             "status": page.status, "version": page.version.number, "createdAt": iso_ms(page.created_ms),
             "modifiedAt": iso_ms(page.modified_ms), "labels": [lab.name for lab in page.labels],
-            "restricted": page.restricted, "body": page.body,
+            "restricted": page.restricted, "body": page.body, "type": page.type,
         }
+
+    def _admin_comment(self, comment) -> dict:
+        return {"id": str(comment.id), "pageId": str(comment.page_id), "location": comment.location,
+                "parentId": None if comment.parent_id is None else str(comment.parent_id),
+                "version": comment.version_number, "body": comment.body}
 
     def _admin_space(self, space: Space) -> dict:
         return {"id": str(space.id), "key": space.key, "name": space.name, "type": space.type, "status": space.status,
@@ -1069,8 +1156,31 @@ class FakeConfluence:
                     parent_id=int(data["parentId"]) if data.get("parentId") not in (None, "") else None,
                     status=str(data.get("status", "current")), labels=data.get("labels", []),
                     created_ms=when, restricted=bool(data.get("restricted", False)),
+                    ctype=str(data.get("type", "page")),
                 )
                 return _admin_json(201, self._admin_page(page))
+        if path == "/_fake/comments" and m == "POST":
+            with store.lock:
+                comment = store.add_comment(
+                    int(data["pageId"]), str(data.get("body", "<p>A comment.</p>")), location=str(data.get("location", "footer")),
+                    parent_id=int(data["parentId"]) if data.get("parentId") not in (None, "") else None,
+                    comment_id=int(data["id"]) if "id" in data else None, when_ms=when)
+                return _admin_json(201, self._admin_comment(comment))
+        m_comment = re.fullmatch(r"/_fake/comments/(\d+)(?:/([a-z]+))?", path)
+        if m_comment:
+            cid, action = int(m_comment.group(1)), m_comment.group(2)
+            with store.lock:
+                if (action is None and m == "DELETE") or (action == "delete" and m == "POST"):
+                    store.delete_comment(cid)
+                    return _admin_json(200, {"deleted": str(cid)})
+                if action == "edit" and m in ("POST", "PUT"):
+                    comment = store.edit_comment(cid, str(data["body"]), when_ms=when)
+                    return _admin_json(200, self._admin_comment(comment))
+                if action is None and m == "GET":
+                    if cid not in store.comments:
+                        raise NotFound("no comment %d" % cid)
+                    return _admin_json(200, self._admin_comment(store.comments[cid]))
+                raise NotFound("unknown admin action %r" % action)
         m_page = re.fullmatch(r"/_fake/pages/(\d+)(?:/([a-z]+))?", path)
         if m_page:
             pid, action = int(m_page.group(1)), m_page.group(2)

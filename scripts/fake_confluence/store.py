@@ -20,6 +20,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple
 
+#: Content types a page entry may have (a blog post is a page without a parent).
+CONTENT_TYPES = ("page", "blogpost")
+#: Where a comment sits on its page.
+COMMENT_LOCATIONS = ("footer", "inline")
+
 #: Statuses a page may have in the store.
 PAGE_STATUSES = ("current", "archived", "draft", "trashed")
 SPACE_STATUSES = ("current", "archived")
@@ -131,6 +136,8 @@ class Page:
     #: Restricted pages are invisible through the API (404 / left out).
     restricted: bool = False
     attachments: List[Attachment] = field(default_factory=list)
+    #: "page" or "blogpost": the same store serves both, listed apart.
+    type: str = "page"
     #: Cached response fragments (JSON text) keyed by renderer; cleared on change.
     cache: Dict[object, str] = field(default_factory=dict, repr=False)
 
@@ -146,6 +153,34 @@ class Page:
     @property
     def modified_ms(self) -> int:
         return self.versions[-1].created_ms
+
+
+@dataclass
+class Comment:
+    """A footer or inline comment (or a reply, ``parent_id``) on a page or blog post.
+
+    It quacks like a :class:`Page` where CQL and ordering look (``type``, ``status``,
+    ``title``, ``labels``, ``parent_id``, ``created_ms``, ``modified_ms``), so
+    ``type=comment`` searches run through the same code."""
+
+    id: int
+    page_id: int
+    body_json: str
+    location: str = "footer"
+    parent_id: Optional[int] = None  # the comment replied to
+    created_ms: int = 1640995200000
+    modified_ms: int = 1640995200000
+    version_number: int = 1
+    author_id: str = DEFAULT_AUTHOR
+    type: str = "comment"
+    status: str = "current"
+    labels: List[Label] = field(default_factory=list)
+    restricted: bool = False
+    position: int = 0
+
+    @property
+    def body(self) -> str:
+        return json.loads(self.body_json)
 
 
 class NotFound(Exception):
@@ -168,6 +203,9 @@ class Store:
         self.tree_epoch = 0
         self._next_label_id = 1000
         self._next_att_id = 9000000
+        #: Comments by id (ids from their own range, so CQL ``id`` finds either kind).
+        self.comments: Dict[int, Comment] = {}
+        self._next_comment_id = 800000000
         self._listing_cache: Dict[object, object] = {}
         self._listing_cache_epoch = -1
 
@@ -313,8 +351,13 @@ class Store:
         labels: Iterable[str] = (),
         created_ms: Optional[int] = None,
         restricted: bool = False,
+        ctype: str = "page",
     ) -> Page:
         with self.lock:
+            if ctype not in CONTENT_TYPES:
+                raise ValueError("bad content type %r (want one of %s)" % (ctype, ", ".join(CONTENT_TYPES)))
+            if ctype == "blogpost" and parent_id is not None:
+                raise ValueError("a blog post has no parent")
             if parent_id is not None:
                 parent = self._get(parent_id)
                 if parent.space_id != space.id:
@@ -336,8 +379,74 @@ class Store:
                 labels=[self.label(n) for n in labels],
                 versions=[VersionRec(1, created)],
                 restricted=restricted,
+                type=ctype,
             )
             return self.add_page(page)
+
+    # --------------------------------------------------------------- comments
+    def comments_of(self, page_id: int, locations: Iterable[str] = COMMENT_LOCATIONS) -> List[Comment]:
+        """A page's comments in thread order: each root comment, then its replies, by id."""
+        with self.lock:
+            wanted = set(locations)
+            mine = [c for c in self.comments.values() if c.page_id == page_id and c.location in wanted]
+            by_parent: Dict[Optional[int], List[Comment]] = {}
+            for c in sorted(mine, key=lambda c: c.id):
+                by_parent.setdefault(c.parent_id, []).append(c)
+            out: List[Comment] = []
+
+            def walk(parent: Optional[int]) -> None:
+                for c in by_parent.get(parent, []):
+                    out.append(c)
+                    walk(c.id)
+
+            walk(None)
+            return out
+
+    def add_comment(self, page_id: int, body: str, *, location: str = "footer", parent_id: Optional[int] = None,
+                    comment_id: Optional[int] = None, when_ms: Optional[int] = None) -> Comment:
+        """Adds a comment; the page's version does not change (as in Confluence)."""
+        with self.lock:
+            self._get(page_id)
+            if location not in COMMENT_LOCATIONS:
+                raise ValueError("bad comment location %r (want footer or inline)" % location)
+            if parent_id is not None:
+                parent = self.comments.get(parent_id)
+                if parent is None or parent.page_id != page_id:
+                    raise ValueError("comment %s is not on page %d" % (parent_id, page_id))
+                location = parent.location
+            if comment_id is None:
+                self._next_comment_id += 1
+                comment_id = self._next_comment_id
+            elif comment_id in self.comments:
+                raise ValueError("duplicate comment id %d" % comment_id)
+            when = when_ms if when_ms is not None else now_ms()
+            comment = Comment(comment_id, page_id, json.dumps(body), location, parent_id, when, when)
+            self.comments[comment_id] = comment
+            self._touch()
+            return comment
+
+    def edit_comment(self, comment_id: int, body: str, *, when_ms: Optional[int] = None) -> Comment:
+        with self.lock:
+            comment = self.comments.get(comment_id)
+            if comment is None:
+                raise NotFound("no comment %d" % comment_id)
+            comment.body_json = json.dumps(body)
+            comment.version_number += 1
+            comment.modified_ms = when_ms if when_ms is not None else now_ms()
+            self._touch()
+            return comment
+
+    def delete_comment(self, comment_id: int) -> None:
+        """Removes a comment and its replies."""
+        with self.lock:
+            if comment_id not in self.comments:
+                raise NotFound("no comment %d" % comment_id)
+            doomed = [comment_id]
+            while doomed:
+                cid = doomed.pop()
+                self.comments.pop(cid, None)
+                doomed += [c.id for c in self.comments.values() if c.parent_id == cid]
+            self._touch()
 
     def edit_page(
         self,
@@ -422,6 +531,8 @@ class Store:
                 self.children.setdefault((page.space_id, page.parent_id), []).append(cid)
                 child.cache.clear()
             del self.pages[page_id]
+            for cid in [c.id for c in self.comments.values() if c.page_id == page_id]:
+                del self.comments[cid]
             space.page_ids.remove(page_id)
             self.all_page_ids.remove(page_id)
             for att in page.attachments:
@@ -437,6 +548,8 @@ class Store:
                 for att in page.attachments:
                     self.attachments.pop(att.id, None)
             self.all_page_ids = [pid for pid in self.all_page_ids if pid not in doomed]
+            for cid in [c.id for c in self.comments.values() if c.page_id in doomed]:
+                del self.comments[cid]
             for key in [k for k in self.children if k[0] == space.id]:
                 del self.children[key]
             del self.spaces[space.id]

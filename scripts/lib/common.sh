@@ -7,7 +7,7 @@
 TRIBUTARY_APT_PACKAGES=(
     pkg-config libcurl4-openssl-dev liblmdb-dev lmdb-utils libsystemd-dev libstemmer-dev
     python3 python3-venv ca-certificates systemd libsqlite3-dev nghttp2-server
-    libssl-dev
+    libssl-dev libpoppler-glib-dev zlib1g-dev qpdf poppler-utils
 )
 
 tributary_log() {

@@ -56,6 +56,8 @@ public struct EngineSearchHit: Sendable, Equatable {
     public var labels: [String]
     public var lastModified: Int64?
     public var version: Int?
+    /// "blogpost" for a passage of a blog post; nil for a page.
+    public var contentType: String? = nil
 
     /// The passage: where it is on its page, then its Markdown (see ``SearchResult/passage``).
     public var passage: String { result.passage }

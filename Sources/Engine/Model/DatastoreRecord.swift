@@ -84,12 +84,20 @@ public struct ManifestEntry: Sendable, Equatable, Codable {
     public var lastProcessed: Int64?
     /// Failed attempts at processing the seen version.
     public var failures: Int
+    /// "blogpost" for a blog post; nil for a page.
+    public var contentType: String?
+    /// Digest of the page's comments in scope as the last comment survey saw them (nil: none),
+    /// and of those its indexed text carries: they differ when a comment was added, edited or
+    /// removed, or the `comments` setting changed (see ``CommentSurvey``).
+    public var commentsSeen: String?
+    public var commentsIndexed: String?
 
     /// Forgets what the index held of the page, as its chunks leave the index.
     mutating func forgetIndexedContent() {
         versionIndexed = nil
         chunks = 0
         unrenderedMacros = []
+        commentsIndexed = nil
     }
 
     public init(pageId: String, title: String, spaceKey: String, parentId: String?, status: String, versionSeen: Int,

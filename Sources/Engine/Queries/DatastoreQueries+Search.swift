@@ -136,6 +136,6 @@ extension DatastoreQueries {
         if !result.anchor.isEmpty, !url.isEmpty { url += "#" + result.anchor }
         return EngineSearchHit(
             datastore: datastore, result: result, url: url, space: entry?.spaceKey, labels: entry?.labels ?? [],
-            lastModified: entry?.lastModified, version: entry?.versionIndexed)
+            lastModified: entry?.lastModified, version: entry?.versionIndexed, contentType: entry?.contentType)
     }
 }

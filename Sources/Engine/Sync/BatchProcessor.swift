@@ -28,11 +28,11 @@ struct BatchProcessor {
         guard let record = try storage({ try core.record(id: datastore) }) else { throw .abandoned }
         guard let site = record.site else { throw .transient("the site was not resolved yet; a metadata sync runs first") }
         // The next pending pages, and which of them replace indexed content (those cost more to commit).
-        let (ids, replacing): ([String], Set<String>) = try storage {
+        let (ids, replacing, entries): ([String], Set<String>, [String: ManifestEntry]) = try storage {
             try core.store.read { txn in
                 let ids = try nextPendingIDs(txn)
                 let replacing = try ids.filter { try core.tables.page(txn, datastore: datastore, pageId: $0)?.versionIndexed != nil }
-                return (ids, Set(replacing))
+                return (ids, Set(replacing), try ContentFetch.entries(txn, core: core, datastore: datastore, ids: ids))
             }
         }
         if ids.isEmpty { return .finished }
@@ -42,7 +42,8 @@ struct BatchProcessor {
         if record.configuration.includeArchived { statuses.insert(.archived) }
         let fetched: [Page]
         do {
-            fetched = try await source.pages(ids: ids, statuses: statuses)
+            fetched = try await ContentFetch(source: source, scope: record.configuration.content.comments)
+                .fetch(ids: ids, entries: entries, statuses: statuses)
         } catch {
             throw SyncFailure(error)
         }

@@ -37,6 +37,26 @@ final class ConfluencePageSource: PageSource {
         return try await client.pages(ids: ids, statuses: statuses)
     }
 
+    func blogPosts(in space: Space, bodies: Bool) -> any PageCursor {
+        guard let client = connected.withLock({ $0 }) else { return FailingCursor(error: Self.notConnected) }
+        return PagerCursor(client.blogPosts(in: space, bodies: bodies))
+    }
+
+    func blogPosts(ids: [String]) async throws(ConfluenceError) -> [Page] {
+        guard let client = connected.withLock({ $0 }) else { throw Self.notConnected }
+        return try await client.blogPosts(ids: ids)
+    }
+
+    func comments(inSpace space: Space) -> any CommentCursor {
+        guard let client = connected.withLock({ $0 }) else { return FailingCommentCursor(error: Self.notConnected) }
+        return CommentPagerCursor(client.comments(inSpace: space))
+    }
+
+    func comments(of contentId: String, locations: Set<CommentLocation>) async throws(ConfluenceError) -> [Comment] {
+        guard let client = connected.withLock({ $0 }) else { throw Self.notConnected }
+        return try await client.comments(of: contentId, locations: locations)
+    }
+
     func labelSurvey(spaces: [Space], configuration: DatastoreConfiguration) async throws(SyncFailure) -> LabelSurvey {
         guard let client = connected.withLock({ $0 }) else { throw SyncFailure(Self.notConnected) }
         return try await LabelSurvey.run(client: client, spaces: spaces, configuration: configuration, logger: access.logger)
@@ -77,4 +97,25 @@ final class FailingCursor: PageCursor {
     private let error: ConfluenceError
     init(error: ConfluenceError) { self.error = error }
     func next() async throws(ConfluenceError) -> [Page]? { throw error }
+}
+
+/// A client comment listing as a ``CommentCursor``.
+final class CommentPagerCursor: CommentCursor {
+    private let iterator: Mutex<CommentBatches.Iterator?>
+
+    init(_ batches: CommentBatches) { iterator = Mutex(batches.makeAsyncIterator()) }
+
+    func next() async throws(ConfluenceError) -> [Comment]? {
+        guard var current = iterator.withLock({ $0.take() }) else { return nil }
+        let batch = try await current.next()
+        iterator.withLock { $0 = current }
+        return batch
+    }
+}
+
+/// A comment cursor whose first batch is an error.
+final class FailingCommentCursor: CommentCursor {
+    private let error: ConfluenceError
+    init(error: ConfluenceError) { self.error = error }
+    func next() async throws(ConfluenceError) -> [Comment]? { throw error }
 }

@@ -68,6 +68,8 @@ struct IndexCommit {
                 entry.tokens = result.tokens
                 entry.unrenderedMacros = result.macros
                 entry.failures = 0
+                // The comments fetched with the body are those the cycle's survey saw.
+                entry.commentsIndexed = entry.commentsSeen
                 _ = try core.ledger.charge(txn, datastore: datastore, pageId: result.pageId, version: version,
                                            tokens: result.tokens, now: now)
             case .failed:

@@ -65,11 +65,14 @@ struct MetadataSync {
         }
         defer { survey.cancel() }
 
+        // Which pages' comments changed, before their diff (nil: the datastore indexes none).
+        let comments = try await CommentSurvey.run(source, spaces: spaces, scope: configuration.content.comments)
         let filter = PageFilter(configuration)
         var statuses: Set<PageStatus> = [.current]
         if configuration.includeArchived { statuses.insert(.archived) }
         let listing = SpaceListing(sync: self, cycle: cycle, filter: filter, site: scope.site, bodies: bodies, survey: survey,
-                                   surveyed: surveyed)
+                                   surveyed: surveyed, comments: comments,
+                                   fetch: ContentFetch(source: source, scope: configuration.content.comments))
         var listed = 0
         var firstSeen = 0
         var times = ListingTimes()
@@ -77,8 +80,9 @@ struct MetadataSync {
         var unlabelled: [(Page, String)] = []
         // Spaces listed at connect that were gone by the time their pages were listed.
         var vanished: Set<String> = []
-        for space in spaces {
-            let cursor = source.pages(in: space, statuses: statuses, bodies: bodies)
+        // Each space's pages, then its blog posts.
+        for (space, cursor) in ContentListings.cursors(source, spaces: spaces, statuses: statuses, bodies: bodies, configuration: configuration)
+        where !vanished.contains(space.key) {
             switch try await listing.run(cursor, space: space, vanishes: configuration.includesAllSpaces, creditsShort: creditsShort) {
             case .listed(let pages, let short, let withoutLabels, let seen, let spent):
                 listed += pages
@@ -125,14 +129,16 @@ struct MetadataSync {
     }
 
     /// What the diff makes of a listed page: skipped by a filter, left alone when its version
-    /// is indexed already, otherwise pending.
-    static func disposition(of page: Page, old: ManifestEntry?, filter: PageFilter, excludedLabels: [String]) -> PageDisposition {
+    /// and comments (`comments`: the page's digest in ``CommentSurvey``) are indexed already,
+    /// otherwise pending.
+    static func disposition(of page: Page, old: ManifestEntry?, filter: PageFilter, excludedLabels: [String],
+                            comments: String?) -> PageDisposition {
         if filter.skipReason(title: page.title, excludedLabelsOnPage: excludedLabels) != nil { return .skipped }
-        if let old, old.disposition == .indexed, old.versionIndexed == page.version { return .indexed }
+        if let old, old.disposition == .indexed, old.versionIndexed == page.version, old.commentsIndexed == comments { return .indexed }
         return .pending
     }
 
-    /// What ``apply(_:spaceKey:cycle:filter:labels:excludedLabels:txn:deferPending:)`` made of a page.
+    /// What ``apply(_:spaceKey:cycle:filter:labels:excludedLabels:comments:txn:deferPending:)`` made of a page.
     struct Applied {
         /// The entry before, nil for a page new to the manifest.
         var old: ManifestEntry?
@@ -147,7 +153,7 @@ struct MetadataSync {
     /// its indexing makes of it, once (see ``IndexCommit/write(_:txn:now:tokenizer:staged:)``).
     @discardableResult
     func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, labels: [String]?,
-               excludedLabels: [String], txn: WriteTransaction, deferPending: Bool = false) throws -> Applied {
+               excludedLabels: [String], comments: String?, txn: WriteTransaction, deferPending: Bool = false) throws -> Applied {
         let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
         var entry = old ?? ManifestEntry(pageId: page.id, title: page.title, spaceKey: spaceKey, parentId: page.parentId,
                                          status: page.status.rawValue, versionSeen: page.version, seenInCycle: cycle,
@@ -165,13 +171,15 @@ struct MetadataSync {
         entry.versionSeen = page.version
         entry.seenInCycle = cycle
         if let webui = page.webui { entry.webui = webui }
+        entry.contentType = ContentListings.manifestType(page)
+        entry.commentsSeen = comments
 
         if let reason = filter.skipReason(title: page.title, excludedLabelsOnPage: excludedLabels) {
             if entry.versionIndexed != nil { try removeFromIndex(page.id, txn: txn) }
             entry.disposition = .skipped
             entry.reason = reason
             entry.forgetIndexedContent()
-        } else if entry.disposition == .indexed, entry.versionIndexed == page.version {
+        } else if entry.disposition == .indexed, entry.versionIndexed == page.version, entry.commentsIndexed == comments {
             // Unchanged content; a move or a new web link only updates the manifest, which is
             // where citations take their URL from.
         } else {

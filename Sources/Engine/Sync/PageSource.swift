@@ -20,6 +20,18 @@ protocol PageSource: Sendable {
     /// Pages by id with storage bodies; pages gone or no longer visible are absent.
     func pages(ids: [String], statuses: Set<PageStatus>) async throws(ConfluenceError) -> [Page]
 
+    /// The current blog posts of one space, like ``pages(in:statuses:bodies:)``.
+    func blogPosts(in space: Space, bodies: Bool) -> any PageCursor
+
+    /// Blog posts by id with storage bodies; posts gone or no longer visible are absent.
+    func blogPosts(ids: [String]) async throws(ConfluenceError) -> [Page]
+
+    /// Every comment of one space, metadata only (see ``CommentSurvey``).
+    func comments(inSpace space: Space) -> any CommentCursor
+
+    /// The comments of one page or blog post at these locations, with bodies, replies included.
+    func comments(of contentId: String, locations: Set<CommentLocation>) async throws(ConfluenceError) -> [Comment]
+
     /// The labels of the cycle's pages (see ``LabelSurvey``), without a request per page.
     func labelSurvey(spaces: [Space], configuration: DatastoreConfiguration) async throws(SyncFailure) -> LabelSurvey
 }
@@ -27,6 +39,11 @@ protocol PageSource: Sendable {
 /// One space listing in progress. `next()` returns nil after the last batch.
 protocol PageCursor: AnyObject, Sendable {
     func next() async throws(ConfluenceError) -> [Page]?
+}
+
+/// One space's comment listing in progress. `next()` returns nil after the last batch.
+protocol CommentCursor: AnyObject, Sendable {
+    func next() async throws(ConfluenceError) -> [Comment]?
 }
 
 /// What a connection resolved: the site (flavor, base, context path) and the spaces in scope.

@@ -27,6 +27,10 @@ struct SpaceListing {
     /// ``MetadataSync`` applies the survey after the listing.
     let survey: Task<Result<LabelSurvey, SyncFailure>, Never>
     let surveyed: SurveyResult
+    /// The cycle's comment digests (nil: no comments indexed) and how to fetch the comments of
+    /// the pages indexed straight from the listing.
+    let comments: CommentSurvey?
+    let fetch: ContentFetch
 
     private var core: EngineCore { sync.core }
     private var datastore: UInt64 { sync.datastore }
@@ -126,6 +130,8 @@ struct SpaceListing {
         let site = self.site
         let core = self.core
         let datastore = self.datastore
+        let comments = self.comments
+        let fetch = self.fetch
         return Task {
             do throws(SyncFailure) {
                 let labels = filter.excludedLabels.isEmpty ? surveyed.current : try await survey.value.get()
@@ -141,17 +147,25 @@ struct SpaceListing {
                 let reading = clock.now
                 // Which pages the diff will send for indexing: a read snapshot of the manifest
                 // (only this job writes this datastore's pages; the commit checks again).
-                let wanted: [Page] = try storage {
+                var wanted: [Page] = try storage {
                     try core.store.read { txn in
                         try pages.filter { page in
                             let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
                             return MetadataSync.disposition(of: page, old: old, filter: filter,
-                                                            excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? []) == .pending
+                                                            excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
+                                                            comments: comments?.digest(of: page.id)) == .pending
                         }
                     }
                 }
+                converted.times.manifestRead = clock.now - reading
+                if let comments, !wanted.isEmpty {
+                    do throws(ConfluenceError) {
+                        wanted = try await fetch.withComments(wanted) { comments.digest(of: $0) != nil }
+                    } catch {
+                        throw SyncFailure(error)
+                    }
+                }
                 let converting = clock.now
-                converted.times.manifestRead = converting - reading
                 if !wanted.isEmpty {
                     let conversion = PageConversion(options: core.options, index: core.index)
                     let pages = conversion.convert(ids: wanted.map(\.id), fetched: wanted, site: site)
@@ -190,7 +204,7 @@ struct SpaceListing {
                     let applied = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
                                                  labels: labels?.labels(of: page),
                                                  excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
-                                                 txn: txn, deferPending: indexing)
+                                                 comments: comments?.digest(of: page.id), txn: txn, deferPending: indexing)
                     if applied.disposition == .pending { staged[page.id] = (applied.old, applied.entry) }
                     if applied.old?.seenInCycle != cycle, !stagedAlready { firstSeen += 1 }
                 }
