@@ -30,6 +30,9 @@ public struct EngineOptions: Sendable {
     public var estimatedTokensPerPage: Int = 600
     /// Minimum time between progress notifications to watchers.
     public var progressIntervalMillis: Int64 = 250
+    /// How often labels are surveyed after a cycle reached ready, when they do not decide
+    /// indexing (no excluded labels, Cloud): at most once per this interval (default 24 h).
+    public var labelRefreshMillis: Int64 = 86_400_000
 
     /// While the state directory's filesystem is full, how often free space is checked
     /// (writing resumes at the first check that finds room).

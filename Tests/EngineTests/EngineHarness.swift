@@ -74,6 +74,13 @@ final class EngineHarness: @unchecked Sendable {
         }
     }
 
+    /// Waits for the first label refresh after ready (Cloud datastores that exclude no label
+    /// survey labels after their cycle, not in it: see `LabelRefresh`).
+    @discardableResult
+    func waitForLabels(_ name: String, seconds: Double = 60) async throws -> DatastoreSnapshot {
+        try await waitFor(name, seconds: seconds, "labels refreshed") { $0.record.labelsRefreshedAt != nil }
+    }
+
     /// A client straight to the fake, for the truth the engine must match.
     func truthClient() async throws -> (ConfluenceClient, Space) {
         let location = try SpaceLocation.parse(fake.origin + "/wiki/spaces/GEN")

@@ -10,8 +10,8 @@ struct LabelSyncTests {
 
     /// Every current page of HB with its labels (as shown) and last-modified time, read from
     /// the fake one page at a time.
-    static func truth(_ harness: EngineHarness, _ flavor: Flavor) async throws -> [String: (labels: [String], modified: Int64?)] {
-        let url = flavor == .cloud ? harness.fake.origin + "/wiki/spaces/HB" : harness.fake.origin + "/display/HB"
+    static func truth(_ harness: EngineHarness, _ flavor: Flavor, space: String = "HB") async throws -> [String: (labels: [String], modified: Int64?)] {
+        let url = flavor == .cloud ? harness.fake.origin + "/wiki/spaces/\(space)" : harness.fake.origin + "/display/\(space)"
         let (client, space) = try await ConfluenceClient.connect(
             to: try SpaceLocation.parse(url), credentials: .apiToken(email: EngineHarness.email, token: EngineHarness.token),
             governor: RateGovernor(configuration: .init(requestsPerSecond: 0)))
@@ -27,12 +27,22 @@ struct LabelSyncTests {
         flavor == .cloud ? ["--sample"] : ["--sample", "--mode", "dc"]
     }
 
-    func resync(_ harness: EngineHarness) async throws {
-        let cycleBefore = try harness.engine.snapshot(name: "hb").record.cycle
+    /// Resyncs and waits for ready; with `labels`, also for the label refresh that follows
+    /// (datastores that exclude no label survey labels after ready, not in the cycle).
+    func resync(_ harness: EngineHarness, labels: Bool = false) async throws {
+        let before = try harness.engine.snapshot(name: "hb").record
         _ = try await harness.engine.resync(name: "hb")
         try await harness.waitFor("hb", "the next ready") { snapshot in
-            snapshot.record.cycle > cycleBefore && snapshot.record.state == .ready
+            snapshot.record.cycle > before.cycle && snapshot.record.state == .ready
+                && (!labels || snapshot.record.labelsRefreshedAt != before.labelsRefreshedAt)
         }
+    }
+
+    /// Refreshes labels after every cycle, as a short `label_refresh` would.
+    static func refreshEveryCycle() -> EngineOptions {
+        var options = EngineHarness.fastOptions()
+        options.labelRefreshMillis = 0
+        return options
     }
 
     @Test("Labels and times land in the manifest; a label change alone is picked up by the next cycle without reprocessing",
@@ -100,6 +110,7 @@ struct LabelSyncTests {
             try await harness.fake.resetStats()
             _ = try await harness.engine.create(configuration, secret: EngineHarness.token)
             _ = try await harness.waitForReady("hb")
+            _ = try await harness.waitForLabels("hb")
             let byKind = try #require(try await harness.fake.stats()["byKind"] as? [String: Int])
             #expect(byKind["v2.space_content_labels"] == 2)
             #expect(byKind["v1.search"] == 1)
@@ -114,9 +125,10 @@ struct LabelSyncTests {
 
     @Test("On Cloud, labels that cannot be read stay as last known and the sync still completes")
     func unreadableLabelsKeepTheLastKnown() async throws {
-        try await EngineHarness.with(Self.arguments(.cloud)) { harness in
+        try await EngineHarness.with(Self.arguments(.cloud), options: Self.refreshEveryCycle()) { harness in
             _ = try await harness.engine.create(harness.configuration("hb", space: "HB"), secret: EngineHarness.token)
             _ = try await harness.waitForReady("hb")
+            _ = try await harness.waitForLabels("hb")
             let before = try harness.manifest("hb")
             let runbook = try #require(before.values.first { $0.title == "On-call Runbook" })
             #expect(runbook.labels == ["oncall", "runbook"])
@@ -124,7 +136,7 @@ struct LabelSyncTests {
             // The labels in use cannot be listed (a token without that scope): nothing is known this cycle.
             try await harness.fake.setLabels(runbook.pageId, ["runbook"])
             try await harness.fake.setFaults(#"{"denyKinds": ["v2.space_content_labels"]}"#)
-            try await resync(harness)
+            try await resync(harness, labels: true)
             let during = try harness.manifest("hb")
             #expect(during[runbook.pageId]?.labels == ["oncall", "runbook"], "kept, not emptied")
             #expect(during.values.allSatisfy { $0.disposition != .indexed || $0.labels != nil })
@@ -132,13 +144,60 @@ struct LabelSyncTests {
 
             // The search fails instead: the same (nothing excluded, so the sync does not fail).
             try await harness.fake.setFaults(#"{"denyKinds": ["v1.search"]}"#)
-            try await resync(harness)
+            try await resync(harness, labels: true)
             #expect(try harness.manifest("hb")[runbook.pageId]?.labels == ["oncall", "runbook"])
 
             // Readable again: the change arrives.
             try await harness.fake.setFaults(#"{"denyKinds": []}"#)
-            try await resync(harness)
+            try await resync(harness, labels: true)
             #expect(try harness.manifest("hb")[runbook.pageId]?.labels == ["runbook"])
+        }
+    }
+
+    @Test("On Cloud with no excluded label, a full sync makes ⌈N/250⌉ + a few requests; labels arrive after ready, once per refresh interval")
+    func labelsAfterReady() async throws {
+        try await EngineHarness.with(["--generate", "600", "--seed", "4"]) { harness in
+            try await harness.fake.resetStats()
+            _ = try await harness.engine.create(harness.configuration("hb", space: "GEN"), secret: EngineHarness.token)
+            let ready = try await harness.waitForReady("hb")
+            let refreshed = try await harness.waitForLabels("hb")
+            // Ready came first: the survey ran after the cycle that reached it.
+            let completed = try #require(ready.record.lastSyncCompleted)
+            #expect(try #require(refreshed.record.labelsRefreshedAt) >= completed)
+            #expect(refreshed.record.state == .ready && refreshed.record.cycle == ready.record.cycle)
+
+            // The cycle's own requests: the connection and the listing with bodies, nothing by id,
+            // nothing per page; the label survey's are counted apart.
+            let stats = try await harness.fake.stats()
+            let byKind = try #require(stats["byKind"] as? [String: Int])
+            let total = try #require(stats["requests"] as? Int)
+            let entries = try harness.manifest("hb").values
+            let pages = entries.filter { $0.contentType == nil }.count, posts = entries.count - pages
+            let surveyKinds = ["v2.space_content_labels", "v1.search"]
+            let survey = surveyKinds.compactMap { byKind[$0] }.reduce(0, +)
+            // One listing of the labels in use, then one search per 250 labelled pages.
+            #expect(byKind["v2.space_content_labels"] == 1 && (byKind["v1.search"] ?? 0) >= 1)
+            // Pages, then blog posts, each listed once with bodies (an empty blog listing is one request).
+            #expect(byKind["v2.space_pages"] == (pages + 249) / 250)
+            #expect(byKind["v2.space_blogposts"] == max(1, (posts + 249) / 250))
+            #expect(byKind["v2.pages"] == nil && byKind["v2.page_labels"] == nil)
+            // Everything but the survey, both connections included, within ⌈N/250⌉ + 5.
+            #expect(total - survey <= (entries.count + 249) / 250 + 5, "\(byKind)")
+
+            // The labels match Confluence's.
+            let truth = try await Self.truth(harness, .cloud, space: "GEN")
+            let manifest = try harness.manifest("hb")
+            #expect(truth.values.filter { !$0.labels.isEmpty }.count > 10)
+            for (id, expected) in truth {
+                #expect(manifest[id]?.labels == expected.labels, "page \(id)")
+            }
+
+            // Within the refresh interval the next cycle surveys nothing.
+            try await harness.fake.resetStats()
+            try await resync(harness)
+            let again = try #require(try await harness.fake.stats()["byKind"] as? [String: Int])
+            #expect(surveyKinds.allSatisfy { again[$0] == nil }, "\(again)")
+            #expect(try harness.engine.snapshot(name: "hb").record.labelsRefreshedAt == refreshed.record.labelsRefreshedAt)
         }
     }
 

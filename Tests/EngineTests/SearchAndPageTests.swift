@@ -101,6 +101,9 @@ struct SearchAndPageTests {
             _ = try await harness.engine.create(harness.configuration("hb", space: "HB"), secret: EngineHarness.token)
             _ = try await harness.waitForReady("gen")
             _ = try await harness.waitForReady("hb")
+            // Labels are written below: the refresh after ready must not overwrite them.
+            try await harness.waitForLabels("gen")
+            try await harness.waitForLabels("hb")
             let engine = harness.engine
             let query = "team deploy review"
 

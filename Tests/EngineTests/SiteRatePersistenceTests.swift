@@ -14,6 +14,8 @@ struct SiteRatePersistenceTests {
         try await EngineHarness.with(["--generate", "30", "--rate-limit", "5", "--burst", "3"]) { harness in
             _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
             _ = try await harness.waitForReady("gen")
+            // The labels are surveyed after ready, by the same job: its last requests.
+            try await harness.waitForLabels("gen")
             let site = try SpaceLocation.parse(harness.fake.origin + "/wiki/spaces/GEN").site
             let learnt = try #require(await harness.engine.core.access.governors.governor(for: site).learnedRate)
             #expect(learnt > 0 && learnt <= 5)

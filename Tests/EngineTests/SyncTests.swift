@@ -57,6 +57,7 @@ struct SyncTests {
         try await EngineHarness.with(["--generate", "400", "--seed", "5"]) { harness in
             _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
             _ = try await harness.waitForReady("gen")
+            try await harness.waitForLabels("gen")  // the first cycle's label refresh, before the counted resync
             let before = try harness.manifest("gen").filter { $0.value.disposition == .indexed }
             let ids = before.keys.sorted()
             let edited = ids[0], archived = ids[1], deleted = ids[2], moved = ids[3]

@@ -86,14 +86,18 @@ struct ChunkPiece {
 
     /// Whitespace-separated words in `text`.
     static func wordCount(_ text: String) -> Int {
-        var count = 0
-        var inWord = false
-        for byte in text.utf8 {
-            let isSpace = Byte.isSpace(byte)
-            if !isSpace, !inWord { count += 1 }
-            inWord = !isSpace
+        // Over the contiguous UTF-8 (a hot loop: every line, piece and chunk is counted).
+        var text = text
+        return text.withUTF8 { bytes in
+            var count = 0
+            var inWord = false
+            for byte in bytes {
+                let isSpace = Byte.isSpace(byte)
+                if !isSpace, !inWord { count += 1 }
+                inWord = !isSpace
+            }
+            return count
         }
-        return count
     }
 
     /// Cuts a long line into parts of at most `maxWords` words, at sentence ends when possible.

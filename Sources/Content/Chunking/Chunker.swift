@@ -24,10 +24,16 @@ public struct Chunker: Sendable {
 
     /// The chunks of `document`, in page order, labelled with `pageID`.
     public func chunks(of document: Document, pageID: String) -> [Chunk] {
+        chunks(of: RenderedDocument(document), pageID: pageID)
+    }
+
+    /// The chunks of a document rendered already (its renderings shared with other readers).
+    public func chunks(of rendered: RenderedDocument, pageID: String) -> [Chunk] {
+        let document = rendered.document
         var chunks: [Chunk] = []
         for (index, section) in document.sections.enumerated() {
             let pieces = ChunkPiece.pieces(
-                of: MarkdownRenderer.lines(for: section), maxProseWords: max(8, options.targetWords / 4),
+                of: rendered.lines[index], maxProseWords: max(8, options.targetWords / 4),
                 maxLineWords: options.targetWords)
             for text in pack(pieces) {
                 chunks.append(Chunk(

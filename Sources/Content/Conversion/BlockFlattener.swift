@@ -39,7 +39,8 @@ enum BlockFlattener {
 
 extension String {
     func replacingNewlines(with separator: String) -> String {
-        guard contains("\n") else { return self }
+        // A byte test first (Character search walks graphemes); "\r\n" passes it and splits as before.
+        guard utf8.contains(UInt8(ascii: "\n")) else { return self }
         return split(separator: "\n", omittingEmptySubsequences: true).joined(separator: separator)
     }
 }

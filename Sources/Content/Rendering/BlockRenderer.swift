@@ -131,7 +131,7 @@ extension String {
 
     /// Escapes `|` so cell text cannot break a Markdown table row.
     func replacingOccurrencesOfPipe() -> String {
-        guard contains("|") else { return self }
+        guard utf8.contains(UInt8(ascii: "|")) else { return self }
         return split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
     }
 }

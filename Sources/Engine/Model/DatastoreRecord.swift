@@ -29,6 +29,9 @@ public struct DatastoreRecord: Sendable, Equatable, Codable {
     /// needs no discovery requests.
     public var site: ConfluenceSite?
     public var createdAt: Int64
+    /// When labels were last surveyed after a cycle reached ready (ms since 1970; see
+    /// `LabelRefresh`); nil: never. Only for datastores whose cycles do not survey labels.
+    public var labelsRefreshedAt: Int64?
 
     public init(id: UInt64, configuration: DatastoreConfiguration, now: Int64) {
         self.id = id

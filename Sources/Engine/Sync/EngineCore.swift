@@ -121,6 +121,8 @@ final class SyncContext: Sendable {
     /// counts where known, otherwise the datastore's average (or a default) per page.
     func estimateMillicredits(_ txn: ReadTransaction, datastore: UInt64) throws -> Int64 {
         let policy = try ledger.policy(txn)
+        // Nothing pending (a completed first sync, most cycles): no scan of every entry.
+        if try tables.counts(txn, datastore: datastore)["disposition.pending"] ?? 0 == 0 { return policy.cost(tokens: 0) }
         var knownTokens = 0, unknownPages = 0, indexedTokens = 0, indexedPages = 0, visited = 0
         try txn.forEach(in: tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
             visited += 1

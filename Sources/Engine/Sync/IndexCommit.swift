@@ -20,7 +20,11 @@ struct IndexCommit {
         case insufficientCredits(neededMillicredits: Int64)
     }
 
-    func write(_ batch: PreparedBatch, txn: WriteTransaction, now: Int64, tokenizer: Tokenizer?) throws -> Result {
+    /// `staged`: entries the caller diffed in this transaction but did not write (old, new by
+    /// page id); each is written once, as its indexing leaves it. Nothing is written when the
+    /// balance cannot pay: the caller writes them then.
+    func write(_ batch: PreparedBatch, txn: WriteTransaction, now: Int64, tokenizer: Tokenizer?,
+               staged: [String: (old: ManifestEntry?, new: ManifestEntry)] = [:]) throws -> Result {
         let policy = try core.ledger.policy(txn)
         var cost: Int64 = 0
         for result in batch.results where result.disposition == .indexed {
@@ -39,8 +43,14 @@ struct IndexCommit {
         }
         try core.index.apply(batch.pages, datastore: datastore, in: txn, tokenizer: tokenizer)
         for result in batch.results {
-            guard let old = try core.tables.page(txn, datastore: datastore, pageId: result.pageId) else { continue }
-            var entry = old
+            let old: ManifestEntry?
+            var entry: ManifestEntry
+            if let (before, after) = staged[result.pageId] {
+                (old, entry) = (before, after)
+            } else {
+                guard let stored = try core.tables.page(txn, datastore: datastore, pageId: result.pageId) else { continue }
+                (old, entry) = (stored, stored)
+            }
             entry.disposition = result.disposition
             entry.reason = result.reason
             entry.lastProcessed = now
@@ -51,7 +61,7 @@ struct IndexCommit {
             }
             switch result.disposition {
             case .indexed:
-                let version = result.version ?? old.versionSeen
+                let version = result.version ?? entry.versionSeen
                 entry.versionSeen = max(entry.versionSeen, version)
                 entry.versionIndexed = version
                 entry.chunks = result.chunks

@@ -28,6 +28,29 @@ struct JobRunner {
             return
         }
         record(outcome)
+        if case .success(.metadata(.ready)) = outcome {
+            await refreshLabels()
+        } else if case .success(.batch(.finished)) = outcome {
+            await refreshLabels()
+        }
+    }
+
+    /// After a cycle reached ready: the labels, when due (see ``LabelRefresh``). A failure leaves
+    /// them as last known, to be tried after the next cycle; the datastore stays ready.
+    private func refreshLabels() async {
+        do throws(SyncFailure) {
+            try await LabelRefresh(core: core, datastore: job.datastore).runIfDue()
+        } catch {
+            let message: String
+            switch error {
+            case .abandoned: return
+            case .permanent(let reason), .retryable(let reason): message = reason.message
+            case .transient(let text): message = text
+            case .storage(let storage): message = "storage: \(storage)"
+            }
+            core.logger.warning("could not refresh the labels; they stay as last known until the next cycle: \(message)",
+                                metadata: ["job_id": "\(job.id)", "datastore_id": "\(job.datastore)"])
+        }
     }
 
     enum Step {

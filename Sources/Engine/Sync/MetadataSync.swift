@@ -47,8 +47,14 @@ struct MetadataSync {
 
         // Labels (and with them the pages carrying an excluded label), without a request per page,
         // surveyed beside the listing: each batch waits for the survey only before it is diffed.
+        // When no label is excluded they are display metadata: on Cloud the cycle neither waits
+        // for nor spends requests on them (``LabelRefresh`` surveys them once it reached ready),
+        // and entries keep the labels last known.
         let surveyed = SurveyResult()
+        let inCycle = LabelRefresh.surveysInCycle(configuration, flavor: scope.site.flavor)
+        if !inCycle { surveyed.set(LabelSurvey()) }
         let survey = Task { () async -> Result<LabelSurvey, SyncFailure> in
+            guard inCycle else { return .success(LabelSurvey()) }
             do throws(SyncFailure) {
                 let result = try await source.labelSurvey(spaces: spaces, configuration: configuration)
                 surveyed.set(result)
@@ -68,6 +74,8 @@ struct MetadataSync {
                                    surveyed: surveyed, comments: comments,
                                    fetch: ContentFetch(source: source, scope: configuration.content.comments))
         var listed = 0
+        var firstSeen = 0
+        var times = ListingTimes()
         var creditsShort = false
         var unlabelled: [(Page, String)] = []
         // Spaces listed at connect that were gone by the time their pages were listed.
@@ -76,8 +84,10 @@ struct MetadataSync {
         for (space, cursor) in ContentListings.cursors(source, spaces: spaces, statuses: statuses, bodies: bodies, configuration: configuration)
         where !vanished.contains(space.key) {
             switch try await listing.run(cursor, space: space, vanishes: configuration.includesAllSpaces, creditsShort: creditsShort) {
-            case .listed(let pages, let short, let withoutLabels):
+            case .listed(let pages, let short, let withoutLabels, let seen, let spent):
                 listed += pages
+                firstSeen += seen
+                times.add(spent)
                 creditsShort = short
                 unlabelled += withoutLabels.map { ($0, space.key) }
             case .vanished:
@@ -93,7 +103,7 @@ struct MetadataSync {
         case .success(let labels): try applyLabels(labels, to: unlabelled, cycle: cycle)
         }
 
-        try finishListing(cycle: cycle, configuration: configuration, vanishedSpaces: vanished)
+        try finishListing(cycle: cycle, configuration: configuration, vanishedSpaces: vanished, firstSeen: firstSeen)
         let (pending, attachmentPages) = try storage {
             try core.store.read { txn in
                 (try core.tables.counts(txn, datastore: datastore)["disposition.pending"] ?? 0,
@@ -103,7 +113,7 @@ struct MetadataSync {
         let spacesListed = spaces.count - vanished.count
         core.logger.info("listed \(listed) pages in \(spacesListed) spaces of \(configuration.name)\(bodies ? " with bodies" : ""); \(pending) to process",
                          metadata: ["datastore": "\(configuration.name)", "pages_listed": "\(listed)", "pages_pending": "\(pending)",
-                                    "spaces_listed": "\(spacesListed)", "with_bodies": "\(bodies)"])
+                                    "spaces_listed": "\(spacesListed)", "with_bodies": "\(bodies)"].merging(times.metadata) { first, _ in first })
         return pending + attachmentPages > 0 ? .process(pending: pending + attachmentPages) : .ready
     }
 
@@ -133,9 +143,22 @@ struct MetadataSync {
         return .pending
     }
 
+    /// What ``apply(_:spaceKey:cycle:filter:labels:excludedLabels:comments:txn:deferPending:)`` made of a page.
+    struct Applied {
+        /// The entry before, nil for a page new to the manifest.
+        var old: ManifestEntry?
+        /// The entry after the diff.
+        var entry: ManifestEntry
+        /// False when the entry is pending and was left for the caller to write (`deferPending`).
+        var written: Bool
+        var disposition: PageDisposition { entry.disposition }
+    }
+
+    /// With `deferPending`, a pending entry is not written: the caller writes it, or the entry
+    /// its indexing makes of it, once (see ``IndexCommit/write(_:txn:now:tokenizer:staged:)``).
     @discardableResult
     func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, labels: [String]?,
-               excludedLabels: [String], comments: String?, txn: WriteTransaction) throws -> PageDisposition {
+               excludedLabels: [String], comments: String?, txn: WriteTransaction, deferPending: Bool = false) throws -> Applied {
         let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
         var entry = old ?? ManifestEntry(pageId: page.id, title: page.title, spaceKey: spaceKey, parentId: page.parentId,
                                          status: page.status.rawValue, versionSeen: page.version, seenInCycle: cycle,
@@ -168,8 +191,9 @@ struct MetadataSync {
             entry.disposition = .pending
             entry.reason = nil
         }
+        if deferPending, entry.disposition == .pending { return Applied(old: old, entry: entry, written: false) }
         if entry != old { try core.tables.putPage(txn, datastore: datastore, old: old, new: entry) }
-        return entry.disposition
+        return Applied(old: old, entry: entry, written: true)
     }
 
     /// Labels for the pages committed before the survey finished, in bounded transactions
@@ -197,12 +221,21 @@ struct MetadataSync {
     /// After a complete listing: removes pages that were not seen (or whose space vanished
     /// part-way through its listing), applies page-tree scope, and records the estimate. Runs
     /// in bounded transactions; running it twice is harmless.
-    private func finishListing(cycle: UInt64, configuration: DatastoreConfiguration, vanishedSpaces: Set<String>) throws(SyncFailure) {
+    /// `firstSeen`: entries this cycle's listing saw (each once); when that is every entry of
+    /// the manifest and nothing else narrows the scope, nothing can be unseen and the scan is
+    /// skipped (a first sync, most cycles).
+    private func finishListing(cycle: UInt64, configuration: DatastoreConfiguration, vanishedSpaces: Set<String>,
+                               firstSeen: Int) throws(SyncFailure) {
         try storage {
             // What to change, gathered in a read snapshot first (never scan a table while writing it).
             var changes: [(String, PageDisposition, String?)] = []
             var parents: [String: String] = [:]
-            try core.store.read { txn in
+            let everySeen = try vanishedSpaces.isEmpty && configuration.rootPageIds.isEmpty && core.store.read { txn in
+                let entries = try core.tables.counts(txn, datastore: datastore)
+                    .filter { $0.key.hasPrefix("disposition.") }.values.reduce(0, +)
+                return entries == firstSeen
+            }
+            if !everySeen { try core.store.read { txn in
                 var visited = 0
                 try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
                     // The whole manifest passes through the map: keep only a slice of it resident.
@@ -218,7 +251,7 @@ struct MetadataSync {
                     }
                     return .continue
                 }
-            }
+            } }
             if !configuration.rootPageIds.isEmpty {
                 let roots = Set(configuration.rootPageIds)
                 var inScope: [String: Bool] = [:]

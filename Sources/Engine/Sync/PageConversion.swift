@@ -67,7 +67,9 @@ struct PageConversion: Sendable {
             return (result, PageUpdate(page: IndexedPage(pageID: id, title: page.title), chunks: []))
         }
         let document = StorageFormat.convert(body, title: page.title)
-        var chunks = chunker.chunks(of: document, pageID: id)
+        // Rendered once, for the chunker and for the page text.
+        let rendered = RenderedDocument(document)
+        var chunks = chunker.chunks(of: rendered, pageID: id)
         if chunks.isEmpty {
             // A page with nothing but a title is still findable by it.
             chunks = [Chunk(pageID: id, ordinal: 0, sectionIndex: nil, headingPath: [], anchor: "", text: page.title,
@@ -79,7 +81,7 @@ struct PageConversion: Sendable {
         // The whole Markdown is kept beside the chunks: they overlap, so the page cannot be
         // read back from them.
         return (result, PageUpdate(page: IndexedPage(pageID: id, title: page.title, urlHint: page.webui.map(site.webURL) ?? ""),
-                                   chunks: chunks, text: PageText(document: document)))
+                                   chunks: chunks, text: PageText(rendered: rendered)))
     }
 
     /// Tokenizes one commit group.
@@ -91,15 +93,12 @@ struct PageConversion: Sendable {
         }
     }
 
-    /// Converts and tokenizes listed pages (the single-pass listing) with a tokenizer of its own.
-    func prepare(_ pages: [Page], site: ConfluenceSite) throws(SyncFailure) -> PreparedBatch {
-        let converted = convert(ids: pages.map(\.id), fetched: pages, site: site)
-        let tokenizer: Tokenizer
+    /// A tokenizer for one batch (its stem cache is the batch's).
+    static func tokenizer() throws(SyncFailure) -> Tokenizer {
         do {
-            tokenizer = try Tokenizer()
+            return try Tokenizer()
         } catch {
             throw .transient("indexing: \(error)")
         }
-        return try prepare(results: converted.results, updates: converted.updates, tokenizer: tokenizer)
     }
 }

@@ -1,5 +1,6 @@
 import Confluence
 import Foundation
+import Logging
 import Search
 import Storage
 import Synchronization
@@ -35,8 +36,9 @@ struct SpaceListing {
     private var datastore: UInt64 { sync.datastore }
 
     enum Outcome {
-        /// `unlabelled`: pages committed before the survey finished.
-        case listed(pages: Int, creditsShort: Bool, unlabelled: [Page])
+        /// `unlabelled`: pages committed before the survey finished; `firstSeen`: manifest
+        /// entries seen for the first time this cycle (each page once, however often listed).
+        case listed(pages: Int, creditsShort: Bool, unlabelled: [Page], firstSeen: Int, times: ListingTimes)
         /// The space was deleted or hidden part-way through (with `spaces = *`).
         case vanished
     }
@@ -49,6 +51,8 @@ struct SpaceListing {
         var survey: LabelSurvey?
         /// The pages expected to be pending after the diff, converted and tokenized.
         var prepared: PreparedBatch?
+        /// The conversion stage's own work on this batch.
+        var times = ListingTimes()
     }
 
     func run(_ cursor: any PageCursor, space: Space, vanishes: Bool, creditsShort: Bool) async throws(SyncFailure) -> Outcome {
@@ -61,9 +65,16 @@ struct SpaceListing {
         var listed = 0
         var short = creditsShort
         var unlabelled: [Page] = []
+        var firstSeen = 0
+        let clock = ContinuousClock()
+        let began = clock.now
+        var times = ListingTimes()
         while true {
             let batch: [Page]?
-            switch await Self.value(of: fetching) {
+            let waiting = clock.now
+            let fetched = await Self.value(of: fetching)
+            times.fetchWait += clock.now - waiting
+            switch fetched {
             case .success(let pages):
                 batch = pages
             case .failure(let error):
@@ -75,14 +86,23 @@ struct SpaceListing {
             if batch != nil { fetching = Self.fetch(cursor) }
             let next = batch.map { convert($0, space: space, index: !short) }
             if let converting {
+                let waiting = clock.now
                 let converted = try await Self.value(of: converting).get()
-                let (paid, labelled) = try commit(converted, space: space, index: !short)
+                let committing = clock.now
+                times.convertWait += committing - waiting
+                times.addStage(converted.times)
+                let (paid, labelled, seen) = try commit(converted, space: space, index: !short)
+                firstSeen += seen
+                times.commit += clock.now - committing
                 if !paid { short = true }
                 if !labelled { unlabelled += converted.pages.map { Page(id: $0.id, title: "", status: $0.status, labels: $0.labels) } }
                 listed += converted.pages.count
             }
             converting = next
-            if batch == nil { return .listed(pages: listed, creditsShort: short, unlabelled: unlabelled) }
+            if batch == nil {
+                times.total = clock.now - began
+                return .listed(pages: listed, creditsShort: short, unlabelled: unlabelled, firstSeen: firstSeen, times: times)
+            }
         }
     }
 
@@ -123,6 +143,8 @@ struct SpaceListing {
                     return stripped
                 }
                 guard index else { return .success(converted) }
+                let clock = ContinuousClock()
+                let reading = clock.now
                 // Which pages the diff will send for indexing: a read snapshot of the manifest
                 // (only this job writes this datastore's pages; the commit checks again).
                 var wanted: [Page] = try storage {
@@ -135,6 +157,7 @@ struct SpaceListing {
                         }
                     }
                 }
+                converted.times.manifestRead = clock.now - reading
                 if let comments, !wanted.isEmpty {
                     do throws(ConfluenceError) {
                         wanted = try await fetch.withComments(wanted) { comments.digest(of: $0) != nil }
@@ -142,8 +165,15 @@ struct SpaceListing {
                         throw SyncFailure(error)
                     }
                 }
+                let converting = clock.now
                 if !wanted.isEmpty {
-                    converted.prepared = try PageConversion(options: core.options, index: core.index).prepare(wanted, site: site)
+                    let conversion = PageConversion(options: core.options, index: core.index)
+                    let pages = conversion.convert(ids: wanted.map(\.id), fetched: wanted, site: site)
+                    let tokenizing = clock.now
+                    converted.times.convert = tokenizing - converting
+                    converted.prepared = try conversion.prepare(results: pages.results, updates: pages.updates,
+                                                                tokenizer: try PageConversion.tokenizer())
+                    converted.times.tokenize = clock.now - tokenizing
                 }
                 return .success(converted)
             } catch {
@@ -153,46 +183,59 @@ struct SpaceListing {
     }
 
     /// The commit stage: the manifest diff of one batch and, with bodies, its index entries and
-    /// credits, in one write transaction. Returns whether the balance could pay and whether the
-    /// labels were known.
-    private func commit(_ converted: Converted, space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: Bool) {
+    /// credits, in one write transaction. Returns whether the balance could pay, whether the
+    /// labels were known, and how many of the pages were seen for the first time this cycle.
+    private func commit(_ converted: Converted, space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: Bool, firstSeen: Int) {
         let now = core.clock.nowMillis
         let labels = converted.survey ?? surveyed.current
         let commit = IndexCommit(core: core, datastore: datastore)
-        let (short, toppedOff, name): (Bool, Int64?, String) = try storage {
+        let (short, toppedOff, name, firstSeen): (Bool, Int64?, String, Int) = try storage {
             try write { txn in
                 guard var current = try core.record(txn, datastore), current.cycle == cycle else {
                     throw SyncFailure.abandoned
                 }
-                var pending: Set<String> = []
+                // Pending entries that may be indexed in this transaction are written once, indexed
+                // (not written pending, then read and written again).
+                let indexing = index && current.state == .syncingMetadata && converted.prepared != nil
+                var staged: [String: (old: ManifestEntry?, new: ManifestEntry)] = [:]
+                var firstSeen = 0
                 for page in converted.pages {
-                    let disposition = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
-                                                     labels: labels?.labels(of: page),
-                                                     excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
-                                                     comments: comments?.digest(of: page.id), txn: txn)
-                    if disposition == .pending { pending.insert(page.id) }
+                    let stagedAlready = staged[page.id] != nil
+                    let applied = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
+                                                 labels: labels?.labels(of: page),
+                                                 excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
+                                                 comments: comments?.digest(of: page.id), txn: txn, deferPending: indexing)
+                    if applied.disposition == .pending { staged[page.id] = (applied.old, applied.entry) }
+                    if applied.old?.seenInCycle != cycle, !stagedAlready { firstSeen += 1 }
                 }
                 current.phaseDone += converted.pages.count
                 var short = false
                 var toppedOff: Int64?
+                var written = false
                 // Indexed here only when the diff agrees with what was converted and a person did not pause it.
-                if index, current.state == .syncingMetadata, let prepared = converted.prepared,
-                   Set(prepared.results.map(\.pageId)) == pending {
-                    switch try commit.write(prepared, txn: txn, now: now, tokenizer: nil) {
+                if indexing, let prepared = converted.prepared, Set(prepared.results.map(\.pageId)) == Set(staged.keys) {
+                    switch try commit.write(prepared, txn: txn, now: now, tokenizer: nil, staged: staged) {
                     case .insufficientCredits:
                         short = true
                     case .written(_, let added):
                         toppedOff = added
+                        written = true
+                    }
+                }
+                if indexing, !written {
+                    // Not indexed here: the entries stay pending, for processing by id.
+                    for (old, new) in staged.values where new != old {
+                        try core.tables.putPage(txn, datastore: datastore, old: old, new: new)
                     }
                 }
                 try core.put(txn, current)
-                return (short, toppedOff, current.configuration.name)
+                return (short, toppedOff, current.configuration.name, firstSeen)
             }
         }
         commit.logTopOff(toppedOff, datastoreName: name)
         core.store.releaseResidentMapPages()
         core.changed(datastore)
-        return (!short, labels != nil)
+        return (!short, labels != nil, firstSeen)
     }
 
     /// Every commit of the listing goes through here: the one place to choose its durability.
@@ -206,4 +249,45 @@ final class SurveyResult: Sendable {
     private let value = Mutex<LabelSurvey?>(nil)
     var current: LabelSurvey? { value.withLock { $0 } }
     func set(_ survey: LabelSurvey) { value.withLock { $0 = survey } }
+}
+
+/// Where a listing's time went, logged with the cycle's listing line: how long the loop waited
+/// for the network (requests and JSON decoding) and for conversion, how long its commits took,
+/// and the conversion stage's own work (it overlaps the others). What a slow sync is measured by.
+struct ListingTimes: Sendable {
+    var total = Duration.zero
+    var fetchWait = Duration.zero
+    var convertWait = Duration.zero
+    var commit = Duration.zero
+    var manifestRead = Duration.zero
+    var convert = Duration.zero
+    var tokenize = Duration.zero
+
+    /// Adds another space's listing.
+    mutating func add(_ other: ListingTimes) {
+        total += other.total
+        fetchWait += other.fetchWait
+        convertWait += other.convertWait
+        commit += other.commit
+        addStage(other)
+    }
+
+    /// Adds one batch's conversion-stage times.
+    mutating func addStage(_ batch: ListingTimes) {
+        manifestRead += batch.manifestRead
+        convert += batch.convert
+        tokenize += batch.tokenize
+    }
+
+    /// As log metadata, in seconds.
+    var metadata: Logger.Metadata {
+        func seconds(_ duration: Duration) -> Logger.MetadataValue {
+            let (whole, fraction) = duration.components
+            return "\(String(format: "%.2f", Double(whole) + Double(fraction) / 1e18))"
+        }
+        return ["listing_seconds": seconds(total), "network_wait_seconds": seconds(fetchWait),
+                "conversion_wait_seconds": seconds(convertWait), "commit_seconds": seconds(commit),
+                "manifest_read_seconds": seconds(manifestRead), "convert_seconds": seconds(convert),
+                "tokenize_seconds": seconds(tokenize)]
+    }
 }

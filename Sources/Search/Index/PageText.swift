@@ -22,24 +22,29 @@ public struct PageText: Sendable, Equatable, StorageRecord {
     /// ``MarkdownRenderer/render(_:)`` of the document: the title line and the sections' own
     /// renderings, one blank line between each, ending with a newline.
     public init(document: Document) {
+        self.init(rendered: RenderedDocument(document))
+    }
+
+    /// The same from a document rendered already (shared with the chunker: rendered once).
+    public init(rendered: RenderedDocument) {
+        let document = rendered.document
+        let sectionMarkdown = rendered.sectionMarkdown
         var parts: [String] = []
         var length = 0
         func append(_ part: String) -> Int {
             if !parts.isEmpty { length += 2 }  // the blank line between parts
             let start = length
             parts.append(part)
-            length += part.unicodeScalars.count
+            length += Self.scalarCount(part)
             return start
         }
         if !document.title.isEmpty { _ = append("# \(document.title)") }
         // (start, level) of each rendered section; headings become outline entries.
         var starts: [(start: Int, level: Int, section: Section)] = []
-        for section in document.sections {
-            // A lone section renders as its lines and one newline; nothing when it has no lines.
-            var rendered = MarkdownRenderer.render(Document(title: "", sections: [section]))
-            guard !rendered.isEmpty else { continue }
-            rendered.removeLast()
-            starts.append((append(rendered), section.level, section))
+        for (section, markdown) in zip(document.sections, sectionMarkdown) {
+            // A section with no lines renders as nothing.
+            guard let markdown else { continue }
+            starts.append((append(markdown), section.level, section))
         }
         let end = length + (parts.isEmpty ? 0 : 1)
         markdown = parts.joined(separator: "\n\n") + (parts.isEmpty ? "" : "\n")
@@ -57,6 +62,17 @@ public struct PageText: Sendable, Equatable, StorageRecord {
                                           offset: entry.start, length: next - entry.start))
         }
         self.outline = outline
+    }
+
+    /// `text.unicodeScalars.count`, from the UTF-8 bytes: every byte but a continuation byte
+    /// starts a scalar (the scalar view walks scalar by scalar).
+    static func scalarCount(_ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { bytes in
+            var count = 0
+            for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+            return count
+        }
     }
 
     /// Characters (Unicode scalars) in ``markdown``.
