@@ -290,7 +290,8 @@ public struct AttachmentStatus: Sendable, Codable, Equatable {
     public var skippedByReason: [String: Int]
     /// Extraction or download failed (retried next cycle).
     public var failed: Int
-    /// Waiting for download and extraction in this cycle.
+    /// Known files (counted above as last seen) whose page this sync cycle has not reconciled
+    /// yet: each may still be downloaded and extracted. 0 when the datastore is at rest.
     public var pending: Int
 
     public init(discovered: Int = 0, indexed: Int = 0, skippedByReason: [String: Int] = [:], failed: Int = 0, pending: Int = 0) {

@@ -99,6 +99,7 @@ type AttachmentStatus (
   skippedByReason: [string]int,
   # Download or extraction failed; retried next cycle.
   failed: int,
+  # Known files whose page this sync cycle has not reconciled yet (0 at rest).
   pending: int
 )
 

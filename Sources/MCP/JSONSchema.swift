@@ -15,10 +15,12 @@ enum JSONSchema {
         return .object(schema)
     }
 
-    static func string(_ description: String? = nil, minLength: Int? = nil) -> JSONValue {
+    /// `oneOf`: the values allowed (`enum`).
+    static func string(_ description: String? = nil, minLength: Int? = nil, oneOf values: [String]? = nil) -> JSONValue {
         var schema: [String: JSONValue] = ["type": .string("string")]
         if let description { schema["description"] = .string(description) }
         if let minLength { schema["minLength"] = .integer(Int64(minLength)) }
+        if let values { schema["enum"] = .array(values.map(JSONValue.string)) }
         return .object(schema)
     }
 

@@ -78,9 +78,13 @@ enum ToolCatalog {
                             "heading_path": JSONSchema.array(JSONSchema.string(), "Headings above the passage, outermost first."),
                             "last_modified": JSONSchema.nullable("string", "ISO 8601 UTC time of the indexed version."),
                             "score": JSONSchema.number("Relevance; higher is better."),
+                            "content_type": JSONSchema.string(
+                                "What the passage is from: a page, a blog post, or a file attached to the page.",
+                                oneOf: ["page", "blogpost", "attachment"]),
                             "attachment": attachmentSchema,
                         ],
-                        required: ["id", "title", "url", "text", "datastore", "space", "heading_path", "last_modified", "score"]))
+                        required: ["id", "title", "url", "text", "datastore", "space", "heading_path", "last_modified", "score",
+                                   "content_type"]))
             ], required: ["results"]))
 
     /// A passage's attached file, or null for a passage of the page itself.

@@ -146,6 +146,7 @@ enum ToolResults {
             "heading_path": .array(hit.headingPath.map(JSONValue.string)),
             "last_modified": hit.lastModified.map(JSONValue.string) ?? .null,
             "score": .double(hit.score),
+            "content_type": .string(hit.contentType ?? "page"),
         ]
         // Only for a passage of an attached file (a page's passage keeps its shape).
         if let file = hit.attachment { result["attachment"] = attachment(file) }

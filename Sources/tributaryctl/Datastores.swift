@@ -345,6 +345,8 @@ enum StatusText {
         if let attachments = status.attachments {
             var text = "\(attachments.indexed) indexed, \(attachments.skipped) skipped, \(attachments.failed) failed"
             if !attachments.skippedByReason.isEmpty { text += " (skipped: \(Format.counts(attachments.skippedByReason)))" }
+            // Mid-cycle: how many of those this cycle has still to look at.
+            if attachments.pending > 0 { text += "; \(attachments.pending) still to reconcile this cycle" }
             lines.append(("attachments", text))
         }
         lines.append(("searchable", status.searchable ? "yes" : "not yet"))

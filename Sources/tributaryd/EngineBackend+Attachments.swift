@@ -6,7 +6,8 @@ import Engine
 extension EngineBackend {
     static func attachmentStatus(_ counts: AttachmentCounts) -> AttachmentStatus {
         AttachmentStatus(discovered: counts.indexed + counts.failed + counts.skippedByReason.values.reduce(0, +),
-                         indexed: counts.indexed, skippedByReason: counts.skippedByReason, failed: counts.failed)
+                         indexed: counts.indexed, skippedByReason: counts.skippedByReason, failed: counts.failed,
+                         pending: counts.pending)
     }
 
     static func attachmentExplanation(_ entry: AttachmentEntry) -> AttachmentExplanation {

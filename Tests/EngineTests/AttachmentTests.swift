@@ -174,6 +174,30 @@ struct AttachmentTests {
         }
     }
 
+    @Test("Pending counts the known files whose page this cycle's sweep has not reached yet; 0 at rest")
+    func pendingDuringSweep() async throws {
+        let harness = try InProcessHarness(options: Self.options(TestExtractor()), confluence: InMemoryConfluence(siteAttachmentListing: false))
+        Self.seed(harness.confluence)
+        harness.confluence.putPage(space: "DOC", id: "P3", title: "Zoo", body: "<p>Animals.</p>")
+        harness.confluence.putAttachment(page: "P3", id: "att10", title: "walrus.txt", mediaType: "text/plain", text: "walrus feeding times")
+        try await runStarted(harness.engine) {
+            _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)
+            let first = try await harness.ready("docs")
+            #expect(first.attachments?.indexed == 3 && first.attachments?.pending == 0)
+            // Next cycle: P1's new version commits (the sweep is past P1), P3's listing fails: its file waits.
+            harness.confluence.putAttachment(page: "P1", id: "att2", title: "costs.csv", mediaType: "text/csv", text: "item,amount\nokapi feed,1300\n")
+            harness.confluence.failAttachmentListing(page: "P3", with: .transient)
+            _ = try await harness.engine.resync(name: "docs")
+            let waiting = try await harness.until("docs", "a retry of the sweep") {
+                $0.record.cycle > first.record.cycle && $0.record.lastError != nil
+            }
+            #expect(waiting.attachments?.pending == 1 && waiting.attachments?.indexed == 3, "\(String(describing: waiting.attachments))")
+            harness.clock.advance(byMillis: 10_000)
+            let next = try await harness.until("docs", "the cycle ready") { $0.record.cycle > first.record.cycle && $0.record.state == .ready }
+            #expect(next.attachments == AttachmentCounts(indexed: 3, skippedByReason: [:], failed: 0, pending: 0))
+        }
+    }
+
     @Test("A restart while a page's attachments are retried gives the same index and charges as a clean run",
           arguments: [true, false])
     func restartMidSweep(siteListing: Bool) async throws {

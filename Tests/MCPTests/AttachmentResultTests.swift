@@ -9,7 +9,7 @@ import Varlink
 /// beside them, and an id that fetch reads the file's text by.
 @Suite("MCP results for attachments")
 struct AttachmentResultTests {
-    @Test("A file's passage carries the file (download URL, PDF page) and an attachment:ID fetch id; a page's passage has no attachment member")
+    @Test("A file's passage carries the file (download URL, PDF page), an attachment:ID fetch id and content_type attachment; a page's passage has no attachment member")
     func attachmentPassage() {
         var hit = Fixtures.hit
         hit.contentType = "attachment"
@@ -20,6 +20,7 @@ struct AttachmentResultTests {
             return
         }
         #expect(result["id"] == .string("handbook/attachment:att42"))
+        #expect(result["content_type"] == .string("attachment"))
         #expect(result["title"] == .string("Runbook: PostgreSQL") && result["url"] == .string(hit.url))
         #expect(result["attachment"] == .object([
             "id": .string("att42"), "title": .string("catalogue.pdf"), "url": .string(hit.attachment!.url),
@@ -27,5 +28,17 @@ struct AttachmentResultTests {
         ]))
         guard case .object(let plain) = ToolResults.searchResult(Fixtures.hit, datastore: nil) else { return }
         #expect(plain["attachment"] == nil && plain["id"] == .string("handbook/300033"))
+        #expect(plain["content_type"] == .string("page"))
+        var post = Fixtures.hit
+        post.contentType = "blogpost"
+        guard case .object(let blog) = ToolResults.searchResult(post, datastore: nil) else { return }
+        #expect(blog["content_type"] == .string("blogpost") && blog["attachment"] == nil)
+    }
+
+    @Test("The search tool's output schema declares content_type, one of page, blogpost, attachment")
+    func contentTypeDeclared() throws {
+        let results = try #require(ToolCatalog.search.outputSchema["properties"]?["results"]?["items"])
+        #expect(results["properties"]?["content_type"]?["enum"] == .array([.string("page"), .string("blogpost"), .string("attachment")]))
+        #expect(results["required"]?.arrayValue?.contains(.string("content_type")) == true)
     }
 }

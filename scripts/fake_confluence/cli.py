@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--corpus", metavar="PATH|debian",
                    help="generated bodies: 4-5 KB of real documentation text from a directory of HTML pages, or "
                    "'debian' (the postgresql-doc-15 package's manual); default: a short built-in word list")
+    g.add_argument("--attachment-share", metavar="F", type=_fraction,
+                   help="generated space: this share of pages (0-1) carries one real PDF, DOCX or TXT file "
+                   "(default: every 97th page a small text file)")
     g.add_argument("--space-key", metavar="KEY", default=GENERATED_SPACE_KEY, help="key of the generated space (default GEN)")
     g.add_argument("--sample", action="store_true", help="also serve the bundled sample handbook space (key HB)")
     g.add_argument("--hidden-space", metavar="KEY", action="append", default=[],
@@ -112,7 +115,7 @@ def build_store(args) -> Store:
     if args.sample:
         load_space_dir(store, SAMPLE_DIR)
     if args.generate is not None:
-        generate_space(store, args.generate, args.seed, key=args.space_key)
+        generate_space(store, args.generate, args.seed, key=args.space_key, attachment_share=args.attachment_share)
     for key in args.hidden_space:
         space = store.spaces_by_key.get(key)
         if space is None:

@@ -195,6 +195,36 @@ def generate_body(rng: random.Random, title: str, titles: List[str], space_key: 
     return "".join(out)
 
 
+def generated_attachment(rng: random.Random, page_id: int, title: str, index: int):
+    """One real file of 2-3 KB of text for a generated page: ``(filename, media type, bytes)``,
+    a PDF (two pages), a DOCX and a plain-text file in turn."""
+    from .samplefiles import docx, pdf  # only spaces with attachment_share need the file builders
+
+    paragraphs = [" ".join(_sentence(rng) for _ in range(3)) for _ in range(8)]
+    kind = index % 3
+    if kind == 0:
+        # PDF text lines stay short: the sample builder writes one line per Tj.
+        lines = [title] + [s for p in paragraphs for s in _wrap(p, 80)]
+        half = len(lines) // 2
+        return "report-%d.pdf" % page_id, "application/pdf", pdf([lines[:half], lines[half:]])
+    if kind == 1:
+        return ("notes-%d.docx" % page_id,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                docx(title, paragraphs))
+    return "notes-%d.txt" % page_id, "text/plain", ("\n\n".join([title] + paragraphs) + "\n").encode()
+
+
+def _wrap(text: str, width: int) -> List[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = (line + " " + word) if line else word
+    return lines + ([line] if line else [])
+
+
 def generate_space(
     store: Store,
     n: int,
@@ -207,6 +237,7 @@ def generate_space(
     first_page_id: int = FIRST_PAGE_ID,
     space_type: str = "global",
     corpus: Optional[Corpus] = None,
+    attachment_share: Optional[float] = None,
 ) -> Space:
     """Add a space of ``n`` synthetic pages to ``store`` and return it.
 
@@ -215,6 +246,11 @@ def generate_space(
     pages are archived, 1% trashed and 0.5% drafts; ~10% carry the
     ``template`` label; most pages have 1-12 versions. ``first_page_id`` and
     ``space_id`` let several generated spaces live in one store.
+
+    Attachments: by default every 97th page carries a small text file. With
+    ``attachment_share`` (0..1) that share of pages instead carries one real file,
+    PDF, DOCX and TXT in turn (:func:`generated_attachment`), drawn from a separate
+    random stream so titles and bodies stay those of the same ``(n, seed)``.
     """
     corpus = corpus or _default_corpus
     rng = random.Random(seed)
@@ -237,6 +273,8 @@ def generate_space(
     page_id = first_page_id
     step_ms = _SPAN_MS // max(n, 1)
     body_rng = random.Random(seed * 7919 + 1)
+    attachment_rng = random.Random(seed * 104729 + 3)
+    attached = 0
     for i in range(n):
         if i:
             page_id += rng.choice((1, 1, 1, 2, 3, 7))
@@ -293,7 +331,12 @@ def generate_space(
             labels=labels,
             versions=versions,
         )
-        if i % 97 == 5:
+        if attachment_share is not None:
+            if attachment_rng.random() < attachment_share:
+                filename, media_type, data = generated_attachment(attachment_rng, page_id, title, attached)
+                page.attachments.append(store.new_attachment(page_id, filename, media_type, data, created))
+                attached += 1
+        elif i % 97 == 5:
             data = ("attachment of page %d\n" % page_id).encode() * 8
             page.attachments.append(store.new_attachment(page_id, "notes-%d.txt" % page_id, "text/plain", data, created))
         store.add_page(page, bulk=True)

@@ -135,6 +135,8 @@ public struct AttachmentCounts: Sendable, Equatable {
     /// Recorded but not indexed, by reason code.
     public var skippedByReason: [String: Int]
     public var failed: Int
+    /// Of the above, those whose page this cycle's attachment sweep has not reached yet (0 at rest).
+    public var pending: Int = 0
 }
 
 /// The attachment a search passage comes from, with its parent page.

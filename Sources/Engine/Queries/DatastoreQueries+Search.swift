@@ -188,9 +188,14 @@ extension DatastoreQueries {
 
     /// A datastore's attachment counts; nil when it indexes no attachments and holds none.
     func attachmentCounts(_ txn: ReadTransaction, record: DatastoreRecord) throws -> AttachmentCounts? {
-        let counts = try core.attachments.status(txn, datastore: record.id)
+        let sweeping: Bool
+        switch record.state {
+        case .syncingMetadata, .processing, .paused: sweeping = true
+        case .ready, .failed: sweeping = false
+        }
+        let counts = try core.attachments.status(txn, datastore: record.id, sweepingCycle: sweeping ? record.cycle : nil)
         let holdsAny = counts.indexed + counts.failed + counts.skipped.values.reduce(0, +) > 0
         guard holdsAny || !record.configuration.content.attachmentFormats.isEmpty else { return nil }
-        return AttachmentCounts(indexed: counts.indexed, skippedByReason: counts.skipped, failed: counts.failed)
+        return AttachmentCounts(indexed: counts.indexed, skippedByReason: counts.skipped, failed: counts.failed, pending: counts.pending)
     }
 }

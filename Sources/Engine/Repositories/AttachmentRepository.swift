@@ -128,19 +128,32 @@ struct AttachmentRepository: Sendable {
         if try txn.get(byId, key) == entry.pageId { _ = try txn.delete(byId, key) }
     }
 
-    /// Counts of a datastore's attachments: indexed, skipped by reason, failed.
-    func status(_ txn: ReadTransaction, datastore: UInt64) throws -> (indexed: Int, skipped: [String: Int], failed: Int) {
-        var indexed = 0, failed = 0
+    /// Counts of a datastore's attachments: indexed, skipped by reason, failed (as last
+    /// reconciled), and pending: those whose page this cycle's sweep has not reached yet.
+    /// `sweepingCycle`: the datastore's cycle while it is in one (nil when it is at rest).
+    func status(_ txn: ReadTransaction, datastore: UInt64, sweepingCycle: UInt64?)
+        throws -> (indexed: Int, skipped: [String: Int], failed: Int, pending: Int) {
+        var indexed = 0, failed = 0, pending = 0
         var skipped: [String: Int] = [:]
+        // The sweep goes in page-id byte order (the manifest's key order); `after` is the last page it reconciled.
+        let sweep = try self.sweep(txn, datastore: datastore)
+        let reached: (String) -> Bool
+        switch (sweepingCycle, sweep) {
+        case (nil, _): reached = { _ in true }
+        case (let cycle?, let state?) where state.cycle == cycle:
+            reached = state.done ? { _ in true } : { pageId in state.after.map { !$0.utf8.lexicographicallyPrecedes(pageId.utf8) } ?? false }
+        default: reached = { _ in false }  // this cycle's sweep has not begun
+        }
         try txn.forEach(in: entries, .prefix(datastoreKeyPrefix(datastore))) { _, coded in
             switch coded.value.disposition {
             case .indexed: indexed += 1
             case .failed: failed += 1
             case .skipped: skipped[coded.value.reason ?? "skipped", default: 0] += 1
             }
+            if !reached(coded.value.pageId) { pending += 1 }
             return .continue
         }
-        return (indexed, skipped, failed)
+        return (indexed, skipped, failed, pending)
     }
 
     func sweep(_ txn: ReadTransaction, datastore: UInt64) throws -> AttachmentSweepState? {

@@ -2,6 +2,7 @@
 
 import hashlib
 import http.client
+import io
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import time
 import unittest
 import urllib.parse
 import xml.etree.ElementTree as ET
+import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -134,6 +136,32 @@ class LauncherTest(unittest.TestCase):
 
 
 class GeneratorTest(unittest.TestCase):
+    def test_attachment_share_carries_real_files_and_keeps_the_pages(self):
+        plain, shared = Store(), Store()
+        generate_space(plain, 1200, 4)
+        generate_space(shared, 1200, 4, attachment_share=0.1)
+        self.assertEqual([(p.id, p.title, p.body_json) for p in plain.pages.values()],
+                         [(p.id, p.title, p.body_json) for p in shared.pages.values()])
+        files = [a for p in shared.pages.values() for a in p.attachments]
+        self.assertTrue(90 <= len(files) <= 150, len(files))
+        by_type = {}
+        for a in files:
+            by_type.setdefault(a.media_type, []).append(a)
+        counts = [len(v) for v in by_type.values()]  # PDF, DOCX and TXT in turn
+        self.assertEqual(len(counts), 3)
+        self.assertLessEqual(max(counts) - min(counts), 1, by_type.keys())
+        pdf = by_type["application/pdf"][0]
+        self.assertTrue(pdf.data.startswith(b"%PDF-") and pdf.filename.endswith(".pdf"))
+        docx = by_type["application/vnd.openxmlformats-officedocument.wordprocessingml.document"][0]
+        with zipfile.ZipFile(io.BytesIO(docx.data)) as z:
+            self.assertIn("word/document.xml", z.namelist())
+        text = by_type["text/plain"][0].data.decode()
+        self.assertGreater(len(text), 1000)
+        again = Store()
+        generate_space(again, 1200, 4, attachment_share=0.1)
+        self.assertEqual([(a.filename, a.data) for p in again.pages.values() for a in p.attachments],
+                         [(a.filename, a.data) for a in files])
+
     def test_deterministic_and_realistic(self):
         def digest(seed):
             s = Store()
