@@ -66,7 +66,7 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 "Storage", "Confluence", "Content", "Extraction", "Search", "TributaryEvents", "CCrypto",
-                "InputLimits", "TaskThreads",
+                "InputLimits", "TaskThreads", "Embeddings",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -114,12 +114,15 @@ let package = Package(
         // citation check and the extractive answer. Knows HTTP, not the engine or the socket.
         .target(name: "Answering", dependencies: ["HTTP"], swiftSettings: strictSettings),
 
+        // Chunk and query embeddings from an OpenAI-compatible /v1/embeddings endpoint (hybrid search).
+        .target(name: "Embeddings", dependencies: ["HTTP"], swiftSettings: strictSettings),
+
         // Executables.
         .executableTarget(
             name: "tributaryd",
             dependencies: [
                 "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents", "Answering", "HTTPServer",
-                "DaemonConfig",
+                "DaemonConfig", "Embeddings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -138,7 +141,7 @@ let package = Package(
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
         // In-process engine tests: a clock moved by hand, Confluence in memory, a free-space probe.
-        .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence"], swiftSettings: strictSettings),
+        .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence", "Embeddings"], swiftSettings: strictSettings),
         // Blocking test clients on threads of their own, and work that holds the global pool.
         .target(name: "ConcurrencyTestSupport", swiftSettings: strictSettings),
         // Log records in memory, for tests of what is (and is not) logged.
@@ -210,7 +213,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "Engine", "EngineTestSupport", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
-                "InputLimits",
+                "InputLimits", "Embeddings", "HTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

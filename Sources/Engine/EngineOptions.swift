@@ -1,4 +1,5 @@
 import Content
+import Embeddings
 import Foundation
 
 /// Tunables of the engine; the defaults suit a production daemon.
@@ -36,6 +37,14 @@ public struct EngineOptions: Sendable {
     /// The free space asked for before writing resumes after a full disk.
     public var diskFullHeadroomBytes: Int64 = 64 << 20
 
+    /// Embeds chunks and queries for hybrid search (`embedding_url`); nil: search is lexical.
+    public var embedder: (any TextEmbedder)?
+    /// Chunks per embedding request (and per write transaction of vectors).
+    public var embeddingBatchSize: Int = 32
+    /// Characters of a chunk's passage sent to be embedded (models read a few hundred tokens).
+    public var embeddingInputCharacters: Int = 2_000
+    /// Query embeddings kept for repeated queries.
+    public var queryEmbeddingCacheSize: Int = 512
 
     public init() {}
 }

@@ -10,6 +10,8 @@ public struct DatastoreSnapshot: Sendable, Equatable {
     public var hasStoredSecret: Bool
     /// What the datastore waits for right now (throttled, retrying, a slow response), if anything.
     public var waiting: DatastoreWait? = nil
+    /// Chunk embeddings, when the daemon has an embedding endpoint and the datastore has them on.
+    public var embeddings: EmbeddingProgress? = nil
 
     public var name: String { record.configuration.name }
     public var pending: Int { counts.pending }
