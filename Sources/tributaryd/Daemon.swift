@@ -1,6 +1,7 @@
 import Answering
 import Control
 import DaemonConfig
+import Embeddings
 import Engine
 import Foundation
 import Glibc
@@ -61,6 +62,10 @@ final class Daemon: @unchecked Sendable {
         options.maxConcurrentDatastores = configuration.maxConcurrentDatastores
         options.defaultRateLimit = configuration.defaultRateLimit
         options.credentials = CredentialsDirectory.current()
+        options.embedder = EmbeddingSetup.embedder(configuration.embedding, credentials: options.credentials)
+        if let embedding = configuration.embedding {
+            logger.info("hybrid search embeds with \(embedding.model) at \(EmbeddingEndpoint(baseURL: embedding.url, model: embedding.model).displayURL)")
+        }
         let secrets = try secretSealer(credentials: options.credentials)
         let engine: Engine
         do {
