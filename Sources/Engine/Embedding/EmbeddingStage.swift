@@ -71,7 +71,8 @@ final class EmbeddingStage: Sendable {
             }
             if Task.isCancelled { return }
             if !worked {
-                let wake = max(state.withLock { $0.blockedUntil }, now + Self.idleMillis)
+                let blocked = state.withLock { $0.blockedUntil }
+                let wake = blocked > now ? blocked : now + Self.idleMillis
                 await doorbell.wait(untilMillis: wake, clock: core.clock)
             }
         }
