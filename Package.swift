@@ -177,7 +177,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "TributaryBench",
-            dependencies: ["Storage", "Search", "Content", "CSQLite3"],
+            dependencies: ["Storage", "Search", "Content", "CSQLite3", "Embeddings"],
             swiftSettings: strictSettings
         ),
 

@@ -30,6 +30,16 @@ if requested.first == "retrieval" {
         exit(1)
     }
 }
+// `retrieval-hybrid WORKDIR`: the same with chunk embeddings and hybrid search (needs an embedding endpoint).
+if requested.first == "retrieval-hybrid" {
+    do {
+        try await HybridRetrievalBench.run(arguments: Array(requested.dropFirst()))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("bench retrieval-hybrid failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
 /// `search-build` only repeats part of `search`, for profiling, and `search-results` dumps
 /// rankings to compare across index changes: `all` leaves them out.
 let names = requested.isEmpty || requested == ["all"] ? ["search", "storage"] : requested
