@@ -208,6 +208,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ContentTests", dependencies: ["Content"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "EmbeddingsTests", dependencies: ["Embeddings", "HTTP", "FakeConfluenceSupport"], swiftSettings: strictSettings
+        ),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Storage", "Content"], swiftSettings: strictSettings),
         .testTarget(
             name: "EngineTests",
