@@ -7,6 +7,7 @@ let suites: [String: () throws -> Void] = [
     "search": SearchBench.run,
     "search-build": SearchBench.runBuild,
     "search-results": SearchBench.runResults,
+    "vectors": VectorBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
