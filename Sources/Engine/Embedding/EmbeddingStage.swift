@@ -143,8 +143,11 @@ final class EmbeddingStage: Sendable {
             case .allowed: break
             }
             let stored = try core.index.putVectors(vectors, through: last.chunkID, model: model, datastore: datastore, in: txn)
-            try core.ledger.chargeEmbedding(txn, datastore: datastore, tokens: tokens, millicredits: cost,
-                                            note: "\(stored) chunks embedded with \(model)", now: now)
+            // Nothing kept (the datastore was deleted, its model changed): nothing charged.
+            if stored > 0 {
+                try core.ledger.chargeEmbedding(txn, datastore: datastore, tokens: tokens, millicredits: cost,
+                                                note: "\(stored) chunks embedded with \(model)", now: now)
+            }
             return (nil, toppedOff)
         }
         if let needed = outcome.needed {
