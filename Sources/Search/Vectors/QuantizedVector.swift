@@ -57,34 +57,26 @@ public struct QuantizedVector: Sendable, Equatable {
     /// The approximate cosine similarity with a stored vector's bytes (scale then codes) of
     /// the same dimension; nil when the dimensions differ.
     func similarity(stored bytes: UnsafeRawBufferPointer) -> Float? {
-        guard bytes.count == 4 + codes.count else { return nil }
-        let storedScale = Self.scale(of: bytes)
-        let dot: Int32 = codes.withUnsafeBufferPointer { query in
-            let stored = UnsafeRawBufferPointer(rebasing: bytes[4...]).bindMemory(to: Int8.self)
-            return Self.dot(query, stored)
-        }
-        return Float(dot) * scale * storedScale
+        codes.withUnsafeBufferPointer { query in Self.similarity(query: query, scale: scale, stored: bytes) }
     }
 
-    /// The int8 dot product, accumulated in Int32 (384 × 127² fits many times over).
+    /// ``similarity(stored:)`` with the query's codes already in hand (the k-NN scan's loop).
+    @inline(__always)
+    static func similarity(query: UnsafeBufferPointer<Int8>, scale: Float, stored bytes: UnsafeRawBufferPointer) -> Float? {
+        guard bytes.count == 4 + query.count else { return nil }
+        let storedScale = Self.scale(of: bytes)
+        let codes = UnsafeRawBufferPointer(rebasing: bytes[4...]).assumingMemoryBound(to: Int8.self)
+        return Float(dot(query, codes)) * scale * storedScale
+    }
+
+    /// The int8 dot product, accumulated in Int32 (384 × 127² fits many times over). A plain
+    /// loop with wrapping arithmetic, which the optimiser vectorises.
     @inline(__always)
     static func dot(_ lhs: UnsafeBufferPointer<Int8>, _ rhs: UnsafeBufferPointer<Int8>) -> Int32 {
         var total: Int32 = 0
-        var index = 0
-        let count = min(lhs.count, rhs.count)
-        // Four lanes: lets the optimiser vectorise the loop.
-        var lanes = (Int32(0), Int32(0), Int32(0), Int32(0))
-        while index + 4 <= count {
-            lanes.0 &+= Int32(lhs[index]) &* Int32(rhs[index])
-            lanes.1 &+= Int32(lhs[index + 1]) &* Int32(rhs[index + 1])
-            lanes.2 &+= Int32(lhs[index + 2]) &* Int32(rhs[index + 2])
-            lanes.3 &+= Int32(lhs[index + 3]) &* Int32(rhs[index + 3])
-            index += 4
-        }
-        while index < count {
+        for index in 0..<min(lhs.count, rhs.count) {
             total &+= Int32(lhs[index]) &* Int32(rhs[index])
-            index += 1
         }
-        return total &+ lanes.0 &+ lanes.1 &+ lanes.2 &+ lanes.3
+        return total
     }
 }

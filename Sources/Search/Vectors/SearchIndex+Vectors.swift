@@ -102,15 +102,20 @@ extension SearchIndex {
         guard k > 0 else { return [] }
         var best: [VectorNeighbour] = []
         best.reserveCapacity(k + 1)
+        let scale = query.scale
+        var floor = -Float.infinity
         try storageCall {
-            try transaction.forEachRaw(in: vectorTables.vectors, .prefix(datastorePrefix(datastore))) { key, value in
-                guard let similarity = query.similarity(stored: value) else { return .continue }
-                if best.count == k, let last = best.last, similarity <= last.similarity { return .continue }
-                let id = UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-                let slot = best.firstIndex { $0.similarity < similarity } ?? best.count
-                best.insert(VectorNeighbour(chunkID: id, similarity: similarity), at: slot)
-                if best.count > k { best.removeLast() }
-                return .continue
+            try query.codes.withUnsafeBufferPointer { codes in
+                try transaction.forEachRaw(in: vectorTables.vectors, .prefix(datastorePrefix(datastore))) { key, value in
+                    guard let similarity = QuantizedVector.similarity(query: codes, scale: scale, stored: value),
+                          similarity > floor || best.count < k else { return .continue }
+                    let id = UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                    let slot = best.firstIndex { $0.similarity < similarity } ?? best.count
+                    best.insert(VectorNeighbour(chunkID: id, similarity: similarity), at: slot)
+                    if best.count > k { best.removeLast() }
+                    if best.count == k { floor = best[k - 1].similarity }
+                    return .continue
+                }
             }
         }
         return best
