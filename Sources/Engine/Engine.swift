@@ -266,14 +266,32 @@ public actor Engine {
     private nonisolated func queryVector(_ query: String, embedder: any TextEmbedder) async -> QuantizedVector? {
         if let cached = queries.queryVectors.vector(model: embedder.model, query: query) { return cached }
         guard query.utf8.count <= Self.maxQueryBytes else { return nil }
-        do {
-            let batch = try await embedder.embed([query])
+        let clock = core.clock
+        let deadline = clock.nowMillis + core.options.queryEmbeddingTimeoutMillis
+        // A slow or silent endpoint must not hold the search: past the deadline it is lexical.
+        let outcome = await withTaskGroup(of: Result<EmbeddingBatch, EmbeddingError>?.self) { group in
+            group.addTask {
+                do throws(EmbeddingError) { return .success(try await embedder.embed([query])) } catch { return .failure(error) }
+            }
+            group.addTask {
+                try? await clock.sleep(untilMillis: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        switch outcome {
+        case .success(let batch)?:
             guard let values = batch.vectors.first else { return nil }
             let vector = QuantizedVector(values)
             queries.queryVectors.insert(vector, model: embedder.model, query: query)
             return vector
-        } catch {
+        case .failure(let error)?:
             core.logger.warning("search is lexical: the query could not be embedded (\(error))")
+            return nil
+        case nil:
+            core.logger.warning("search is lexical: the query was not embedded within \(core.options.queryEmbeddingTimeoutMillis) ms")
             return nil
         }
     }

@@ -43,6 +43,8 @@ public struct EngineOptions: Sendable {
     public var embeddingBatchSize: Int = 32
     /// Characters of a chunk's passage sent to be embedded (models read a few hundred tokens).
     public var embeddingInputCharacters: Int = 2_000
+    /// The longest a search waits for its query's embedding before it answers lexically.
+    public var queryEmbeddingTimeoutMillis: Int64 = 2_000
     /// Query embeddings kept for repeated queries.
     public var queryEmbeddingCacheSize: Int = 512
 

@@ -13,6 +13,7 @@ public final class WordHashEmbedder: TextEmbedder {
 
     private struct State {
         var failure: EmbeddingError?
+        var hangs = false
         var calls = 0
         var texts = 0
     }
@@ -28,6 +29,11 @@ public final class WordHashEmbedder: TextEmbedder {
         state.withLock { $0.failure = error }
     }
 
+    /// Every call from now on stays silent until cancelled (a stuck endpoint), or answers again.
+    public func hang(_ hangs: Bool) {
+        state.withLock { $0.hangs = hangs }
+    }
+
     /// Calls made (failed ones too) and texts embedded.
     public var calls: Int { state.withLock { $0.calls } }
     public var textsEmbedded: Int { state.withLock { $0.texts } }
@@ -39,6 +45,11 @@ public final class WordHashEmbedder: TextEmbedder {
             return state.failure
         }
         if let failure { throw failure }
+        if state.withLock({ $0.hangs }) {
+            // Real time, bounded: ends at once when the caller gives up (cancels).
+            try? await Task.sleep(for: .seconds(60))
+            throw .cancelled
+        }
         var tokens = 0
         let vectors = texts.map { text in
             var vector = [Float](repeating: 0, count: dimensions)

@@ -71,6 +71,17 @@ struct EmbeddingStageTests {
             // A repeated query is embedded once.
             _ = try await harness.engine.search(datastores: ["docs"], query: "automobile", limit: 3, lexical: false)
             #expect(embedder.calls == calls + 1)
+
+            // A stuck endpoint holds a search only until the query-embedding deadline: then it is lexical.
+            embedder.hang(true)
+            let engine = harness.engine
+            let stuck = Task { try await engine.search(datastores: ["docs"], query: "bicycle racks", limit: 3, lexical: false) }
+            #expect(try await waitFor { embedder.calls > calls + 1 })
+            harness.clock.advance(byMillis: harness.options.queryEmbeddingTimeoutMillis)
+            let fallback = try await stuck.value
+            #expect(fallback.first?.result.pageID == "B")
+            #expect(fallback == (try harness.engine.search(datastores: ["docs"], query: "bicycle racks", limit: 3)))
+            embedder.hang(false)
         }
     }
 
@@ -177,7 +188,8 @@ struct EmbeddingStageTests {
     }
 }
 
-/// Polls `condition` on real time for at most two seconds (for effects that notify no watcher).
+/// Polls `condition` for at most two seconds of real time: for work on other threads that
+/// notifies no watcher (the embedding stage dropping vectors, a search reaching the embedder).
 private func waitFor(_ condition: () throws -> Bool) async throws -> Bool {
     for _ in 0..<200 {
         if try condition() { return true }
