@@ -181,9 +181,14 @@ final class Daemon: @unchecked Sendable {
         if let configPath {
             do {
                 let previousKey = configuration.secretsKeyCredential
+                let previousEmbedding = configuration.embedding
                 configuration = try DaemonConfiguration.load(path: configPath)
                 if configuration.secretsKeyCredential != previousKey {
                     logger.warning("reload: a change of secrets_key_credential takes effect at the next start")
+                }
+                if configuration.embedding != previousEmbedding {
+                    // The embedder is the engine's, made at start (a rotated key file is read at each request).
+                    logger.warning("reload: a change of embedding_url, embedding_model or the embedding key source takes effect at the next start")
                 }
             } catch {
                 logger.error("reload: \(error); keeping the previous settings",
