@@ -86,7 +86,7 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 "Storage", "Confluence", "Content", "Extraction", "Search", "TributaryEvents", "CCrypto",
-                "InputLimits", "TaskThreads",
+                "InputLimits", "TaskThreads", "Embeddings",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -134,12 +134,15 @@ let package = Package(
         // citation check and the extractive answer. Knows HTTP, not the engine or the socket.
         .target(name: "Answering", dependencies: ["HTTP"], swiftSettings: strictSettings),
 
+        // Chunk and query embeddings from an OpenAI-compatible /v1/embeddings endpoint (hybrid search).
+        .target(name: "Embeddings", dependencies: ["HTTP"], swiftSettings: strictSettings),
+
         // Executables.
         .executableTarget(
             name: "tributaryd",
             dependencies: [
                 "Engine", "Control", "MCP", "Varlink", "Systemd", "Storage", "Search", "TributaryEvents", "Answering", "HTTPServer",
-                "DaemonConfig", "Extraction",
+                "DaemonConfig", "Extraction", "Embeddings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -158,7 +161,7 @@ let package = Package(
         ),
         .target(name: "StorageTestSupport", dependencies: ["Storage"], swiftSettings: strictSettings),
         // In-process engine tests: a clock moved by hand, Confluence in memory, a free-space probe.
-        .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence", "Extraction", "ExtractionFormats"], swiftSettings: strictSettings),
+        .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence", "Extraction", "ExtractionFormats", "Embeddings"], swiftSettings: strictSettings),
         // Blocking test clients on threads of their own, and work that holds the global pool.
         .target(name: "ConcurrencyTestSupport", swiftSettings: strictSettings),
         // Log records in memory, for tests of what is (and is not) logged.
@@ -194,7 +197,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "TributaryBench",
-            dependencies: ["Storage", "Search", "Content", "CSQLite3", "Engine"],
+            dependencies: ["Storage", "Search", "Content", "CSQLite3", "Engine", "Embeddings"],
             swiftSettings: strictSettings
         ),
 
@@ -225,12 +228,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ContentTests", dependencies: ["Content"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "EmbeddingsTests", dependencies: ["Embeddings", "HTTP", "FakeConfluenceSupport"], swiftSettings: strictSettings
+        ),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Storage", "Content"], swiftSettings: strictSettings),
         .testTarget(
             name: "EngineTests",
             dependencies: [
                 "Engine", "EngineTestSupport", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
-                "InputLimits", "Extraction",
+                "InputLimits", "Extraction", "Embeddings", "HTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -19,6 +19,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var datastoresDirectory: String?
     /// The chat model answers use (`llm_*` keys); nil: answers are extractive.
     public var model: ModelConfiguration?
+    /// The embedding endpoint of hybrid search (`embedding_*` keys); nil: search is lexical.
+    public var embedding: EmbeddingConfiguration?
     /// `ADDRESS:PORT` of the MCP Streamable HTTP endpoint (`mcp_listen`); nil: not served.
     /// Checked by the daemon, which knows what it can bind.
     public var mcpListen: String?
@@ -63,6 +65,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             configuration.log = log
         }
         configuration.model = try ModelConfiguration.read(&reader)
+        configuration.embedding = try EmbeddingConfiguration.read(&reader)
         configuration.mcpListen = reader.string("mcp_listen")
         if let origins = reader.list("mcp_allowed_origins") {
             if let bad = origins.first(where: { !($0.hasPrefix("http://") || $0.hasPrefix("https://")) || $0.contains(" ") }) {

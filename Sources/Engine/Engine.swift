@@ -1,3 +1,4 @@
+import Embeddings
 import Foundation
 import Logging
 import Search
@@ -18,6 +19,8 @@ public actor Engine {
     nonisolated let commands: DatastoreCommands
     nonisolated let creditCommands: CreditCommands
     nonisolated let queries: DatastoreQueries
+    /// Embeds chunks behind the lexical index (nil without an embedding endpoint).
+    nonisolated let embedding: EmbeddingStage?
     private let hub: WatchHub
     public nonisolated let startedAt: Date
 
@@ -41,15 +44,20 @@ public actor Engine {
          secrets: any SecretSealer = PlaintextSecrets()) throws(EngineError) {
         let hub = WatchHub()
         self.hub = hub
+        // Every committed change may have added chunks to embed.
+        let embeddingDoorbell = Doorbell()
         let core = try SyncContext(store: store, options: options, logger: logger, clock: clock, sources: sources,
-                                   secrets: secrets, changed: { hub.changed($0) })
+                                   secrets: secrets, changed: { hub.changed($0); embeddingDoorbell.ring() })
         self.core = core
         let scheduler = Scheduler(core: core, probe: freeSpace ?? StatvfsFreeSpaceProbe(path: store.path))
         self.scheduler = scheduler
         let commands = DatastoreCommands(core: core, scheduler: scheduler, hub: hub)
         self.commands = commands
         creditCommands = CreditCommands(core: core, datastores: commands)
-        queries = DatastoreQueries(core: core, hub: hub)
+        let embedding = options.embedder.map { EmbeddingStage(core: core, embedder: $0, doorbell: embeddingDoorbell) }
+        self.embedding = embedding
+        queries = DatastoreQueries(core: core, hub: hub, embedding: embedding,
+                                   queryVectors: QueryEmbeddingCache(capacity: options.queryEmbeddingCacheSize))
         startedAt = Date(timeIntervalSince1970: Double(clock.nowMillis) / 1_000)
     }
 
@@ -80,7 +88,7 @@ public actor Engine {
                     if let autoTopOff { policy.autoTopOff = autoTopOff }
                     try core.ledger.setPolicy(txn, policy)
                 }
-                if let initialCredits, try core.ledger.allEntries(txn).allSatisfy({ $0.kind == .charge || $0.kind == .modelUsage }),
+                if let initialCredits, try core.ledger.allEntries(txn).allSatisfy({ [.charge, .modelUsage, .embedding].contains($0.kind) }),
                    try !core.ledger.policy(txn).enforced {
                     try core.ledger.add(txn, millicredits: initialCredits, note: "initial_credits from the daemon configuration", now: now)
                 }
@@ -96,6 +104,7 @@ public actor Engine {
         try scheduler.seedBackoffs()
         let outdated = try dropOutdatedIndexes()
         await scheduler.start()
+        embedding?.start()
         for name in outdated {
             // A datastore paused by its user is rebuilt when it is resumed.
             _ = try? resync(name: name)
@@ -143,6 +152,7 @@ public actor Engine {
     public func stop(timeout: Duration = .seconds(20)) async {
         let millis = timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000
         await scheduler.stop(timeoutMillis: millis)
+        await embedding?.stop()
         hub.finishAll()
     }
 
@@ -237,6 +247,55 @@ public actor Engine {
         datastores names: [String], query: String, limit: Int, filters: SearchFilters = SearchFilters()
     ) throws(EngineError) -> [EngineSearchHit] {
         try queries.search(datastores: names, query: query, limit: limit, filters: filters)
+    }
+
+    /// ``search(datastores:query:limit:filters:)``, hybrid where vectors exist: the query is
+    /// embedded once (then cached) and each datastore with vectors of the configured model
+    /// fuses BM25F with k-NN. `lexical`, no embedding endpoint, or a query that cannot be
+    /// embedded right now (the endpoint is down: logged) give the lexical search.
+    public nonisolated func search(
+        datastores names: [String], query: String, limit: Int, filters: SearchFilters = SearchFilters(), lexical: Bool
+    ) async throws(EngineError) -> [EngineSearchHit] {
+        guard !lexical, let embedder = core.options.embedder,
+              try queries.hasVectors(datastores: names, model: embedder.model) else {
+            return try queries.search(datastores: names, query: query, limit: limit, filters: filters)
+        }
+        return try queries.search(datastores: names, query: query, limit: limit, filters: filters,
+                                  vector: await queryVector(query, embedder: embedder).map { (embedder.model, $0) })
+    }
+
+    /// The query's embedding, from the cache or the endpoint; nil when the endpoint fails.
+    private nonisolated func queryVector(_ query: String, embedder: any TextEmbedder) async -> QuantizedVector? {
+        if let cached = queries.queryVectors.vector(model: embedder.model, query: query) { return cached }
+        guard query.utf8.count <= Self.maxQueryBytes else { return nil }
+        let clock = core.clock
+        let deadline = clock.nowMillis + core.options.queryEmbeddingTimeoutMillis
+        // A slow or silent endpoint must not hold the search: past the deadline it is lexical.
+        let outcome = await withTaskGroup(of: Result<EmbeddingBatch, EmbeddingError>?.self) { group in
+            group.addTask {
+                do throws(EmbeddingError) { return .success(try await embedder.embed([query])) } catch { return .failure(error) }
+            }
+            group.addTask {
+                try? await clock.sleep(untilMillis: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        switch outcome {
+        case .success(let batch)?:
+            guard let values = batch.vectors.first else { return nil }
+            let vector = QuantizedVector(values)
+            queries.queryVectors.insert(vector, model: embedder.model, query: query)
+            return vector
+        case .failure(let error)?:
+            core.logger.warning("search is lexical: the query could not be embedded (\(error))")
+            return nil
+        case nil:
+            core.logger.warning("search is lexical: the query was not embedded within \(core.options.queryEmbeddingTimeoutMillis) ms")
+            return nil
+        }
     }
 
     /// The best passages in one datastore.

@@ -1,4 +1,5 @@
 import Content
+import Embeddings
 import Extraction
 import Foundation
 
@@ -43,6 +44,16 @@ public struct EngineOptions: Sendable {
     /// extracted, each attachment of a format to index is recorded as failed.
     public var extractor: (any TextExtractor)?
 
+    /// Embeds chunks and queries for hybrid search (`embedding_url`); nil: search is lexical.
+    public var embedder: (any TextEmbedder)?
+    /// Chunks per embedding request (and per write transaction of vectors).
+    public var embeddingBatchSize: Int = 32
+    /// Characters of a chunk's passage sent to be embedded (models read a few hundred tokens).
+    public var embeddingInputCharacters: Int = 2_000
+    /// The longest a search waits for its query's embedding before it answers lexically.
+    public var queryEmbeddingTimeoutMillis: Int64 = 2_000
+    /// Query embeddings kept for repeated queries.
+    public var queryEmbeddingCacheSize: Int = 512
 
     public init() {}
 }

@@ -18,6 +18,8 @@ public struct FakeLLM: Sendable {
         public var model: String
         public var authorized: Bool
         public var body: String
+        /// `/v1/embeddings`: the inputs.
+        public var inputs: [String]
     }
 
     /// Starts the server (requiring `Authorization: Bearer key` when given), runs `body`, stops it.
@@ -51,12 +53,13 @@ public struct FakeLLM: Sendable {
         return FakeLLM(process: process, port: try await FakeConfluence.launch(process, portFile: portFile, name: "fake_llm"))
     }
 
-    /// Sets how the next answers behave: `mode` ok, 401, 500, hang or garbage; `usage` whether
-    /// usage is reported; `jsonEvenIfStream` answers one JSON completion to a streaming request.
+    /// Sets how the next answers behave: `mode` ok, 401, 429 (with `Retry-After: retryAfter`),
+    /// 500, hang or garbage; `usage` whether usage is reported; `jsonEvenIfStream` answers one
+    /// JSON completion to a streaming request; `dimensions` of `/v1/embeddings` vectors.
     public func script(answer: String? = nil, mode: String = "ok", usage: Bool = true, jsonEvenIfStream: Bool = false,
-                       chunkDelayMilliseconds: Int = 5) async throws {
+                       chunkDelayMilliseconds: Int = 5, dimensions: Int = 16, retryAfter: Int = 7) async throws {
         var object: [String: Any] = ["mode": mode, "usage": usage, "json_even_if_stream": jsonEvenIfStream,
-                                     "chunk_delay_ms": chunkDelayMilliseconds]
+                                     "chunk_delay_ms": chunkDelayMilliseconds, "dimensions": dimensions, "retry_after": retryAfter]
         if let answer { object["answer"] = answer }
         _ = try await admin("POST", "/_fake/script", body: FakeConfluence.json(object))
     }
@@ -71,7 +74,8 @@ public struct FakeLLM: Sendable {
             return Received(
                 prompt: messages.compactMap { $0["content"] as? String }.joined(separator: "\n"),
                 stream: body["stream"] as? Bool ?? false, model: body["model"] as? String ?? "",
-                authorized: entry["authorized"] as? Bool ?? false, body: text)
+                authorized: entry["authorized"] as? Bool ?? false, body: text,
+                inputs: body["input"] as? [String] ?? (body["input"] as? String).map { [$0] } ?? [])
         }
     }
 

@@ -10,11 +10,13 @@ public struct SearchIndex: Sendable {
     /// The store the tables live in.
     public let store: Store
     let tables: SearchTables
+    /// Chunk embeddings for hybrid search (see ``VectorTables``).
+    let vectorTables: VectorTables
 
     /// Names of the tables the index uses (for operators and backups).
     public static let tableNames = [
         SearchTables.chunksName, SearchTables.postingsName, SearchTables.pagesName, SearchTables.statsName,
-        SearchTables.documentsName,
+        SearchTables.documentsName, VectorTables.vectorsName, VectorTables.stateName,
     ]
 
     /// Opens (creating if needed) the index tables. Call it outside any transaction.
@@ -22,6 +24,7 @@ public struct SearchIndex: Sendable {
         self.store = store
         do {
             tables = try SearchTables(store: store)
+            vectorTables = try VectorTables(store: store)
         } catch {
             throw .storage(error)
         }

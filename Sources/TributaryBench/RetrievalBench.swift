@@ -27,39 +27,14 @@ enum RetrievalBench {
         let pages = try jsonLines(at: "\(work)/pages.jsonl")
         let queries = try jsonLines(at: "\(work)/queries.jsonl")
 
-        // The daemon's conversion and chunking (BatchProcessor), including its title-only chunk.
-        let chunker = Chunker(options: ChunkingOptions())
-        var updates: [PageUpdate] = []
-        var chunkLines = Data()
-        for page in pages {
-            guard let id = page["id"] as? String, let title = page["title"] as? String, let body = page["body"] as? String
-            else { throw SearchBench.BenchError("pages.jsonl: a line lacks id, title or body") }
-            let document = StorageFormat.convert(body, title: title)
-            var chunks = chunker.chunks(of: document, pageID: id)
-            if chunks.isEmpty {
-                chunks = [Chunk(pageID: id, ordinal: 0, sectionIndex: nil, headingPath: [], anchor: "", text: title,
-                                wordCount: title.split(separator: " ").count)]
-            }
-            for chunk in chunks {
-                let line: [String: Any] = ["page": id, "title": title, "headings": chunk.headingPath, "text": chunk.text]
-                chunkLines += try JSONSerialization.data(withJSONObject: line) + Data("\n".utf8)
-            }
-            updates.append(PageUpdate(page: IndexedPage(pageID: id, title: title), chunks: chunks))
-        }
-        try chunkLines.write(to: URL(fileURLWithPath: "\(work)/chunks.jsonl"))
+        let updates = try pageUpdates(pages, chunksFile: "\(work)/chunks.jsonl")
 
         let directory = Measure.temporaryDirectory("retrieval")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try Store(configuration: StoreConfiguration(directory: directory))
         let index = try SearchIndex(store: store)
         let tokenizer = try Tokenizer()
-        let buildSeconds = try Measure.seconds {
-            for start in stride(from: 0, to: updates.count, by: batchPages) {
-                let batch = Array(updates[start..<min(start + batchPages, updates.count)])
-                let prepared = try index.prepare(batch, tokenizer: tokenizer)
-                try store.write { txn in _ = try index.apply(prepared, datastore: datastore, in: txn) }
-            }
-        }
+        let buildSeconds = try build(updates, index: index, tokenizer: tokenizer)
 
         let ranking = try parameters(ProcessInfo.processInfo.environment["TRIBUTARY_RANKING"] ?? "")
         var ranked = SearchOptions(limit: 100, maxResultsPerPage: 1, ranking: ranking)
@@ -97,6 +72,42 @@ enum RetrievalBench {
             "index_bytes": store.info().usedBytes, "ranking": "\(ranking)",
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+    }
+
+    /// Pages the daemon's way (BatchProcessor): conversion and chunking, with its title-only
+    /// chunk; the chunks also go to `chunksFile` (so the peers index exactly the same passages).
+    static func pageUpdates(_ pages: [[String: Any]], chunksFile: String) throws -> [PageUpdate] {
+        let chunker = Chunker(options: ChunkingOptions())
+        var updates: [PageUpdate] = []
+        var chunkLines = Data()
+        for page in pages {
+            guard let id = page["id"] as? String, let title = page["title"] as? String, let body = page["body"] as? String
+            else { throw SearchBench.BenchError("pages.jsonl: a line lacks id, title or body") }
+            let document = StorageFormat.convert(body, title: title)
+            var chunks = chunker.chunks(of: document, pageID: id)
+            if chunks.isEmpty {
+                chunks = [Chunk(pageID: id, ordinal: 0, sectionIndex: nil, headingPath: [], anchor: "", text: title,
+                                wordCount: title.split(separator: " ").count)]
+            }
+            for chunk in chunks {
+                let line: [String: Any] = ["page": id, "title": title, "headings": chunk.headingPath, "text": chunk.text]
+                chunkLines += try JSONSerialization.data(withJSONObject: line) + Data("\n".utf8)
+            }
+            updates.append(PageUpdate(page: IndexedPage(pageID: id, title: title), chunks: chunks))
+        }
+        try chunkLines.write(to: URL(fileURLWithPath: chunksFile))
+        return updates
+    }
+
+    /// Indexes `updates` in batches as the daemon does; returns the seconds it took.
+    static func build(_ updates: [PageUpdate], index: SearchIndex, tokenizer: Tokenizer) throws -> Double {
+        try Measure.seconds {
+            for start in stride(from: 0, to: updates.count, by: batchPages) {
+                let batch = Array(updates[start..<min(start + batchPages, updates.count)])
+                let prepared = try index.prepare(batch, tokenizer: tokenizer)
+                try index.store.write { txn in _ = try index.apply(prepared, datastore: datastore, in: txn) }
+            }
+        }
     }
 
     /// `key=value` pairs, comma-separated, over the defaults.

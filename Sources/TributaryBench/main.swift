@@ -7,6 +7,7 @@ let suites: [String: () throws -> Void] = [
     "search": SearchBench.run,
     "search-build": SearchBench.runBuild,
     "search-results": SearchBench.runResults,
+    "vectors": VectorBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
@@ -38,6 +39,16 @@ if requested.first == "fingerprint" {
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("bench fingerprint failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
+// `retrieval-hybrid WORKDIR`: the same with chunk embeddings and hybrid search (needs an embedding endpoint).
+if requested.first == "retrieval-hybrid" {
+    do {
+        try await HybridRetrievalBench.run(arguments: Array(requested.dropFirst()))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("bench retrieval-hybrid failed: \(error)\n".utf8))
         exit(1)
     }
 }

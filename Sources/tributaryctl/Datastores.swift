@@ -350,6 +350,12 @@ enum StatusText {
             lines.append(("attachments", text))
         }
         lines.append(("searchable", status.searchable ? "yes" : "not yet"))
+        if let embeddings = status.embeddings {
+            var text = "\(embeddings.embedded) chunks embedded, \(embeddings.pending) pending (\(embeddings.model)"
+                + (embeddings.dimensions.map { ", \($0) dimensions" } ?? "") + ")"
+            if let reason = embeddings.reason { text += "; waiting: \(reason)" }
+            lines.append(("embeddings", text))
+        }
         if status.partiallySynced { lines.append(("partial", "\(status.pages.failed) page\(status.pages.failed == 1 ? "" : "s") failed; retried next cycle")) }
         if let last = status.lastSyncCompleted { lines.append(("last sync", last)) }
         if let next = status.nextSync { lines.append(("next sync", next)) }

@@ -160,6 +160,7 @@ struct BenchSearch: AsyncParsableCommand {
     @Option(help: "Measured calls.") var count = 1000
     @Option(help: "Unmeasured calls first.") var warmup = 50
     @Option(help: "Results per search.") var limit = 10
+    @Flag(help: "Rank by words only, even where the datastore has embeddings (hybrid otherwise).") var lexical = false
     @Flag(help: "Print the figures as JSON.") var json = false
 
     func validate() throws {
@@ -178,10 +179,13 @@ struct BenchSearch: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (name, queries, count, warmup, limit) = (name, queries, count, warmup, limit)
+        let (name, queries, count, warmup, limit, lexical) = (name, queries, count, warmup, limit, lexical)
+        let request = { (index: Int) in
+            SearchRequest(datastores: [name], query: queries[index % queries.count], limit: limit, lexical: lexical)
+        }
         let figures = try await withClient(connection) { client throws(ControlClientError) -> Figures in
             for index in 0..<warmup {
-                _ = try await client.search(name: name, query: queries[index % queries.count], limit: limit)
+                _ = try await client.search(request(index))
             }
             var samples: [Duration] = []
             samples.reserveCapacity(count)
@@ -190,7 +194,7 @@ struct BenchSearch: AsyncParsableCommand {
             let started = clock.now
             for index in 0..<count {
                 let start = clock.now
-                results += try await client.search(name: name, query: queries[index % queries.count], limit: limit).count
+                results += try await client.search(request(index)).count
                 samples.append(clock.now - start)
             }
             let elapsed = clock.now - started

@@ -9,7 +9,9 @@ struct Search: AsyncParsableCommand {
         The first argument names the datastore, unless --datastore or --all say where to search \
         (then every argument is the query). Several datastores are merged by score. Filters: \
         --space (any of them), --label (pages carrying all of them), --modified-after (an ISO \
-        8601 date or date-time, UTC when no zone is given).
+        8601 date or date-time, UTC when no zone is given). Where a datastore has chunk \
+        embeddings (embedding_url in tributaryd.conf), ranking is hybrid (words and meaning, fused \
+        by rank); --lexical ranks by words only.
         With --json: {"results": [{"pageId", "title", "url", "anchor", "score", "snippet", \
         "headingPath", "text", "datastore", "space", "labels", "lastModified", "version"}, …]}; \
         "text" is the whole passage as Markdown under its heading path. Matched terms in \
@@ -34,6 +36,7 @@ struct Search: AsyncParsableCommand {
     var modifiedAfter: String?
     @Option(help: "The number of results, 1 to 100.") var limit = 10
     @Flag(help: "Print each result's whole passage rather than its snippet.") var passages = false
+    @Flag(help: "Rank by words only (BM25), even where the datastore has embeddings for hybrid search.") var lexical = false
     @Flag(help: "Print the results as JSON.") var json = false
 
     private var target: Target { Target(words: words, datastores: datastores, all: all) }
@@ -52,7 +55,7 @@ struct Search: AsyncParsableCommand {
     func run() async throws {
         let names = target.names
         let request = SearchRequest(datastores: names, query: target.text, limit: limit, spaces: spaces,
-                                    labels: labels, modifiedAfter: modifiedAfter)
+                                    labels: labels, modifiedAfter: modifiedAfter, lexical: lexical)
         let hits = try await withClient(connection) { client throws(ControlClientError) in try await client.search(request) }
         if json {
             Terminal.write(try JSONOutput.render(["results": hits], nullMembers: [

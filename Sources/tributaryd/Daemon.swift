@@ -1,6 +1,7 @@
 import Answering
 import Control
 import DaemonConfig
+import Embeddings
 import Engine
 import Foundation
 import Glibc
@@ -62,6 +63,10 @@ final class Daemon: @unchecked Sendable {
         options.defaultRateLimit = configuration.defaultRateLimit
         options.credentials = CredentialsDirectory.current()
         options.extractor = Self.makeExtractor()
+        options.embedder = EmbeddingSetup.embedder(configuration.embedding, credentials: options.credentials)
+        if let embedding = configuration.embedding {
+            logger.info("hybrid search embeds with \(embedding.model) at \(EmbeddingEndpoint(baseURL: embedding.url, model: embedding.model).displayURL)")
+        }
         let secrets = try secretSealer(credentials: options.credentials)
         let engine: Engine
         do {
@@ -177,9 +182,14 @@ final class Daemon: @unchecked Sendable {
         if let configPath {
             do {
                 let previousKey = configuration.secretsKeyCredential
+                let previousEmbedding = configuration.embedding
                 configuration = try DaemonConfiguration.load(path: configPath)
                 if configuration.secretsKeyCredential != previousKey {
                     logger.warning("reload: a change of secrets_key_credential takes effect at the next start")
+                }
+                if configuration.embedding != previousEmbedding {
+                    // The embedder is the engine's, made at start (a rotated key file is read at each request).
+                    logger.warning("reload: a change of embedding_url, embedding_model or the embedding key source takes effect at the next start")
                 }
             } catch {
                 logger.error("reload: \(error); keeping the previous settings",

@@ -14,7 +14,8 @@ extension EngineBackend {
             filters.modifiedAfter = millis
         }
         let hits = try await map {
-            try engine.search(datastores: request.datastores, query: request.query, limit: request.limit, filters: filters)
+            try await engine.search(datastores: request.datastores, query: request.query, limit: request.limit, filters: filters,
+                                    lexical: request.lexical)
         }
         return hits.map(Self.searchHit)
     }

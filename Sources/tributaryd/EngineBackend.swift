@@ -298,7 +298,10 @@ struct EngineBackend: ControlBackend {
             partiallySynced: snapshot.failed > 0, lastSyncCompleted: record.lastSyncCompleted.map(iso8601),
             nextSync: record.nextSync.map(iso8601), estimatedMillicredits: record.estimatedMillicredits,
             unrenderedMacros: snapshot.unrenderedMacros, origin: record.configuration.origin,
-            waiting: snapshot.waiting.map(waitStatus), attachments: snapshot.attachments.map(attachmentStatus))
+            waiting: snapshot.waiting.map(waitStatus), attachments: snapshot.attachments.map(attachmentStatus),
+            embeddings: snapshot.embeddings.map {
+                EmbeddingStatus(model: $0.model, dimensions: $0.dimensions, embedded: $0.embedded, pending: $0.pending, reason: $0.reason)
+            })
     }
 
     static func waitStatus(_ wait: DatastoreWait) -> WaitStatus {

@@ -24,7 +24,7 @@ struct AttachmentCrashTests {
             try await reference.create()
             try await reference.waitReady()
             await reference.stopDaemon()
-            let expected = try Fingerprint(stateDirectory: reference.stateDirectory)
+            let expected = try StateFingerprint(stateDirectory: reference.stateDirectory, datastore: "gen")
             let expectedFiles = try AttachmentFingerprint(stateDirectory: reference.stateDirectory)
             let total = expectedFiles.indexed
             #expect(total >= 60, "the generated space should carry many files: \(expectedFiles.entries.count)")
@@ -55,7 +55,7 @@ struct AttachmentCrashTests {
             #expect(midSweep.count >= 3, "at least three kills should land while files are processed: \(atKill)")
             #expect(Set(atKill).count == atKill.count, "each kill at another point: \(atKill)")
 
-            let actual = try Fingerprint(stateDirectory: crashed.stateDirectory)
+            let actual = try StateFingerprint(stateDirectory: crashed.stateDirectory, datastore: "gen")
             let actualFiles = try AttachmentFingerprint(stateDirectory: crashed.stateDirectory)
             #expect(actualFiles.entries == expectedFiles.entries)
             #expect(actualFiles.hits == expectedFiles.hits)
@@ -101,7 +101,7 @@ struct AttachmentFingerprint {
                 if entry.disposition == .indexed { indexed += 1 }
                 return .continue
             }
-            for query in Fingerprint.queries {
+            for query in StateFingerprint.handbookQueries {
                 var options = SearchOptions()
                 options.limit = 50
                 hits += try index.search(query, datastore: id, options: options, in: txn, tokenizer: tokenizer)

@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
 """A scripted OpenAI-compatible chat-completions server for Tributary's tests (stdlib only).
 
+POST /v1/embeddings answers deterministic vectors (each word hashed to one of "dimensions" axes,
+default 16; usage.prompt_tokens counts the words), in the same modes, plus "429" (Retry-After:
+"retry_after" seconds, default 7).
 POST /v1/chat/completions answers the scripted text, streamed as server-sent events when the
 request says "stream": true (a comment line, one chunk per word, usage in the final chunk,
 then [DONE]) or as one JSON completion otherwise. It records every request it receives.
 
 Admin API (no key needed):
   POST /_fake/script    {"answer": str, "mode": "ok"|"401"|"500"|"hang"|"garbage",
-                         "usage": bool, "json_even_if_stream": bool, "chunk_delay_ms": int}
+                         "usage": bool, "json_even_if_stream": bool, "chunk_delay_ms": int,
+                         "dimensions": int, "retry_after": int}
   GET  /_fake/requests  [{"body": {...}, "authorized": bool}, ...]
   POST /_fake/reset     forgets recorded requests
 
 Binds 127.0.0.1 only; exits when its parent dies or after --max-seconds.
 """
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -74,7 +79,7 @@ def make_handler(state, hang_seconds):
                     state.requests = []
                 self.send_json(200, {})
                 return
-            if self.path != "/v1/chat/completions":
+            if self.path not in ("/v1/chat/completions", "/v1/embeddings"):
                 self.send_json(404, {"error": {"message": "not found"}})
                 return
             try:
@@ -93,6 +98,10 @@ def make_handler(state, hang_seconds):
             if mode == "500":
                 self.send_json(500, {"error": {"message": "the model crashed"}})
                 return
+            if mode == "429":
+                self.send_json(429, {"error": {"message": "rate limited"}},
+                               headers=[("Retry-After", str(script.get("retry_after", 7)))])
+                return
             if mode == "hang":
                 time.sleep(hang_seconds)
                 self.close_connection = True
@@ -104,6 +113,9 @@ def make_handler(state, hang_seconds):
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+                return
+            if self.path == "/v1/embeddings":
+                self.embeddings(body, script)
                 return
             prompt = "".join(m.get("content", "") for m in body.get("messages", []))
             answer = script["answer"]
@@ -120,6 +132,22 @@ def make_handler(state, hang_seconds):
                 if script["usage"]:
                     completion["usage"] = usage
                 self.send_json(200, completion)
+
+        def embeddings(self, body, script):
+            inputs = body.get("input", [])
+            inputs = [inputs] if isinstance(inputs, str) else inputs
+            dimensions = int(script.get("dimensions", 16))
+            data, words = [], 0
+            for index, text in enumerate(inputs):
+                vector = [0.0] * dimensions
+                for word in text.lower().split():
+                    words += 1
+                    vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % dimensions] += 1.0
+                data.append({"object": "embedding", "index": index, "embedding": vector})
+            # Out of order on purpose: clients must sort by index.
+            data.reverse()
+            self.send_json(200, {"object": "list", "data": data, "model": body.get("model", "fake"),
+                                 "usage": {"prompt_tokens": words, "total_tokens": words}})
 
         def stream(self, answer, usage, model, delay_ms):
             self.send_response(200)

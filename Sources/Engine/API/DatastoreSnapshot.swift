@@ -12,6 +12,8 @@ public struct DatastoreSnapshot: Sendable, Equatable {
     public var waiting: DatastoreWait? = nil
     /// Attachment counts; nil when the datastore indexes none and holds none.
     public var attachments: AttachmentCounts? = nil
+    /// Chunk embeddings, when the daemon has an embedding endpoint and the datastore has them on.
+    public var embeddings: EmbeddingProgress? = nil
 
     public var name: String { record.configuration.name }
     public var pending: Int { counts.pending }

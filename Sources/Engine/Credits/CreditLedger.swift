@@ -149,6 +149,22 @@ public struct CreditLedger: Sendable {
         return entry
     }
 
+    /// Charges one batch of chunk embeddings of a datastore: its own entry kind, never
+    /// deduplicated (the batch's vectors are written in the same transaction, once). Counts in
+    /// `spent`. Returns the entry written.
+    @discardableResult
+    public func chargeEmbedding(
+        _ txn: WriteTransaction, datastore: UInt64, tokens: Int, millicredits: Int64, note: String, now: Int64 = now()
+    ) throws(StorageError) -> LedgerEntry {
+        let cost = max(0, millicredits)
+        let entry = try append(txn, LedgerEntry(
+            sequence: 0, timestamp: now, kind: .embedding, amount: -cost, datastore: datastore, tokens: max(0, tokens), note: note
+        ))
+        let (total, overflow) = try spent(txn).addingReportingOverflow(cost)
+        try txn.put(counters, Self.spentKey, overflow ? .max : total)
+        return entry
+    }
+
     /// Millicredits charged for processing and model answers since the store was created.
     public func spent(_ txn: ReadTransaction) throws(StorageError) -> Int64 {
         try txn.get(counters, Self.spentKey) ?? 0

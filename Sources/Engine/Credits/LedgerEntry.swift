@@ -12,6 +12,8 @@ public struct LedgerEntry: Sendable, Equatable, Codable {
         case openingBalance = "opening_balance"
         /// The tokens a model read and wrote for one answer (Ask).
         case modelUsage = "model_usage"
+        /// The tokens one batch of chunk embeddings took (hybrid search), at the indexing price.
+        case embedding
     }
 
     /// Position in the ledger, from 1.

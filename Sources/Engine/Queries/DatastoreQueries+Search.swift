@@ -17,8 +17,13 @@ extension DatastoreQueries {
     /// with content), in any state once they have content, merged by score. `filters` are
     /// applied while each index gathers its candidates, so `limit` results come back whenever
     /// that many pass. Unknown names fail with ``EngineError/noSuchDatastore(_:)``.
+    ///
+    /// With `vector` (the query's embedding by `model`), a datastore whose vectors come from
+    /// that model is searched hybrid (BM25F and k-NN fused by rank); when any is, the others'
+    /// results are scored by rank the same way, so merged results compare.
     func search(
-        datastores names: [String], query: String, limit: Int, filters: SearchFilters = SearchFilters()
+        datastores names: [String], query: String, limit: Int, filters: SearchFilters = SearchFilters(),
+        vector: (model: String, vector: QuantizedVector)? = nil
     ) throws(EngineError) -> [EngineSearchHit] {
         guard (1...Self.maxSearchLimit).contains(limit) else {
             throw .invalid(field: "limit", message: "must be from 1 to \(Self.maxSearchLimit)")
@@ -33,6 +38,8 @@ extension DatastoreQueries {
                 options.limit = limit
                 options.maxResultsPerPage = 2
                 var found: [(datastore: (id: UInt64, name: String), result: SearchResult)] = []
+                var fused = false
+                var lexicalOnly: [Range<Int>] = []
                 let tables = core.tables
                 for datastore in try searchTargets(names, txn) {
                     let attachments = core.attachments
@@ -43,9 +50,24 @@ extension DatastoreQueries {
                         guard let entry = try tables.page(txn, datastore: datastore.id, pageId: pageID) else { return false }
                         return filters.accepts(entry)
                     }
-                    let results = try core.index.search(query, datastore: datastore.id, options: options, in: txn,
-                                                        tokenizer: tokenizer, filter: predicate)
-                    found += results.map { (datastore: datastore, result: $0) }
+                    if let vector, try core.index.vectorState(datastore: datastore.id, in: txn)?.model == vector.model {
+                        let results = try core.index.hybridSearch(query, vector: vector.vector, datastore: datastore.id,
+                                                                  options: options, in: txn, tokenizer: tokenizer, filter: predicate)
+                        fused = true
+                        found += results.map { (datastore: datastore, result: $0) }
+                    } else {
+                        let results = try core.index.search(query, datastore: datastore.id, options: options, in: txn,
+                                                            tokenizer: tokenizer, filter: predicate)
+                        lexicalOnly.append(found.count..<(found.count + results.count))
+                        found += results.map { (datastore: datastore, result: $0) }
+                    }
+                }
+                if fused {
+                    for range in lexicalOnly {
+                        for (rank, index) in range.enumerated() {
+                            found[index].result.score = 1 / (ReciprocalRankFusion.defaultK + Double(rank + 1))
+                        }
+                    }
                 }
                 // Merged by score; ties keep the order of the datastores, then of the ranks.
                 let merged = found.enumerated().sorted { lhs, rhs in
@@ -91,6 +113,19 @@ extension DatastoreQueries {
         }
         guard let page else { throw .noSuchPage(datastore: name, pageId: String(reference.prefix(200))) }
         return page
+    }
+
+    /// Whether any datastore a search of `names` covers has vectors of `model` (so the query
+    /// is worth embedding).
+    func hasVectors(datastores names: [String], model: String) throws(EngineError) -> Bool {
+        try engineStorage {
+            try core.store.read { txn in
+                try searchTargets(names, txn).contains { target in
+                    guard let state = try core.index.vectorState(datastore: target.id, in: txn) else { return false }
+                    return state.model == model && state.count > 0
+                }
+            }
+        }
     }
 
     // MARK: Internals

@@ -1,5 +1,7 @@
 import Confluence
+import Embeddings
 import Foundation
+import Search
 import Storage
 
 /// Read-only questions about datastores and credits: read transactions only, callable from
@@ -7,6 +9,10 @@ import Storage
 struct DatastoreQueries: Sendable {
     let core: SyncContext
     let hub: WatchHub
+    /// The embedding stage, when the daemon has an embedding endpoint.
+    let embedding: EmbeddingStage?
+    /// Query vectors of hybrid searches, for repeats.
+    let queryVectors: QueryEmbeddingCache
 
     /// Every datastore, by name.
     func list() throws(EngineError) -> [DatastoreSnapshot] {
@@ -25,10 +31,18 @@ struct DatastoreQueries: Sendable {
 
     func snapshot(_ txn: ReadTransaction, id: UInt64) throws -> DatastoreSnapshot? {
         guard let record = try core.datastores.record(txn, id) else { return nil }
-        var snapshot = DatastoreSnapshot(record: record, counts: try core.manifest.counts(txn, datastore: id),
-                                         hasStoredSecret: try core.datastores.hasSecret(txn, id),
-                                         waiting: core.waits.current(for: record, queued: try core.queue.jobs(txn, datastore: id), now: core.clock.nowMillis))
+        var snapshot = DatastoreSnapshot(
+            record: record, counts: try core.manifest.counts(txn, datastore: id), hasStoredSecret: try core.datastores.hasSecret(txn, id),
+            waiting: core.waits.current(for: record, queued: try core.queue.jobs(txn, datastore: id), now: core.clock.nowMillis))
         snapshot.attachments = try attachmentCounts(txn, record: record)
+        if let embedding, let model = core.options.embedder?.model, record.configuration.content.embeddings {
+            let state = try core.index.vectorState(datastore: id, in: txn)
+            let chunks = try core.index.statistics(datastore: id, in: txn).chunkCount
+            let embedded = state?.model == model ? state?.count ?? 0 : 0
+            snapshot.embeddings = EmbeddingProgress(
+                model: model, dimensions: state.flatMap { $0.model == model && $0.dimensions > 0 ? $0.dimensions : nil },
+                embedded: embedded, pending: max(0, chunks - embedded), reason: embedding.reason)
+        }
         return snapshot
     }
 

@@ -105,6 +105,7 @@ extension SearchIndex {
             try transaction.deleteAll(in: tables.documents, .prefix(prefix))
             try transaction.delete(tables.stats, datastore)
         }
+        try removeAllVectors(datastore: datastore, in: transaction)
     }
 
     // MARK: Internals
@@ -228,6 +229,8 @@ extension SearchIndex {
             }
             try transaction.delete(tables.pages, PageKey(datastore: datastore, pageID: pageID))
         }
+        // The chunks' vectors go in the same transaction: none outlives its chunk.
+        try removeVectors(of: ids, datastore: datastore, in: transaction)
         stats.chunkCount -= ids.count
         stats.pageCount -= 1
         return ids.count

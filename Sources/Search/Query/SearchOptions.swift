@@ -101,6 +101,11 @@ public struct SearchResult: Sendable, Equatable {
     /// title, then its heading path, `›` between them; a top heading that repeats the title is
     /// named once), a blank line, then the chunk's Markdown.
     public var passage: String {
+        Self.passage(title: title, headingPath: headingPath, text: text)
+    }
+
+    /// ``passage`` of any chunk (what the embedding stage embeds, too).
+    public static func passage(title: String, headingPath: [String], text: String) -> String {
         var names: [String] = []
         for name in [title] + headingPath where !name.isEmpty && name != names.last { names.append(name) }
         let place = names.joined(separator: " › ")

@@ -1,0 +1,86 @@
+import Storage
+
+extension SearchIndex {
+    /// Hybrid search of one datastore: the BM25F ranking and the k-NN ranking of `vector`
+    /// (the query's embedding, from the datastore's model) fused by ``ReciprocalRankFusion``.
+    /// Each leg ranks a pool of `max(4 × limit, 40)` chunks; the per-page cap and `filter`
+    /// apply as in ``search(_:datastore:options:in:tokenizer:filter:)``. A result's score is
+    /// its fused score. Without vectors of the query's dimension this is the lexical search.
+    public func hybridSearch(
+        _ text: String,
+        vector: QuantizedVector,
+        datastore: UInt64,
+        options: SearchOptions = SearchOptions(),
+        in transaction: ReadTransaction,
+        tokenizer: Tokenizer,
+        filter: PagePredicate? = nil
+    ) throws(SearchError) -> [SearchResult] {
+        guard let state = try vectorState(datastore: datastore, in: transaction), state.count > 0,
+              state.dimensions == vector.dimensions, options.limit > 0
+        else {
+            return try search(text, datastore: datastore, options: options, in: transaction, tokenizer: tokenizer, filter: filter)
+        }
+        let pool = max(options.limit * 4, 40)
+        var lexicalOptions = options
+        lexicalOptions.limit = pool
+        let query = SearchQuery(parsing: text, tokenizer: tokenizer, maxTerms: options.maxQueryTerms)
+        let lexical = try search(query, datastore: datastore, options: lexicalOptions, in: transaction, tokenizer: tokenizer,
+                                 filter: filter)
+
+        // Dense leg: a wider scan when a filter may reject some, then the filter and cap per page.
+        let neighbours = try nearestChunks(to: vector, datastore: datastore, k: filter == nil ? pool : pool * 4, in: transaction)
+        var dense: [UInt64] = []
+        var decisions: [String: Bool] = [:]
+        var perPage: [String: Int] = [:]
+        for neighbour in neighbours where dense.count < pool {
+            guard let pageID = try pageID(ofChunk: neighbour.chunkID, datastore: datastore, in: transaction) else { continue }
+            if let filter {
+                let passes: Bool
+                if let known = decisions[pageID] {
+                    passes = known
+                } else {
+                    passes = try storageCall { try filter(pageID) }
+                    decisions[pageID] = passes
+                }
+                guard passes else { continue }
+            }
+            perPage[pageID, default: 0] += 1
+            if let cap = options.maxResultsPerPage, perPage[pageID, default: 0] > cap { continue }
+            dense.append(neighbour.chunkID)
+        }
+
+        let fused = ReciprocalRankFusion.fuse([lexical.map(\.chunkID), dense])
+        var byID: [UInt64: SearchResult] = [:]
+        for result in lexical { byID[result.chunkID] = result }
+        // Dense-only results get a snippet around any query words they hold.
+        tokenizer.clearVocabularyIfLarge()
+        var weights: [Int32: Double] = [:]
+        for term in query.terms { weights[tokenizer.termID(ofStem: term)] = 1 }
+
+        var results: [SearchResult] = []
+        perPage.removeAll()
+        for (id, score) in fused {
+            var result: SearchResult
+            if let known = byID[id] {
+                result = known
+            } else {
+                guard let chunk = try chunk(id, datastore: datastore, in: transaction) else { continue }
+                let snippet = Snippet.make(
+                    text: chunk.text, occurrences: tokenizer.occurrences(in: chunk.text), weights: weights,
+                    words: options.snippetWords, open: options.highlightOpen, close: options.highlightClose)
+                result = SearchResult(
+                    pageID: chunk.pageID, chunkID: id, ordinal: chunk.ordinal, title: chunk.title,
+                    headingPath: chunk.headingPath, anchor: chunk.anchor, urlHint: chunk.urlHint, score: 0,
+                    snippet: snippet, text: chunk.text)
+            }
+            if let cap = options.maxResultsPerPage {
+                guard perPage[result.pageID, default: 0] < cap else { continue }
+                perPage[result.pageID, default: 0] += 1
+            }
+            result.score = score
+            results.append(result)
+            if results.count == options.limit { break }
+        }
+        return results
+    }
+}
