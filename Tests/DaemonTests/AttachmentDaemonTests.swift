@@ -13,9 +13,7 @@ struct AttachmentDaemonTests {
             let harness = try DaemonHarness(fake: fake)
             defer { harness.remove() }
             try await harness.startDaemon()
-            let created = try await harness.ctl(["create", "hb", "--url", fake.origin + "/wiki/spaces/HB", "--email", DaemonHarness.email,
-                                                 "--token-file", harness.tokenFile])
-            #expect(created.status == 0, "\(created.stderr)")
+            try await harness.create("hb", space: "HB")
             try await harness.waitReady("hb")
 
             let search = try await harness.ctl(["search", "hb", "city centre hotels London Zurich", "--limit", "3", "--json"])

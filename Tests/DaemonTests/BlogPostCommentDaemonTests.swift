@@ -15,9 +15,7 @@ struct BlogPostCommentDaemonTests {
             try await fake.addComment(to: page, body: "<p>We settled on the numbat engine after the review.</p>")
             try await fake.addComment(to: page, body: "<p>Inline aside about the dingo format.</p>", location: "inline")
             try await harness.startDaemon()
-            let created = try await harness.ctl(["create", "hb", "--url", fake.origin + "/wiki/spaces/HB", "--email", DaemonHarness.email,
-                                                 "--token-file", harness.tokenFile, "--comments", "footer"])
-            #expect(created.status == 0, "\(created.stderr)")
+            try await harness.create("hb", space: "HB", extra: ["--comments", "footer"])
             try await harness.waitReady("hb")
 
             let blog = try await harness.ctl(["search", "hb", "quokka migration", "--json"])

@@ -147,8 +147,10 @@ final class DaemonHarness: @unchecked Sendable {
         }
     }
 
-    func create(_ name: String = "gen", extra: [String] = []) async throws {
-        let result = try await ctl(["create", name, "--url", spaceURL, "--email", Self.email, "--token-file", tokenFile] + extra)
+    /// Creates datastore `name` over the fake's space `space` (the generated space by default).
+    func create(_ name: String = "gen", space: String = "GEN", extra: [String] = []) async throws {
+        let url = fake.origin + "/wiki/spaces/" + space
+        let result = try await ctl(["create", name, "--url", url, "--email", Self.email, "--token-file", tokenFile] + extra)
         guard result.status == 0 else { throw DaemonTestError("create failed (\(result.status)): \(result.stderr)") }
     }
 

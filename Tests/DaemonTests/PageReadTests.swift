@@ -10,9 +10,7 @@ struct PageReadTests {
             let harness = try DaemonHarness(fake: fake)
             defer { harness.remove() }
             try await harness.startDaemon()
-            let created = try await harness.ctl(["create", "hb", "--url", fake.origin + "/wiki/spaces/HB", "--email", DaemonHarness.email,
-                                                 "--token-file", harness.tokenFile])
-            #expect(created.status == 0, "\(created.stderr)")
+            try await harness.create("hb", space: "HB")
             try await harness.waitReady("hb")
 
             // Passages, with the page's space, version and time.
