@@ -65,7 +65,7 @@ let package = Package(
         // scripts/bench extraction: MB/s per format through the sandboxed helper.
         .executableTarget(name: "ExtractionBench", dependencies: ["Extraction"], swiftSettings: strictSettings),
         .testTarget(
-            name: "ExtractionTests", dependencies: ["Extraction", "ExtractionFormats", "tributary-extract", "SystemdTestSupport"],
+            name: "ExtractionTests", dependencies: ["Extraction", "ExtractionFormats", "tributary-extract", "SystemdTestSupport", "EngineTestSupport"],
             swiftSettings: strictSettings
         ),
         // The documented range of every numeric input, shared by Engine and Control (issue #13).
@@ -236,7 +236,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "Engine", "EngineTestSupport", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
-                "InputLimits", "Extraction", "Embeddings", "HTTP",
+                "InputLimits", "Extraction", "Embeddings", "HTTP", "SystemdTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -4,6 +4,7 @@ import Extraction
 import Foundation
 import Search
 import Storage
+import SystemdTestSupport
 import Testing
 @testable import Engine
 
@@ -133,6 +134,48 @@ struct AttachmentTests {
             #expect(hit.attachment?.pageNumber == 2)
             #expect(hit.attachment?.url.hasSuffix("report.pdf?version=1#page=2") == true)
             #expect(hit.result.headingPath == ["Page 2"])
+        }
+    }
+
+    @Test("Every extracted format, from a real file through the sandboxed helper, is found by search and cited with its file and parent page")
+    func everyFormatFoundAndCited() async throws {
+        // (fixture, media type, a word only that file carries, the PDF page it is on)
+        let files: [(String, String, String, Int?)] = [
+            ("sample.pdf", "application/pdf", "pangolin", 3),
+            ("sample.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "marmalade", nil),
+            ("sample.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", "heliotrope", nil),
+            ("sample.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zeppelin", nil),
+            ("sample.odt", "application/vnd.oasis.opendocument.text", "tundra", nil),
+            ("sample.ods", "application/vnd.oasis.opendocument.spreadsheet", "narwhal", nil),
+            ("sample.odp", "application/vnd.oasis.opendocument.presentation", "axolotl", nil),
+            ("sample.txt", "text/plain", "ocelot", nil),
+            ("sample.md", "text/markdown", "tapir", nil),
+            ("sample.csv", "text/csv", "alpaca", nil),
+            ("sample.json", "application/json", "iguana", nil),
+            ("sample.xml", "application/xml", "egret", nil),
+            ("sample.html", "text/html", "mongoose", nil),
+        ]
+        #expect(Set(files.map { DocumentFormat.declared(mediaType: $0.1, fileName: $0.0) }).count == DocumentFormat.allCases.count)
+        var options = InProcessHarness.options()
+        options.extractor = SandboxedExtractor(helperPath: try BuiltProducts.path(of: "tributary-extract"))
+        try await InProcessHarness.with(options: options) { harness in
+            harness.confluence.putPage(space: "DOC", id: "P1", title: "Library", body: "<p>Where the files live.</p>")
+            for (index, file) in files.enumerated() {
+                harness.confluence.putAttachment(page: "P1", id: "f\(index)", title: file.0, mediaType: file.1,
+                                                 bytes: try ExtractionFixtures.bytes(file.0))
+            }
+            _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)
+            let ready = try await harness.ready("docs")
+            #expect(ready.attachments == AttachmentCounts(indexed: files.count, skippedByReason: [:], failed: 0))
+            for (index, file) in files.enumerated() {
+                let hit = try #require(try harness.engine.search(name: "docs", query: file.2, limit: 3).first, "\(file.0)")
+                let attachment = try #require(hit.attachment, "\(file.0)")
+                #expect(attachment.id == "f\(index)" && attachment.title == file.0 && attachment.pageId == "P1", "\(file.0)")
+                #expect(attachment.pageTitle == "Library" && hit.url == "https://example.atlassian.net/wiki/spaces/DOC/pages/P1")
+                let page = file.3.map { "#page=\($0)" } ?? ""
+                #expect(attachment.url == "https://example.atlassian.net/wiki/download/attachments/P1/\(file.0)?version=1\(page)")
+                #expect(attachment.pageNumber == file.3, "\(file.0)")
+            }
         }
     }
 

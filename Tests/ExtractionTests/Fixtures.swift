@@ -1,26 +1,18 @@
+import EngineTestSupport
 import Foundation
 import SystemdTestSupport
 import Testing
 
-/// The files of `scripts/lib/extraction_fixtures.py`, written once per test process into a temporary
-/// directory, and the helper executable built beside the test bundle.
+/// The files of `scripts/lib/extraction_fixtures.py` (``ExtractionFixtures``), and the helper
+/// executable built beside the test bundle.
 enum Fixtures {
     static let directory: String = {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tributary-extract-fixtures-\(getpid())").path
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../scripts/lib/extraction_fixtures.py").standardizedFileURL.path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script, directory]
         do {
-            try process.run()
-            process.waitUntilExit()
+            return try ExtractionFixtures.directory()
         } catch {
-            Issue.record("extraction_fixtures.py did not run: \(error)")
+            Issue.record("\(error)")
+            return FileManager.default.temporaryDirectory.path
         }
-        if process.terminationStatus != 0 { Issue.record("extraction_fixtures.py exited with \(process.terminationStatus)") }
-        return directory
     }()
 
     static func path(_ name: String) -> String { directory + "/" + name }
