@@ -105,7 +105,7 @@ enum HybridRetrievalBench {
             "pages": updates.count, "chunks": state.count, "dimensions": state.dimensions, "model": model,
             "build_seconds": buildSeconds, "index_bytes": indexBytes, "vector_bytes": state.count * (4 + state.dimensions),
             "store_bytes": store.info().usedBytes, "embed_seconds": embedSeconds, "embedded_tokens": tokens,
-            "query_embed_p50_seconds": embedTimes.sorted()[embedTimes.count / 2], "fusion": "rrf k=60",
+            "query_embed_p50_seconds": embedTimes.sorted()[embedTimes.count / 2], "fusion": "weighted rrf k=\(ReciprocalRankFusion.Hybrid.k) lexical \(ReciprocalRankFusion.Hybrid.lexicalWeight) dense \(ReciprocalRankFusion.Hybrid.denseWeight)",
             "knn_ms_per_100k_chunks": scanMedian * 1_000 * 100_000 / Double(state.count),
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))

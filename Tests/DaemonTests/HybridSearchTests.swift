@@ -1,5 +1,6 @@
 import FakeConfluenceSupport
 import Foundation
+import Search
 import Testing
 
 /// Hybrid search through the real daemon with the real model: all-MiniLM-L6-v2 served by
@@ -65,12 +66,17 @@ struct HybridSearchTests {
                 let hybridHits = try #require(hybrid["results"] as? [[String: Any]])
                 try #require(!hybridHits.isEmpty)
                 let titles = hybridHits.compactMap { $0["title"] as? String }
-                #expect(titles.first == "Security policy", "hybrid: \(titles)")
-                #expect(hybridHits.first?["anchor"] as? String == "Devices")
+                // The answer lives in the Security tree (its page says whom to tell; the policy's
+                // Devices section says what to do): hybrid finds both in its top 3, lexical finds
+                // neither first.
+                #expect(["Security", "Security policy"].contains(titles.first ?? ""), "hybrid: \(titles)")
+                #expect(hybridHits.prefix(3).contains { $0["title"] as? String == "Security policy" && $0["anchor"] as? String == "Devices" },
+                        "hybrid: \(titles)")
                 let lexicalTitles = lexicalHits.compactMap { $0["title"] as? String }
-                #expect(lexicalTitles.first != nil && lexicalTitles.first != "Security policy", "lexical: \(lexicalTitles)")
-                // Fused scores are reciprocal ranks (≤ 2/61); BM25 scores are not.
-                #expect(hybridHits.allSatisfy { ($0["score"] as? Double ?? 1) <= 2.0 / 61 + 1e-9 })
+                #expect(lexicalTitles.first != nil && !["Security", "Security policy"].contains(lexicalTitles.first!), "lexical: \(lexicalTitles)")
+                // Fused scores are weighted reciprocal ranks (≤ 1/(k + 1) with weights summing to 1);
+                // BM25 scores are not.
+                #expect(hybridHits.allSatisfy { ($0["score"] as? Double ?? 1) <= 1 / (ReciprocalRankFusion.Hybrid.k + 1) + 1e-9 })
 
                 let credits = try await harness.ctl(["credits", "--recent", "200", "--json"]).json()
                 let lines = (credits["recent"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "embedding" }

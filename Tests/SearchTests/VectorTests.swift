@@ -49,6 +49,12 @@ struct VectorTests {
         #expect(abs(fused[3].score - 1.0 / 62) < 1e-12)
         #expect(ReciprocalRankFusion.fuse([[Int]]()).isEmpty)
         #expect(ReciprocalRankFusion.fuse([[1, 2]], k: 1).map(\.score) == [0.5, 1.0 / 3])
+        // Weighted: the heavier list's first item wins over the lighter list's.
+        let weighted = ReciprocalRankFusion.fuse([["lex", "both"], ["dense", "both"]], weights: [0.25, 0.75], k: 10)
+        #expect(weighted.map(\.id) == ["both", "dense", "lex"])
+        #expect(abs(weighted[0].score - (0.25 / 12 + 0.75 / 12)) < 1e-12)
+        #expect(abs(weighted[1].score - 0.75 / 11) < 1e-12)
+        #expect(abs(weighted[2].score - 0.25 / 11) < 1e-12)
     }
 
     /// Indexes pages, embeds every pending chunk with `vectorFor(text)`, and returns the ids.

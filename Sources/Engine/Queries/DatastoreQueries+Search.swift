@@ -65,7 +65,7 @@ extension DatastoreQueries {
                 if fused {
                     for range in lexicalOnly {
                         for (rank, index) in range.enumerated() {
-                            found[index].result.score = 1 / (ReciprocalRankFusion.defaultK + Double(rank + 1))
+                            found[index].result.score = ReciprocalRankFusion.Hybrid.lexicalOnlyScore(rank: rank)
                         }
                     }
                 }

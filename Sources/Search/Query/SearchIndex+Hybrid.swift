@@ -2,7 +2,8 @@ import Storage
 
 extension SearchIndex {
     /// Hybrid search of one datastore: the BM25F ranking and the k-NN ranking of `vector`
-    /// (the query's embedding, from the datastore's model) fused by ``ReciprocalRankFusion``.
+    /// (the query's embedding, from the datastore's model) fused by weighted reciprocal rank
+    /// (``ReciprocalRankFusion/Hybrid``).
     /// Each leg ranks a pool of `max(4 × limit, 40)` chunks; the per-page cap and `filter`
     /// apply as in ``search(_:datastore:options:in:tokenizer:filter:)``. A result's score is
     /// its fused score. Without vectors of the query's dimension this is the lexical search.
@@ -49,7 +50,9 @@ extension SearchIndex {
             dense.append(neighbour.chunkID)
         }
 
-        let fused = ReciprocalRankFusion.fuse([lexical.map(\.chunkID), dense])
+        let fused = ReciprocalRankFusion.fuse([lexical.map(\.chunkID), dense],
+                                              weights: [ReciprocalRankFusion.Hybrid.lexicalWeight, ReciprocalRankFusion.Hybrid.denseWeight],
+                                              k: ReciprocalRankFusion.Hybrid.k)
         var byID: [UInt64: SearchResult] = [:]
         for result in lexical { byID[result.chunkID] = result }
         // Dense-only results get a snippet around any query words they hold.
