@@ -217,6 +217,36 @@ struct AttachmentTests {
         }
     }
 
+    @Test("Attachments turned off: the next cycle removes the recorded files and their text, and later cycles do not walk the pages for them")
+    func attachmentsTurnedOff() async throws {
+        try await InProcessHarness.with(options: Self.options(TestExtractor())) { harness in
+            Self.seed(harness.confluence)
+            for number in 3...400 {
+                harness.confluence.putPage(space: "DOC", id: "P\(number)", title: "Page \(number)", body: "<p>Filler \(number).</p>")
+            }
+            _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)
+            let first = try await harness.ready("docs")
+            #expect(first.indexed == 400 && first.attachments?.indexed == 2)
+            _ = try await harness.engine.update(name: "docs", secret: nil) { $0.content.attachmentFormats = [] }
+            let off = try await harness.until("docs", "the cycle after the change ready") {
+                $0.record.cycle > first.record.cycle && $0.record.state == .ready
+            }
+            #expect((off.attachments?.indexed ?? 0) == 0)
+            #expect(try harness.engine.search(name: "docs", query: "okapi", limit: 5).isEmpty)
+            #expect(try harness.engine.search(name: "docs", query: "zebra", limit: 5).isEmpty)
+            #expect(try harness.engine.explain(name: "docs", pageId: "P1").attachments.isEmpty)
+            // One edited page: the cycle commits its page and its own steps, not a sweep step per
+            // 25 pages (this space's 400 pages were 16 steps of 3 durable commits each).
+            harness.confluence.putPage(space: "DOC", id: "P7", title: "Page 7", body: "<p>Edited walrus text.</p>")
+            let syncs = harness.temporary.store.syncCount
+            let next = try await ready(harness, after: off.record.cycle)
+            let commits = harness.temporary.store.syncCount - syncs
+            #expect(next.indexed == 400)
+            #expect(try harness.engine.search(name: "docs", query: "walrus", limit: 5).first?.result.pageID == "P7")
+            #expect(commits <= 20, "a cycle with one edited page and no attachments made \(commits) durable commits")
+        }
+    }
+
     @Test("Pending counts the known files whose page this cycle's sweep has not reached yet; 0 at rest")
     func pendingDuringSweep() async throws {
         let harness = try InProcessHarness(options: Self.options(TestExtractor()), confluence: InMemoryConfluence(siteAttachmentListing: false))

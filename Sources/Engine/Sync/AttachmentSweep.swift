@@ -64,25 +64,42 @@ struct AttachmentSweep {
             }
         }
         var after = state.after
+        // Page by page (Data Center) each page costs a listing request: a job hands over after
+        // a step. Otherwise only pages the listing names or that hold attachments can change,
+        // and the job reconciles just those, to the end (a sweep used to read every page of the
+        // manifest and commit a step per 25 pages even when the datastore indexes no attachments).
+        let pageByPage = siteListing == nil && !record.configuration.content.attachmentFormats.isEmpty
+        let candidates: [String]? = pageByPage ? nil : try storage {
+            try core.store.read { try Self.candidatePages($0, core: core, datastore: datastore, listed: siteListing, after: after) }
+        }
+        var nextCandidate = 0
         while true {
-            let entries = try storage { try core.store.read { try nextPages($0, after: after, count: siteListing == nil ? Self.pagesPerJob : 1_000) } }
-            if entries.isEmpty {
+            let pages: [(pageId: String, entry: ManifestEntry?)]
+            if let candidates {
+                let step = candidates[nextCandidate..<min(candidates.count, nextCandidate + 1_000)]
+                nextCandidate += step.count
+                pages = try storage {
+                    try core.store.read { txn in try step.map { ($0, try core.tables.page(txn, datastore: datastore, pageId: $0)) } }
+                }
+            } else {
+                pages = try storage { try core.store.read { try nextPages($0, after: after, count: Self.pagesPerJob) } }.map { ($0.pageId, $0) }
+            }
+            if pages.isEmpty {
                 try finish(record: record, after: after)
                 return .finished
             }
-            for entry in entries {
-                let plan = try await reconcile(entry, record: record, site: site, source: attachmentSource, listed: siteListing)
-                after = entry.pageId
+            for page in pages {
+                let plan = try await reconcile(pageId: page.pageId, manifest: page.entry, record: record, site: site,
+                                               source: attachmentSource, listed: siteListing)
+                after = page.pageId
                 // A page whose attachments are as indexed costs no transaction (a crash re-reads it).
                 if plan.isEmpty { continue }
-                switch try commit(plan, page: entry, record: record) {
+                switch try commit(plan, pageId: page.pageId, record: record) {
                 case .written: continue
                 case .insufficientCredits(let needed): return .insufficientCredits(neededMillicredits: needed)
                 }
             }
-            // Page by page, a job hands over after a step (its requests are many); with the site
-            // listing in hand it goes on to the end.
-            if siteListing == nil {
+            if pageByPage {
                 try storage {
                     try core.store.write { txn in
                         guard let current = try core.record(txn, datastore), current.cycle == record.cycle else { throw SyncFailure.abandoned }
@@ -92,6 +109,20 @@ struct AttachmentSweep {
                 return .more
             }
         }
+    }
+
+    /// The pages a sweep without page-by-page listing visits after `after`, in the manifest's
+    /// key order (page-id bytes): those the site-wide listing names and those holding
+    /// attachment records (whose files may be gone, or no longer wanted).
+    static func candidatePages(_ txn: ReadTransaction, core: EngineCore, datastore: UInt64,
+                               listed: [String: [Attachment]]?, after: String?) throws -> [String] {
+        var pages = Set(listed.map { Array($0.keys) } ?? [])
+        try txn.forEach(in: core.attachments.entries, .prefix(datastoreKeyPrefix(datastore))) { key, _ in
+            pages.insert(key.pageId)
+            return .continue
+        }
+        return pages.filter { page in after.map { $0.utf8.lexicographicallyPrecedes(page.utf8) } ?? true }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// After the sweep used all its attempts: it ends for this cycle (the attachments keep what
@@ -138,17 +169,20 @@ struct AttachmentSweep {
         var isEmpty: Bool { put.isEmpty && remove.isEmpty && updates.isEmpty && clear.isEmpty && charges.isEmpty }
     }
 
-    /// `listed`: the site-wide listing by page id, when there is one.
-    private func reconcile(_ page: ManifestEntry, record: DatastoreRecord, site: ConfluenceSite,
+    /// `listed`: the site-wide listing by page id, when there is one. `manifest`: the page's
+    /// entry (nil: the page left the manifest, and its attachments go).
+    private func reconcile(pageId: String, manifest: ManifestEntry?, record: DatastoreRecord, site: ConfluenceSite,
                            source: (any AttachmentSource)?, listed siteListing: [String: [Attachment]]?) async throws(SyncFailure) -> Plan {
         let content = record.configuration.content
-        let existing = try storage { try core.store.read { try core.attachments.attachments($0, datastore: datastore, pageId: page.pageId) } }
+        let existing = try storage { try core.store.read { try core.attachments.attachments($0, datastore: datastore, pageId: pageId) } }
         var plan = Plan()
+        // A page none of whose attachments is recorded or listed: nothing to do.
+        if existing.isEmpty && (manifest == nil || (siteListing != nil && siteListing?[pageId] == nil)) { return plan }
         let listed: [Attachment]
-        switch page.disposition {
+        switch manifest?.disposition {
         case .indexed where !content.attachmentFormats.isEmpty:
             if let siteListing {
-                listed = siteListing[page.pageId] ?? []
+                listed = siteListing[pageId] ?? []
                 break
             }
             guard let source else {
@@ -156,20 +190,20 @@ struct AttachmentSweep {
                 break
             }
             do throws(ConfluenceError) {
-                listed = try await source.attachments(ofPage: page.pageId)
+                listed = try await source.attachments(ofPage: pageId)
             } catch {
                 let failure = SyncFailure(error)
                 if case .permanent = failure {
                     // This page's attachments cannot be read (e.g. a permission): keep what is
                     // indexed and go on with the other pages.
-                    core.logger.warning("could not list the attachments of page \(page.pageId): \(error.message)",
-                                        metadata: ["datastore": "\(record.configuration.name)", "page_id": "\(page.pageId)"])
+                    core.logger.warning("could not list the attachments of page \(pageId): \(error.message)",
+                                        metadata: ["datastore": "\(record.configuration.name)", "page_id": "\(pageId)"])
                     plan.untouched = true
                     return plan
                 }
                 throw failure
             }
-        case .failed, .pending:
+        case .failed where !content.attachmentFormats.isEmpty, .pending where !content.attachmentFormats.isEmpty:
             // Its body failed: what its attachments had stays until the page is processed again.
             plan.untouched = true
             return plan
@@ -185,7 +219,7 @@ struct AttachmentSweep {
         for attachment in listed {
             let old = byId[attachment.id]
             var entry = AttachmentEntry(
-                id: attachment.id, pageId: page.pageId, title: attachment.title, mediaType: attachment.mediaType,
+                id: attachment.id, pageId: pageId, title: attachment.title, mediaType: attachment.mediaType,
                 fileSize: attachment.fileSize, version: attachment.version, versionIndexed: old?.versionIndexed,
                 disposition: old?.disposition ?? .failed, reason: old?.reason, message: old?.message,
                 downloadPath: attachment.downloadPath, chunks: old?.chunks ?? 0, tokens: old?.tokens ?? 0,
@@ -290,7 +324,7 @@ struct AttachmentSweep {
         case insufficientCredits(Int64)
     }
 
-    private func commit(_ plan: Plan, page: ManifestEntry, record: DatastoreRecord) throws(SyncFailure) -> Committed {
+    private func commit(_ plan: Plan, pageId: String, record: DatastoreRecord) throws(SyncFailure) -> Committed {
         let prepared: PreparedPages?
         if plan.updates.isEmpty {
             prepared = nil
@@ -323,7 +357,7 @@ struct AttachmentSweep {
                     _ = try core.ledger.charge(txn, datastore: datastore, pageId: documentId, version: version, tokens: tokens, now: now)
                 }
                 try core.attachments.putSweep(txn, datastore: datastore,
-                                              AttachmentSweepState(cycle: record.cycle, after: page.pageId, done: false))
+                                              AttachmentSweepState(cycle: record.cycle, after: pageId, done: false))
                 return .written
             }
         }

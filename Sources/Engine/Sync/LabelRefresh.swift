@@ -67,7 +67,10 @@ struct LabelRefresh {
         var changes: [(String, [String])] = []
         try storage {
             try core.store.read { txn in
+                var visited = 0
                 try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
+                    visited += 1
+                    if visited % ManifestScan.releaseEvery == 0 { txn.releaseResidentMapPages() }
                     let entry = coded.value
                     guard entry.disposition != .deleted else { return .continue }
                     let page = Page(id: entry.pageId, title: "", status: PageStatus(rawValue: entry.status))
@@ -88,6 +91,8 @@ struct LabelRefresh {
                     }
                 }
             }
+            // Entries all over the manifest were read: the map's pages need not stay in our RSS.
+            core.store.releaseResidentMapPages()
         }
         return changes.count
     }
