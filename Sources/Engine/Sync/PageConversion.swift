@@ -50,6 +50,33 @@ struct PageConversion: Sendable {
         return (results, updates)
     }
 
+    /// ``convert(ids:fetched:site:)`` of pages fetched with their bodies, split over the cores:
+    /// a listing batch's conversion is the sync's longest stage, and one task per batch left a
+    /// core idle while the writer committed. Results keep the pages' order.
+    func convertInParallel(_ pages: [Page], site: ConfluenceSite) async -> (results: [PageResult], updates: [PageUpdate]) {
+        let parts = min(Self.parallelism, max(1, pages.count / Self.minimumPagesPerPart))
+        guard parts > 1 else { return convert(ids: pages.map(\.id), fetched: pages, site: site) }
+        let size = (pages.count + parts - 1) / parts
+        let converted = await withTaskGroup(of: (Int, [PageResult], [PageUpdate]).self) { group in
+            for part in 0..<parts {
+                let slice = Array(pages[min(pages.count, part * size)..<min(pages.count, (part + 1) * size)])
+                group.addTask {
+                    let (results, updates) = convert(ids: slice.map(\.id), fetched: slice, site: site)
+                    return (part, results, updates)
+                }
+            }
+            var parts: [(Int, [PageResult], [PageUpdate])] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }
+        }
+        return (converted.flatMap(\.1), converted.flatMap(\.2))
+    }
+
+    /// How many parts a batch's conversion is split into: one per core.
+    static let parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Fewer pages than this per part are not worth a task.
+    static let minimumPagesPerPart = 16
+
     /// One page with its body; the update is nil when the index is to be left alone.
     private func convert(_ page: Page, site: ConfluenceSite, chunker: Chunker) -> (PageResult, PageUpdate?) {
         let id = page.id

@@ -132,7 +132,10 @@ struct SpaceListing {
         let datastore = self.datastore
         let comments = self.comments
         let fetch = self.fetch
-        return Task {
+        // On the sync threads, as the job itself: at the same (background) priority as the
+        // commit stage, which otherwise waited for a core behind its own conversions, and
+        // behind searches rather than ahead of them.
+        return Task(executorPreference: SyncWorkExecutor.shared) {
             do throws(SyncFailure) {
                 let labels = filter.excludedLabels.isEmpty ? surveyed.current : try await survey.value.get()
                 var converted = Converted(pages: pages, survey: labels)
@@ -168,7 +171,7 @@ struct SpaceListing {
                 let converting = clock.now
                 if !wanted.isEmpty {
                     let conversion = PageConversion(options: core.options, index: core.index)
-                    let pages = conversion.convert(ids: wanted.map(\.id), fetched: wanted, site: site)
+                    let pages = await conversion.convertInParallel(wanted, site: site)
                     let tokenizing = clock.now
                     converted.times.convert = tokenizing - converting
                     converted.prepared = try conversion.prepare(results: pages.results, updates: pages.updates,
