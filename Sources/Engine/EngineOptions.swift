@@ -14,6 +14,11 @@ public struct EngineOptions: Sendable {
     /// Pages per LMDB write transaction within a batch (each group commits its pages whole:
     /// chunks, postings, manifest and credits). Bounds the memory a transaction holds.
     public var pagesPerTransaction: Int = 50
+    /// Listing batches with bodies (single-pass sync) per LMDB write transaction: each
+    /// transaction copies and writes the B-tree pages its batches share (postings of common
+    /// terms, branch pages) once, and syncs once. 2 took the listing's commits at 100,000 pages
+    /// from 10.9 s to 8.2 s (4: 7.7 s, with 12 MB more peak RSS).
+    public var listingBatchesPerTransaction: Int = 2
     /// Attempts of one job before its failure is recorded (metadata: the datastore waits for the
     /// next interval; processing: the batch's pages are marked failed and the cycle goes on).
     public var maxAttempts: Int = 6

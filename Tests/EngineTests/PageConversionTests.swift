@@ -1,6 +1,8 @@
 import Confluence
+import EngineTestSupport
 import Foundation
 import Search
+import Storage
 import Testing
 @testable import Engine
 
@@ -38,5 +40,45 @@ struct PageConversionTests {
         #expect(parallel.results.map(\.chunks) == sequential.results.map(\.chunks))
         #expect(parallel.results.map(\.tokens) == sequential.results.map(\.tokens))
         #expect(Set(sequential.results.map(\.disposition)) == [.indexed, .failed, .skipped])
+    }
+}
+
+/// The single pass commits its listing batches in groups (one transaction per
+/// ``EngineOptions/listingBatchesPerTransaction`` batches): a group is indexed batch by batch,
+/// and credits that run out part-way through a group stop exactly at the batch they cannot pay.
+@Suite("Grouped listing commits")
+struct GroupedListingCommitTests {
+    static let body = "<h2>Rotation</h2><p>Rotate the replication credentials before the weekly maintenance window.</p>"
+
+    @Test("Credits for two and a half batches index exactly two, in listing order; a top-up indexes the rest, each page charged once",
+          arguments: [1, 2, 3])
+    func creditsRunOutInsideAGroup(batchesPerTransaction: Int) async throws {
+        var options = InProcessHarness.options()
+        options.listingBatchesPerTransaction = batchesPerTransaction
+        let harness = try InProcessHarness(options: options, confluence: InMemoryConfluence(batchSize: 10))
+        let ids = (0..<45).map { String(format: "P%02d", $0) }
+        for id in ids { harness.confluence.putPage(space: "DOC", id: id, title: "Runbook", body: Self.body) }
+        // Every page costs the same: its tokens, as the conversion counts them, at the policy's price.
+        let site = ConfluenceSite(flavor: .cloud, host: "example.atlassian.net", contextPath: "/wiki")
+        let probe = PageConversion(options: options, index: try SearchIndex(store: harness.temporary.store))
+            .convert(ids: ["P00"], fetched: [Page(id: "P00", title: "Runbook", storageBody: Self.body)], site: site)
+        let pageCost = CreditPolicy().cost(tokens: try #require(probe.results.first).tokens)
+        #expect(pageCost > 0)
+        try await runStarted(harness.engine) {
+            _ = try await harness.engine.addCredits(millicredits: pageCost * 25, note: "two and a half batches")
+            _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)
+            let paused = try await harness.until("docs", "a credit pause") { snapshot in
+                if case .paused(.insufficientCredits) = snapshot.record.state { return true }
+                return false
+            }
+            #expect(paused.indexed == 20 && paused.pending == 25, "indexed \(paused.indexed), pending \(paused.pending)")
+            let indexed = try harness.manifest("docs").values.filter { $0.disposition == .indexed }.map(\.pageId).sorted()
+            #expect(indexed == Array(ids.prefix(20)))
+            _ = try await harness.engine.addCredits(millicredits: pageCost * 100, note: "top-up")
+            let ready = try await harness.ready("docs")
+            #expect(ready.indexed == 45 && ready.pending == 0)
+            let charges = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }.filter { $0.kind == .charge }
+            #expect(charges.count == 45 && Set(charges.compactMap(\.pageId)) == Set(ids))
+        }
     }
 }

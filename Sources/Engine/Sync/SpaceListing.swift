@@ -58,6 +58,7 @@ struct SpaceListing {
     func run(_ cursor: any PageCursor, space: Space, vanishes: Bool, creditsShort: Bool) async throws(SyncFailure) -> Outcome {
         var fetching = Self.fetch(cursor)
         var converting: Task<Result<Converted, SyncFailure>, Never>?
+        var group: [Converted] = []
         defer {
             fetching.cancel()
             converting?.cancel()
@@ -88,15 +89,24 @@ struct SpaceListing {
             if let converting {
                 let waiting = clock.now
                 let converted = try await Self.value(of: converting).get()
-                let committing = clock.now
-                times.convertWait += committing - waiting
+                times.convertWait += clock.now - waiting
                 times.addStage(converted.times)
-                let (paid, labelled, seen) = try commit(converted, space: space, index: !short)
+                group.append(converted)
+            }
+            // Batches commit in groups: one transaction (one sync) per group, so the B-tree
+            // pages every batch touches (postings of common terms, branch pages) are copied and
+            // written once a group rather than once a batch.
+            if !group.isEmpty, group.count >= max(1, core.options.listingBatchesPerTransaction) || batch == nil {
+                let committing = clock.now
+                let (paid, labelled, seen) = try commit(group, space: space, index: !short)
                 firstSeen += seen
                 times.commit += clock.now - committing
                 if !paid { short = true }
-                if !labelled { unlabelled += converted.pages.map { Page(id: $0.id, title: "", status: $0.status, labels: $0.labels) } }
-                listed += converted.pages.count
+                for (converted, known) in zip(group, labelled) where !known {
+                    unlabelled += converted.pages.map { Page(id: $0.id, title: "", status: $0.status, labels: $0.labels) }
+                }
+                listed += group.reduce(0) { $0 + $1.pages.count }
+                group.removeAll(keepingCapacity: true)
             }
             converting = next
             if batch == nil {
@@ -185,60 +195,63 @@ struct SpaceListing {
         }
     }
 
-    /// The commit stage: the manifest diff of one batch and, with bodies, its index entries and
-    /// credits, in one write transaction. Returns whether the balance could pay, whether the
-    /// labels were known, and how many of the pages were seen for the first time this cycle.
-    private func commit(_ converted: Converted, space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: Bool, firstSeen: Int) {
+    /// The commit stage: the manifest diff of a group of batches and, with bodies, their index
+    /// entries and credits, in one write transaction. Returns whether the balance could pay,
+    /// whether each batch's labels were known, and how many of the pages were seen for the
+    /// first time this cycle.
+    private func commit(_ group: [Converted], space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: [Bool], firstSeen: Int) {
         let now = core.clock.nowMillis
-        let labels = converted.survey ?? surveyed.current
         let commit = IndexCommit(core: core, datastore: datastore)
-        let (short, toppedOff, name, firstSeen): (Bool, Int64?, String, Int) = try storage {
+        let (short, toppedOff, name, firstSeen): (Bool, [Int64], String, Int) = try storage {
             try write { txn in
                 guard var current = try core.record(txn, datastore), current.cycle == cycle else {
                     throw SyncFailure.abandoned
                 }
-                // Pending entries that may be indexed in this transaction are written once, indexed
-                // (not written pending, then read and written again).
-                let indexing = index && current.state == .syncingMetadata && converted.prepared != nil
-                var staged: [String: (old: ManifestEntry?, new: ManifestEntry)] = [:]
-                var firstSeen = 0
-                for page in converted.pages {
-                    let stagedAlready = staged[page.id] != nil
-                    let applied = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
-                                                 labels: labels?.labels(of: page),
-                                                 excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
-                                                 comments: comments?.digest(of: page.id), txn: txn, deferPending: indexing)
-                    if applied.disposition == .pending { staged[page.id] = (applied.old, applied.entry) }
-                    if applied.old?.seenInCycle != cycle, !stagedAlready { firstSeen += 1 }
-                }
-                current.phaseDone += converted.pages.count
                 var short = false
-                var toppedOff: Int64?
-                var written = false
-                // Indexed here only when the diff agrees with what was converted and a person did not pause it.
-                if indexing, let prepared = converted.prepared, Set(prepared.results.map(\.pageId)) == Set(staged.keys) {
-                    switch try commit.write(prepared, txn: txn, now: now, tokenizer: nil, staged: staged) {
-                    case .insufficientCredits:
-                        short = true
-                    case .written(_, let added):
-                        toppedOff = added
-                        written = true
+                var toppedOff: [Int64] = []
+                var firstSeen = 0
+                for converted in group {
+                    let labels = converted.survey ?? surveyed.current
+                    // Pending entries that may be indexed in this transaction are written once, indexed
+                    // (not written pending, then read and written again).
+                    let indexing = index && !short && current.state == .syncingMetadata && converted.prepared != nil
+                    var staged: [String: (old: ManifestEntry?, new: ManifestEntry)] = [:]
+                    for page in converted.pages {
+                        let stagedAlready = staged[page.id] != nil
+                        let applied = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
+                                                     labels: labels?.labels(of: page),
+                                                     excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
+                                                     comments: comments?.digest(of: page.id), txn: txn, deferPending: indexing)
+                        if applied.disposition == .pending { staged[page.id] = (applied.old, applied.entry) }
+                        if applied.old?.seenInCycle != cycle, !stagedAlready { firstSeen += 1 }
                     }
-                }
-                if indexing, !written {
-                    // Not indexed here: the entries stay pending, for processing by id.
-                    for (old, new) in staged.values where new != old {
-                        try core.tables.putPage(txn, datastore: datastore, old: old, new: new)
+                    current.phaseDone += converted.pages.count
+                    var written = false
+                    // Indexed here only when the diff agrees with what was converted and a person did not pause it.
+                    if indexing, let prepared = converted.prepared, Set(prepared.results.map(\.pageId)) == Set(staged.keys) {
+                        switch try commit.write(prepared, txn: txn, now: now, tokenizer: nil, staged: staged) {
+                        case .insufficientCredits:
+                            short = true
+                        case .written(_, let added):
+                            if let added { toppedOff.append(added) }
+                            written = true
+                        }
+                    }
+                    if indexing, !written {
+                        // Not indexed here: the entries stay pending, for processing by id.
+                        for (old, new) in staged.values where new != old {
+                            try core.tables.putPage(txn, datastore: datastore, old: old, new: new)
+                        }
                     }
                 }
                 try core.put(txn, current)
                 return (short, toppedOff, current.configuration.name, firstSeen)
             }
         }
-        commit.logTopOff(toppedOff, datastoreName: name)
+        for added in toppedOff { commit.logTopOff(added, datastoreName: name) }
         core.store.releaseResidentMapPages()
         core.changed(datastore)
-        return (!short, labels != nil, firstSeen)
+        return (!short, group.map { ($0.survey ?? surveyed.current) != nil }, firstSeen)
     }
 
     /// Every commit of the listing goes through here: the one place to choose its durability.
