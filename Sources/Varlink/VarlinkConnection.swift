@@ -127,12 +127,10 @@ public final class VarlinkConnection {
 
     /// Sends one call.
     public func send(method: String, parameters: some Encodable, more: Bool = false, oneway: Bool = false) throws(VarlinkClientError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
         var bytes: [UInt8]
         do {
-            bytes = Array(try encoder.encode(Call(
-                method: method, parameters: parameters, more: more ? true : nil, oneway: oneway ? true : nil)))
+            bytes = try StreamingJSONEncoder.encode(Call(
+                method: method, parameters: parameters, more: more ? true : nil, oneway: oneway ? true : nil))
         } catch {
             throw .protocolViolation("cannot encode the parameters of \(method): \(error)")
         }
