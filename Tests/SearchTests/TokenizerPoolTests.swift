@@ -23,6 +23,21 @@ struct TokenizerPoolTests {
         #expect(pool.idleCount == 2)
     }
 
+    @Test("A tokenizer that has learnt more words than the pool's bound is dropped, not kept")
+    func vocabularyBound() throws {
+        let pool = TokenizerPool(capacity: 2, maxVocabularyWords: 5)
+        let small = try pool.withTokenizer { tokenizer in
+            _ = tokenizer.occurrences(in: "rotate the keys")
+            return ObjectIdentifier(tokenizer)
+        }
+        #expect(pool.idleCount == 1)
+        try pool.withTokenizer { tokenizer in
+            #expect(ObjectIdentifier(tokenizer) == small)
+            _ = tokenizer.occurrences(in: "rotate the database credentials every second week without fail")
+        }
+        #expect(pool.idleCount == 0)
+    }
+
     @Test("A body's error passes through and the tokenizer still returns")
     func errorsPassThrough() throws {
         struct Failure: Error, Equatable {}

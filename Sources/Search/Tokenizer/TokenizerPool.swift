@@ -4,7 +4,9 @@ import Synchronization
 /// vocabulary, so every word of every candidate passage is folded, stemmed and interned again
 /// on each query; a lent one has seen the corpus's words before and recognises them with one
 /// hash probe. Each tokenizer is lent to one caller at a time (tokenizers are not `Sendable`);
-/// concurrent callers get their own, and at most `capacity` idle ones are kept.
+/// concurrent callers get their own, and at most `capacity` idle ones are kept, each with at
+/// most `maxVocabularyWords` words remembered (a larger one is dropped rather than kept, which
+/// bounds the memory the pool holds whatever the corpus).
 public final class TokenizerPool: Sendable {
     /// One pooled tokenizer. Only the pool and the one caller it is lent to touch it, never
     /// two threads at once: the mutex hands it over, which is what makes this sound.
@@ -16,10 +18,14 @@ public final class TokenizerPool: Sendable {
     private let idle = Mutex<[Lent]>([])
     /// The most idle tokenizers kept.
     public let capacity: Int
+    /// A tokenizer that remembers more words than this is not kept.
+    public let maxVocabularyWords: Int
 
-    /// A pool keeping up to `capacity` idle tokenizers (stemming, as the index expects).
-    public init(capacity: Int = 8) {
+    /// A pool keeping up to `capacity` idle tokenizers (stemming, as the index expects) of at
+    /// most `maxVocabularyWords` remembered words each (about 100 bytes a word).
+    public init(capacity: Int = 4, maxVocabularyWords: Int = 50_000) {
         self.capacity = max(capacity, 1)
+        self.maxVocabularyWords = maxVocabularyWords
     }
 
     /// Calls `body` with a tokenizer no one else uses meanwhile, and keeps it for the next call.
@@ -28,8 +34,10 @@ public final class TokenizerPool: Sendable {
     public func withTokenizer<R>(_ body: (Tokenizer) throws -> R) throws -> R {
         let lent = try idle.withLock({ $0.popLast() }) ?? Lent(Tokenizer())
         defer {
-            idle.withLock { tokenizers in
-                if tokenizers.count < capacity { tokenizers.append(lent) }
+            if lent.tokenizer.vocabularyWords <= maxVocabularyWords {
+                idle.withLock { tokenizers in
+                    if tokenizers.count < capacity { tokenizers.append(lent) }
+                }
             }
         }
         return try body(lent.tokenizer)
