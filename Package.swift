@@ -197,7 +197,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "TributaryBench",
-            dependencies: ["Storage", "Search", "Content", "CSQLite3", "Engine", "Embeddings"],
+            dependencies: [
+                "Storage", "Search", "Content", "CSQLite3", "Engine", "Embeddings",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
 

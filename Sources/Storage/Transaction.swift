@@ -18,10 +18,15 @@ public class ReadTransaction {
         isOpen = false
     }
 
-    /// The id of the committed transaction this snapshot shows (LMDB's txnid).
-    var snapshotID: Int {
+    /// The id of the committed transaction this snapshot shows (LMDB's txnid): two read
+    /// transactions with the same id see the same data. In a write transaction it is the id
+    /// the transaction will commit as, and its data may still be rolled back.
+    public var snapshotID: Int {
         mdb_txn_id(pointer)
     }
+
+    /// False in a write transaction, whose view may hold uncommitted changes.
+    public var isReadOnly: Bool { true }
 
     /// Drops the map's pages from the process's resident set in the middle of a long scan or
     /// a large write (see ``Store/releaseResidentMapPages()``): what this transaction reads
@@ -344,6 +349,8 @@ public final class WriteTransaction: ReadTransaction {
     private let ownerThread = pthread_self()
     /// Set when LMDB reported a full map; the store then grows the map and reruns the body.
     private(set) var hitMapFull = false
+
+    override public var isReadOnly: Bool { false }
 
     override func ensureUsable<K, V>(_ table: Table<K, V>) throws(StorageError) {
         try super.ensureUsable(table)

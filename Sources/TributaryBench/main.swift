@@ -42,6 +42,17 @@ if requested.first == "fingerprint" {
         exit(1)
     }
 }
+// `search-latency STATE_DIR NAME [--count N] [--warmup W] QUERY…`: the daemon's lexical search
+// timed in-process (scripts/lib/bench_mcp.py prints it beside the socket's figure).
+if requested.first == "search-latency" {
+    do {
+        try SearchLatencyCommand.run(arguments: Array(requested.dropFirst()))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("bench search-latency failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
 // `retrieval-hybrid WORKDIR`: the same with chunk embeddings and hybrid search (needs an embedding endpoint).
 if requested.first == "retrieval-hybrid" {
     do {

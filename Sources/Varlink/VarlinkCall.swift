@@ -92,15 +92,7 @@ public struct VarlinkParameters: Sendable, Equatable {
 
     /// Encodes `value`, which must encode as a JSON object (a struct or a dictionary).
     public init(encoding value: some Encodable) throws(EncodingError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        do {
-            json = Array(try encoder.encode(value))
-        } catch let error as EncodingError {
-            throw error
-        } catch {
-            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(error)"))
-        }
+        json = try StreamingJSONEncoder.encode(value)
         guard json.first == UInt8(ascii: "{") else {
             throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "parameters must be an object"))
         }

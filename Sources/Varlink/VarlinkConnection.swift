@@ -44,6 +44,51 @@ public struct VarlinkReply: Sendable {
     }
 }
 
+/// The members of a reply that say what it is; `parameters` is left undecoded.
+private struct ReplyHeader: Decodable {
+    let continues: Bool?
+    let error: String?
+}
+
+/// A whole reply decoded in one pass: the error's name, or the parameters as `T` (absent ones
+/// decode as `{}`).
+private struct ReplyEnvelope<T: Decodable>: Decodable {
+    enum Content {
+        case error(String)
+        case parameters(T, continues: Bool)
+    }
+
+    enum Failure: Error { case notAReply }
+
+    let content: Content
+
+    private enum CodingKeys: String, CodingKey { case continues, error, parameters }
+
+    init(from decoder: any Decoder) throws {
+        let container: KeyedDecodingContainer<CodingKeys>
+        do {
+            container = try decoder.container(keyedBy: CodingKeys.self)
+        } catch {
+            throw Failure.notAReply
+        }
+        let error: String?
+        let continues: Bool?
+        do {
+            error = try container.decodeIfPresent(String.self, forKey: .error)
+            continues = try container.decodeIfPresent(Bool.self, forKey: .continues)
+        } catch {
+            throw Failure.notAReply
+        }
+        if let error {
+            content = .error(error)
+        } else if let parameters = try container.decodeIfPresent(T.self, forKey: .parameters) {
+            content = .parameters(parameters, continues: continues ?? false)
+        } else {
+            content = .parameters(try JSONDecoder().decode(T.self, from: Data("{}".utf8)), continues: continues ?? false)
+        }
+    }
+}
+
 /// A blocking client connection, for one thread at a time. `VarlinkClient` wraps it for async use.
 public final class VarlinkConnection {
     public let path: String
@@ -82,12 +127,10 @@ public final class VarlinkConnection {
 
     /// Sends one call.
     public func send(method: String, parameters: some Encodable, more: Bool = false, oneway: Bool = false) throws(VarlinkClientError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
         var bytes: [UInt8]
         do {
-            bytes = Array(try encoder.encode(Call(
-                method: method, parameters: parameters, more: more ? true : nil, oneway: oneway ? true : nil)))
+            bytes = try StreamingJSONEncoder.encode(Call(
+                method: method, parameters: parameters, more: more ? true : nil, oneway: oneway ? true : nil))
         } catch {
             throw .protocolViolation("cannot encode the parameters of \(method): \(error)")
         }
@@ -116,33 +159,50 @@ public final class VarlinkConnection {
     }
 
     /// The next reply; an error reply is thrown as `.remote`. With a timeout, waits at most that long.
+    /// Only `continues` and `error` are decoded here; the parameters wait for
+    /// ``VarlinkReply/parameters(as:)`` (error parameters are decoded only for an error).
     public func receive(timeout: Duration? = nil) throws(VarlinkClientError) -> VarlinkReply {
         let message = try nextMessage(deadline: timeout.map { ContinuousClock.now + $0 })
-        struct Header: Decodable {
-            let continues: Bool?
-            let error: String?
-            let parameters: [String: JSONValue]?
-        }
-        let header: Header
+        let header: ReplyHeader
         do {
-            header = try JSONDecoder().decode(Header.self, from: Data(message))
+            header = try JSONDecoder().decode(ReplyHeader.self, from: Data(message))
         } catch {
             throw .protocolViolation("not a Varlink reply")
         }
         if let error = header.error {
-            throw .remote(VarlinkError(error, parameters: header.parameters ?? [:]))
+            throw .remote(Self.remoteError(error, message: message))
         }
         return VarlinkReply(continues: header.continues ?? false, message: message)
     }
 
-    /// Sends a call and waits for its single reply.
+    /// Sends a call and waits for its single reply, decoded in one pass over the message.
     public func call<R: Decodable>(
         _ method: String, _ parameters: some Encodable, returning type: R.Type = R.self, timeout: Duration? = nil
     ) throws(VarlinkClientError) -> R {
         try send(method: method, parameters: parameters)
-        let reply = try receive(timeout: timeout)
-        if reply.continues { throw .protocolViolation("\(method) streamed replies without `more`") }
-        return try reply.parameters(as: R.self)
+        let message = try nextMessage(deadline: timeout.map { ContinuousClock.now + $0 })
+        let reply: ReplyEnvelope<R>
+        do {
+            reply = try JSONDecoder().decode(ReplyEnvelope<R>.self, from: Data(message))
+        } catch ReplyEnvelope<R>.Failure.notAReply {
+            throw .protocolViolation("not a Varlink reply")
+        } catch {
+            throw .protocolViolation("reply parameters do not match \(R.self): \(error)")
+        }
+        switch reply.content {
+        case .error(let name): throw .remote(Self.remoteError(name, message: message))
+        case .parameters(let parameters, let continues):
+            if continues { throw .protocolViolation("\(method) streamed replies without `more`") }
+            return parameters
+        }
+    }
+
+    /// The error a reply names, with its parameters (decoded as JSON values, which only error
+    /// replies pay for).
+    private static func remoteError(_ name: String, message: [UInt8]) -> VarlinkError {
+        struct ErrorParameters: Decodable { let parameters: [String: JSONValue]? }
+        let parameters = (try? JSONDecoder().decode(ErrorParameters.self, from: Data(message)))?.parameters
+        return VarlinkError(name, parameters: parameters ?? [:])
     }
 
     private func nextMessage(deadline: ContinuousClock.Instant?) throws(VarlinkClientError) -> [UInt8] {

@@ -165,6 +165,40 @@ struct SearchAndPageTests {
         }
     }
 
+    @Test("Hits cite what is committed now: page metadata and the site written after a search show in the next one")
+    func hitsFollowCommittedChanges() async throws {
+        try await EngineHarness.with(["--generate", "30", "--seed", "9"]) { harness in
+            _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
+            _ = try await harness.waitForReady("gen")
+            try await harness.waitForLabels("gen")
+            let engine = harness.engine
+            let query = "team deploy review"
+            let before = try engine.search(datastores: ["gen"], query: query, limit: 5)
+            // Searched twice: the second is answered from what the first decoded.
+            #expect(try engine.search(datastores: ["gen"], query: query, limit: 5) == before)
+            let top = try #require(before.first)
+            let id = try engine.identifier(of: "gen")
+            let old = try #require(try harness.manifest("gen")[top.result.pageID])
+            var new = old
+            new.labels = ["moved"]
+            new.webui = "/spaces/GEN/pages/\(old.pageId)/Moved+page"
+            try harness.temporary.store.write { txn in
+                try engine.core.tables.putPage(txn, datastore: id, old: old, new: new)
+                var record = try #require(try engine.core.record(txn, id))
+                record.site?.host = "moved.example"
+                try engine.core.put(txn, record)
+            }
+            let site = try #require(try engine.core.record(id: id)?.site)
+            let after = try #require(try engine.search(datastores: ["gen"], query: query, limit: 5).first { $0.result.pageID == top.result.pageID })
+            #expect(after.labels == ["moved"])
+            #expect(after.url.hasPrefix(site.webURL(try #require(new.webui))), "\(after.url)")
+            #expect(after.url.contains("moved.example"))
+            // Only that page carries the label now (up to two passages of it).
+            let labelled = try engine.search(datastores: ["gen"], query: query, limit: 5, filters: SearchFilters(labels: ["moved"]))
+            #expect(!labelled.isEmpty && Set(labelled.map(\.result.pageID)) == [top.result.pageID])
+        }
+    }
+
     @Test("An index of layout 2 (no page texts) is rebuilt at start: every page gets its text, nothing is charged twice")
     func layoutBumpRebuilds() async throws {
         try await EngineHarness.with(["--generate", "50", "--seed", "8"]) { harness in

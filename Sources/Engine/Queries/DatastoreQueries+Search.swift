@@ -32,64 +32,70 @@ extension DatastoreQueries {
             throw .invalid(field: "query", message: "is longer than \(Self.maxQueryBytes) bytes")
         }
         return try engineStorage {
-            let tokenizer = try Tokenizer()
-            return try core.store.read { txn in
-                var options = SearchOptions()
-                options.limit = limit
-                options.maxResultsPerPage = 2
-                var found: [(datastore: (id: UInt64, name: String), result: SearchResult)] = []
-                var fused = false
-                var lexicalOnly: [Range<Int>] = []
-                let tables = core.tables
-                for datastore in try searchTargets(names, txn) {
-                    let attachments = core.attachments
-                    let predicate: PagePredicate? = filters.isEmpty ? nil : { pageID in
-                        // An attachment passes when its parent page does.
-                        let pageID = try AttachmentEntry.attachmentId(ofDocument: pageID)
-                            .flatMap { try attachments.attachment(txn, datastore: datastore.id, id: $0)?.pageId } ?? pageID
-                        guard let entry = try tables.page(txn, datastore: datastore.id, pageId: pageID) else { return false }
-                        return filters.accepts(entry)
-                    }
-                    if let vector, try core.index.vectorState(datastore: datastore.id, in: txn)?.model == vector.model {
-                        let results = try core.index.hybridSearch(query, vector: vector.vector, datastore: datastore.id,
-                                                                  options: options, in: txn, tokenizer: tokenizer, filter: predicate)
-                        fused = true
-                        found += results.map { (datastore: datastore, result: $0) }
-                    } else {
-                        let results = try core.index.search(query, datastore: datastore.id, options: options, in: txn,
-                                                            tokenizer: tokenizer, filter: predicate)
-                        lexicalOnly.append(found.count..<(found.count + results.count))
-                        found += results.map { (datastore: datastore, result: $0) }
-                    }
-                }
-                if fused {
-                    for range in lexicalOnly {
-                        for (rank, index) in range.enumerated() {
-                            found[index].result.score = ReciprocalRankFusion.Hybrid.lexicalOnlyScore(rank: rank)
-                        }
-                    }
-                }
-                // Merged by score; ties keep the order of the datastores, then of the ranks.
-                let merged = found.enumerated().sorted { lhs, rhs in
-                    lhs.element.result.score > rhs.element.result.score
-                        || (lhs.element.result.score == rhs.element.result.score && lhs.offset < rhs.offset)
-                }.prefix(limit)
-                var records: [UInt64: DatastoreRecord] = [:]
-                return try merged.map { _, hit in
-                    let id = hit.datastore.id
-                    if records[id] == nil { records[id] = try core.record(txn, id) }
-                    if let attachmentId = AttachmentEntry.attachmentId(ofDocument: hit.result.pageID) {
-                        return try attachmentHit(hit.result, attachmentId: attachmentId, datastore: (id, hit.datastore.name),
-                                                 record: records[id], txn)
-                    }
-                    let entry = try core.tables.page(txn, datastore: id, pageId: hit.result.pageID)
-                    return Self.hit(hit.result, datastore: hit.datastore.name, record: records[id], entry: entry)
+            try tokenizers.withTokenizer { tokenizer in
+                try core.store.read { txn in
+                    try hits(names, query: query, limit: limit, filters: filters, vector: vector, tokenizer: tokenizer, txn)
                 }
             }
         }
     }
 
-    /// The best passages in one datastore: ``search(datastores:query:limit:filters:)`` with one name.
+    /// ``search(datastores:query:limit:filters:vector:)`` inside one read transaction.
+    private func hits(
+        _ names: [String], query: String, limit: Int, filters: SearchFilters,
+        vector: (model: String, vector: QuantizedVector)?, tokenizer: Tokenizer, _ txn: ReadTransaction
+    ) throws -> [EngineSearchHit] {
+        var options = SearchOptions()
+        options.limit = limit
+        options.maxResultsPerPage = 2
+        var found: [(datastore: (id: UInt64, name: String), result: SearchResult)] = []
+        var fused = false
+        var lexicalOnly: [Range<Int>] = []
+        for datastore in try searchTargets(names, txn) {
+            let lookups = lookups
+            let predicate: PagePredicate? = filters.isEmpty ? nil : { pageID in
+                // An attachment passes when its parent page does.
+                let pageID = try AttachmentEntry.attachmentId(ofDocument: pageID)
+                    .flatMap { try lookups.attachment(txn, datastore: datastore.id, id: $0)?.pageId } ?? pageID
+                guard let entry = try lookups.page(txn, datastore: datastore.id, pageId: pageID) else { return false }
+                return filters.accepts(entry)
+            }
+            if let vector, try core.index.vectorState(datastore: datastore.id, in: txn)?.model == vector.model {
+                let results = try core.index.hybridSearch(query, vector: vector.vector, datastore: datastore.id,
+                                                          options: options, in: txn, tokenizer: tokenizer, filter: predicate)
+                fused = true
+                found += results.map { (datastore: datastore, result: $0) }
+            } else {
+                let results = try core.index.search(query, datastore: datastore.id, options: options, in: txn,
+                                                    tokenizer: tokenizer, filter: predicate)
+                lexicalOnly.append(found.count..<(found.count + results.count))
+                found += results.map { (datastore: datastore, result: $0) }
+            }
+        }
+        if fused {
+            for range in lexicalOnly {
+                for (rank, index) in range.enumerated() {
+                    found[index].result.score = ReciprocalRankFusion.Hybrid.lexicalOnlyScore(rank: rank)
+                }
+            }
+        }
+        // Merged by score; ties keep the order of the datastores, then of the ranks.
+        let merged = found.enumerated().sorted { lhs, rhs in
+            lhs.element.result.score > rhs.element.result.score
+                || (lhs.element.result.score == rhs.element.result.score && lhs.offset < rhs.offset)
+        }.prefix(limit)
+        var records: [UInt64: DatastoreRecord] = [:]
+        return try merged.map { _, hit in
+            let id = hit.datastore.id
+            if records[id] == nil { records[id] = try lookups.record(txn, id) }
+            if let attachmentId = AttachmentEntry.attachmentId(ofDocument: hit.result.pageID) {
+                return try attachmentHit(hit.result, attachmentId: attachmentId, datastore: (id, hit.datastore.name),
+                                         record: records[id], txn)
+            }
+            let entry = try lookups.page(txn, datastore: id, pageId: hit.result.pageID)
+            return Self.hit(hit.result, datastore: hit.datastore.name, record: records[id], entry: entry)
+        }
+    }
 
     /// A page's indexed Markdown and outline with its current metadata. `reference` is a page
     /// id or a URL of the page (see ``PageReference``). A page the datastore does not hold in
@@ -193,8 +199,8 @@ extension DatastoreQueries {
     /// PDF page) and its parent page's URL and metadata.
     func attachmentHit(_ result: SearchResult, attachmentId: String, datastore: (id: UInt64, name: String),
                        record: DatastoreRecord?, _ txn: ReadTransaction) throws -> EngineSearchHit {
-        let attachment = try core.attachments.attachment(txn, datastore: datastore.id, id: attachmentId)
-        let page = try attachment.flatMap { try core.tables.page(txn, datastore: datastore.id, pageId: $0.pageId) }
+        let attachment = try lookups.attachment(txn, datastore: datastore.id, id: attachmentId)
+        let page = try attachment.flatMap { try lookups.page(txn, datastore: datastore.id, pageId: $0.pageId) }
         let pageNumber = AttachmentDocument.pageNumber(ofAnchor: result.anchor)
         var url = result.urlHint
         if let path = attachment?.downloadPath, let site = record?.site { url = AttachmentSweep.downloadURL(path, site: site) }

@@ -13,6 +13,18 @@ struct DatastoreQueries: Sendable {
     let embedding: EmbeddingStage?
     /// Query vectors of hybrid searches, for repeats.
     let queryVectors: QueryEmbeddingCache
+    /// Tokenizers kept warm between searches (their vocabulary has seen the corpus's words).
+    let tokenizers = TokenizerPool()
+    /// Records that cite search results, decoded once per committed state.
+    let lookups: SearchLookups
+
+    init(core: SyncContext, hub: WatchHub, embedding: EmbeddingStage?, queryVectors: QueryEmbeddingCache) {
+        self.core = core
+        self.hub = hub
+        self.embedding = embedding
+        self.queryVectors = queryVectors
+        lookups = SearchLookups(core: core)
+    }
 
     /// Every datastore, by name.
     func list() throws(EngineError) -> [DatastoreSnapshot] {

@@ -113,6 +113,11 @@ public final class Tokenizer {
         withScanner { $0.vocabulary.terms }
     }
 
+    /// Distinct words the vocabulary remembers now.
+    var vocabularyWords: Int {
+        withScanner { $0.vocabulary.wordCount }
+    }
+
     /// Forgets interned terms once there are very many; ids from before become invalid.
     func clearVocabularyIfLarge() {
         withScanner { $0.vocabulary.clearIfLarge() }

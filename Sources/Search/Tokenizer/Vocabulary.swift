@@ -18,6 +18,9 @@ struct Vocabulary {
 
     var count: Int { terms.count }
 
+    /// Distinct words remembered (each maps to a stem id).
+    var wordCount: Int { byWord.count }
+
     /// The id of an already-folded word, if seen before.
     @inline(__always)
     func id(ofWord word: UnsafeBufferPointer<UInt8>) -> Int32? {

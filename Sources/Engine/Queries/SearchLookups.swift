@@ -1,0 +1,40 @@
+import Storage
+
+/// What a search reads besides the index to cite its results (each datastore's record, the
+/// pages and attachments of its hits), decoded once per committed state of the store rather
+/// than on every query: these records are JSON, and decoding them cost more than ranking a
+/// small datastore. See ``SnapshotCache`` for why a cached value is always the current one.
+struct SearchLookups: Sendable {
+    struct PageKey: Hashable, Sendable {
+        let datastore: UInt64
+        let id: String
+    }
+
+    private let core: SyncContext
+    private let records = SnapshotCache<UInt64, DatastoreRecord>(capacity: 256)
+    private let pages = SnapshotCache<PageKey, ManifestEntry>(capacity: 8192)
+    private let attachments = SnapshotCache<PageKey, AttachmentEntry>(capacity: 2048)
+
+    init(core: SyncContext) {
+        self.core = core
+    }
+
+    /// The datastore's record, as `core.record(txn, id)` reads it.
+    func record(_ txn: ReadTransaction, _ id: UInt64) throws -> DatastoreRecord? {
+        try records.value(for: id, in: txn) { try core.record(txn, id) }
+    }
+
+    /// A page's manifest entry, as `core.tables.page(txn, datastore:pageId:)` reads it.
+    func page(_ txn: ReadTransaction, datastore: UInt64, pageId: String) throws -> ManifestEntry? {
+        try pages.value(for: PageKey(datastore: datastore, id: pageId), in: txn) {
+            try core.tables.page(txn, datastore: datastore, pageId: pageId)
+        }
+    }
+
+    /// An attachment's entry, as `core.attachments.attachment(txn, datastore:id:)` reads it.
+    func attachment(_ txn: ReadTransaction, datastore: UInt64, id: String) throws -> AttachmentEntry? {
+        try attachments.value(for: PageKey(datastore: datastore, id: id), in: txn) {
+            try core.attachments.attachment(txn, datastore: datastore, id: id)
+        }
+    }
+}
