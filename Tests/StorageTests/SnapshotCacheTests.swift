@@ -6,90 +6,101 @@ import Testing
 
 @Suite("SnapshotCache: values decoded once per committed state")
 struct SnapshotCacheTests {
-    /// Counts the loads `cache` asks for while reading `key` through it.
-    private final class Loads: Sendable {
-        let count = Mutex(0)
-        func load(_ table: Table<String, String>, _ key: String, _ txn: ReadTransaction) throws -> String? {
-            count.withLock { $0 += 1 }
-            return try txn.get(table, key)
+    /// A store holding "a" in a table, a cache in front of it and a count of the loads the
+    /// cache asks for. Unchecked: `temporary` (the directory, removed with the fixture) is only
+    /// touched by init and deinit; the rest is Sendable.
+    private final class Fixture: @unchecked Sendable {
+        let temporary: TemporaryStore
+        let store: Store
+        let table: Table<String, String>
+        let cache = SnapshotCache<String, String>()
+        let loads = Mutex(0)
+
+        init(a: String) throws {
+            temporary = try TemporaryStore()
+            store = try temporary.opened
+            table = try store.openTable("values")
+            try put("a", a)
         }
+
+        func put(_ key: String, _ value: String) throws {
+            try store.write { try $0.put(table, key, value) }
+        }
+
+        /// `key` read through the cache in `txn`.
+        func value(_ key: String, in txn: ReadTransaction) throws -> String? {
+            try cache.value(for: key, in: txn) {
+                loads.withLock { $0 += 1 }
+                return try txn.get(table, key)
+            }
+        }
+
+        /// `key` read through the cache in a read transaction of its own.
+        func read(_ key: String) throws -> String? {
+            try store.read { try value(key, in: $0) }
+        }
+
+        var loadCount: Int { loads.withLock { $0 } }
     }
 
     @Test("Reads of one snapshot load once; a commit makes the next read load the new value")
     func reusedUntilCommit() throws {
-        let temporary = try TemporaryStore()
-        let store = try temporary.opened
-        let table: Table<String, String> = try store.openTable("values")
-        try store.write { try $0.put(table, "a", "one") }
-        let cache = SnapshotCache<String, String>()
-        let loads = Loads()
+        let fixture = try Fixture(a: "one")
         for _ in 0..<3 {
-            let value = try store.read { txn in try cache.value(for: "a", in: txn) { try loads.load(table, "a", txn) } }
-            #expect(value == "one")
+            #expect(try fixture.read("a") == "one")
         }
-        #expect(loads.count.withLock { $0 } == 1)
+        #expect(fixture.loadCount == 1)
         // An absent key is remembered as absent for the snapshot too.
         for _ in 0..<2 {
-            #expect(try store.read { txn in try cache.value(for: "b", in: txn) { try loads.load(table, "b", txn) } } == nil)
+            #expect(try fixture.read("b") == nil)
         }
-        #expect(loads.count.withLock { $0 } == 2)
+        #expect(fixture.loadCount == 2)
 
-        try store.write { try $0.put(table, "a", "two") }
-        let after = try store.read { txn in try cache.value(for: "a", in: txn) { try loads.load(table, "a", txn) } }
-        #expect(after == "two")
-        #expect(loads.count.withLock { $0 } == 3)
-        #expect(cache.count == 1)
+        try fixture.put("a", "two")
+        #expect(try fixture.read("a") == "two")
+        #expect(fixture.loadCount == 3)
+        #expect(fixture.cache.count == 1)
     }
 
     @Test("A write transaction always reads through, and what it saw is not kept")
     func writeTransactionsBypass() throws {
-        let temporary = try TemporaryStore()
-        let store = try temporary.opened
-        let table: Table<String, String> = try store.openTable("values")
-        try store.write { try $0.put(table, "a", "one") }
-        let cache = SnapshotCache<String, String>()
-        let loads = Loads()
+        let fixture = try Fixture(a: "one")
         struct RolledBack: Error {}
         #expect(throws: RolledBack.self) {
-            try store.write { txn in
-                try txn.put(table, "a", "uncommitted")
-                #expect(try cache.value(for: "a", in: txn) { try loads.load(table, "a", txn) } == "uncommitted")
+            try fixture.store.write { txn in
+                try txn.put(fixture.table, "a", "uncommitted")
+                #expect(try fixture.value("a", in: txn) == "uncommitted")
                 throw RolledBack()
             }
         }
-        #expect(cache.count == 0)
-        #expect(try store.read { txn in try cache.value(for: "a", in: txn) { try loads.load(table, "a", txn) } } == "one")
+        #expect(fixture.cache.count == 0)
+        #expect(try fixture.read("a") == "one")
     }
 
     @Test("A reader of an older snapshot reads its own state and leaves the newer one cached")
     func olderReaderReadsThrough() throws {
-        let temporary = try TemporaryStore()
-        let store = try temporary.opened
-        let table: Table<String, String> = try store.openTable("values")
-        try store.write { try $0.put(table, "a", "old") }
-        let cache = SnapshotCache<String, String>()
-        let loads = Loads()
+        let fixture = try Fixture(a: "old")
         let opened = DispatchSemaphore(value: 0)
         let proceed = DispatchSemaphore(value: 0)
         let seen = Mutex<String?>(nil)
         let thread = Thread {
-            let value = try? store.read { txn -> String? in
+            let value = try? fixture.store.read { txn -> String? in
                 opened.signal()
                 proceed.wait()
-                return try cache.value(for: "a", in: txn) { try loads.load(table, "a", txn) }
+                return try fixture.value("a", in: txn)
             }
             seen.withLock { $0 = value ?? "failed" }
             opened.signal()
         }
         thread.start()
         opened.wait()
-        try store.write { try $0.put(table, "a", "new") }
-        #expect(try store.read { txn in try cache.value(for: "a", in: txn) { try loads.load(table, "a", txn) } } == "new")
+        try fixture.put("a", "new")
+        #expect(try fixture.read("a") == "new")
         proceed.signal()
         opened.wait()
         #expect(seen.withLock { $0 } == "old")
         // The newer snapshot's value is still the cached one.
-        #expect(try store.read { txn in try cache.value(for: "a", in: txn) { try loads.load(table, "a", txn) } } == "new")
-        #expect(loads.count.withLock { $0 } == 2)
+        #expect(try fixture.read("a") == "new")
+        #expect(fixture.loadCount == 2)
     }
 }

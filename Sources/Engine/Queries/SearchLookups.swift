@@ -5,15 +5,16 @@ import Storage
 /// than on every query: these records are JSON, and decoding them cost more than ranking a
 /// small datastore. See ``SnapshotCache`` for why a cached value is always the current one.
 struct SearchLookups: Sendable {
-    struct PageKey: Hashable, Sendable {
+    /// A page or attachment id within a datastore.
+    struct RecordKey: Hashable, Sendable {
         let datastore: UInt64
         let id: String
     }
 
     private let core: SyncContext
     private let records = SnapshotCache<UInt64, DatastoreRecord>(capacity: 256)
-    private let pages = SnapshotCache<PageKey, ManifestEntry>(capacity: 8192)
-    private let attachments = SnapshotCache<PageKey, AttachmentEntry>(capacity: 2048)
+    private let pages = SnapshotCache<RecordKey, ManifestEntry>(capacity: 8192)
+    private let attachments = SnapshotCache<RecordKey, AttachmentEntry>(capacity: 2048)
 
     init(core: SyncContext) {
         self.core = core
@@ -26,14 +27,14 @@ struct SearchLookups: Sendable {
 
     /// A page's manifest entry, as `core.tables.page(txn, datastore:pageId:)` reads it.
     func page(_ txn: ReadTransaction, datastore: UInt64, pageId: String) throws -> ManifestEntry? {
-        try pages.value(for: PageKey(datastore: datastore, id: pageId), in: txn) {
+        try pages.value(for: RecordKey(datastore: datastore, id: pageId), in: txn) {
             try core.tables.page(txn, datastore: datastore, pageId: pageId)
         }
     }
 
     /// An attachment's entry, as `core.attachments.attachment(txn, datastore:id:)` reads it.
     func attachment(_ txn: ReadTransaction, datastore: UInt64, id: String) throws -> AttachmentEntry? {
-        try attachments.value(for: PageKey(datastore: datastore, id: id), in: txn) {
+        try attachments.value(for: RecordKey(datastore: datastore, id: id), in: txn) {
             try core.attachments.attachment(txn, datastore: datastore, id: id)
         }
     }

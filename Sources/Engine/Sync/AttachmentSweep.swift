@@ -112,11 +112,15 @@ struct AttachmentSweep {
     }
 
     /// The pages a sweep without page-by-page listing visits after `after`, in the manifest's
-    /// key order (page-id bytes): those the site-wide listing names and those holding
-    /// attachment records (whose files may be gone, or no longer wanted).
+    /// key order (page-id bytes): those of this datastore the site-wide listing names (it
+    /// covers the whole site) and those holding attachment records (whose files may be gone,
+    /// or no longer wanted, also when their page left the manifest).
     static func candidatePages(_ txn: ReadTransaction, core: EngineCore, datastore: UInt64,
                                listed: [String: [Attachment]]?, after: String?) throws -> [String] {
-        var pages = Set(listed.map { Array($0.keys) } ?? [])
+        var pages = Set<String>()
+        for pageId in listed.map({ Array($0.keys) }) ?? [] where try txn.contains(core.tables.pages, PageRef(datastore: datastore, pageId: pageId)) {
+            pages.insert(pageId)
+        }
         try txn.forEach(in: core.attachments.entries, .prefix(datastoreKeyPrefix(datastore))) { key, _ in
             pages.insert(key.pageId)
             return .continue
@@ -176,8 +180,6 @@ struct AttachmentSweep {
         let content = record.configuration.content
         let existing = try storage { try core.store.read { try core.attachments.attachments($0, datastore: datastore, pageId: pageId) } }
         var plan = Plan()
-        // A page none of whose attachments is recorded or listed: nothing to do.
-        if existing.isEmpty && (manifest == nil || (siteListing != nil && siteListing?[pageId] == nil)) { return plan }
         let listed: [Attachment]
         switch manifest?.disposition {
         case .indexed where !content.attachmentFormats.isEmpty:

@@ -201,6 +201,9 @@ struct SpaceListing {
     /// first time this cycle.
     private func commit(_ group: [Converted], space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: [Bool], firstSeen: Int) {
         let now = core.clock.nowMillis
+        // Read once: the survey may finish meanwhile, and a batch written without labels must be
+        // reported unlabelled (a rerun of the transaction sees the same labels too).
+        let labelled = group.map { $0.survey ?? surveyed.current }
         let commit = IndexCommit(core: core, datastore: datastore)
         let (short, toppedOff, name, firstSeen): (Bool, [Int64], String, Int) = try storage {
             try write { txn in
@@ -210,8 +213,7 @@ struct SpaceListing {
                 var short = false
                 var toppedOff: [Int64] = []
                 var firstSeen = 0
-                for converted in group {
-                    let labels = converted.survey ?? surveyed.current
+                for (converted, labels) in zip(group, labelled) {
                     // Pending entries that may be indexed in this transaction are written once, indexed
                     // (not written pending, then read and written again).
                     let indexing = index && !short && current.state == .syncingMetadata && converted.prepared != nil
@@ -251,7 +253,7 @@ struct SpaceListing {
         for added in toppedOff { commit.logTopOff(added, datastoreName: name) }
         core.store.releaseResidentMapPages()
         core.changed(datastore)
-        return (!short, group.map { ($0.survey ?? surveyed.current) != nil }, firstSeen)
+        return (!short, labelled.map { $0 != nil }, firstSeen)
     }
 
     /// Every commit of the listing goes through here: the one place to choose its durability.
