@@ -53,6 +53,17 @@ if requested.first == "search-latency" {
         exit(1)
     }
 }
+// `conversion PAGES_FILE [--pages N] [--rounds R]`: the sync's per-page CPU work by stage, with a
+// digest of its output (for profiling the conversion; see ConversionCommand).
+if requested.first == "conversion" {
+    do {
+        try ConversionCommand.run(arguments: Array(requested.dropFirst()))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("bench conversion failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
 // `retrieval-hybrid WORKDIR`: the same with chunk embeddings and hybrid search (needs an embedding endpoint).
 if requested.first == "retrieval-hybrid" {
     do {

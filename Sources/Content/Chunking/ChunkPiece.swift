@@ -57,17 +57,25 @@ struct ChunkPiece {
     }
 
     /// Joins pieces into chunk text, re-opening a code fence or repeating a table header when the
-    /// chunk starts inside one and closing a fence when it ends inside one.
-    static func text(of pieces: ArraySlice<ChunkPiece>) -> String? {
+    /// chunk starts inside one and closing a fence when it ends inside one; with the text's
+    /// ``wordCount(_:)``, summed from the pieces' counts (lines are joined by a newline, a
+    /// continued line by a space: no word is made or split by the joins).
+    static func text(of pieces: ArraySlice<ChunkPiece>) -> (text: String, words: Int)? {
         guard let first = pieces.first, let last = pieces.last else { return nil }
         var lines: [String] = []
+        var words = 0
         switch first.role {
-        case .code(let open, _): lines.append(open)
-        case .tableRow(let header): lines += header
+        case .code(let open, _):
+            lines.append(open)
+            words += wordCount(open)
+        case .tableRow(let header):
+            lines += header
+            words += header.reduce(0) { $0 + wordCount($1) }
         default: break
         }
         for index in pieces.indices {
             let piece = pieces[index]
+            words += piece.words
             if piece.continuesLine, index > pieces.startIndex, let previous = lines.last {
                 lines[lines.count - 1] = previous + " " + piece.text
             } else {
@@ -75,13 +83,21 @@ struct ChunkPiece {
             }
         }
         switch last.role {
-        case .code(_, let close), .fenceOpen(let close): lines.append(close)
+        case .code(_, let close), .fenceOpen(let close):
+            lines.append(close)
+            words += wordCount(close)
         default: break
         }
-        while let line = lines.last, line.allSatisfy({ $0 == " " || $0 == ">" }) { lines.removeLast() }
-        while let line = lines.first, line.allSatisfy({ $0 == " " || $0 == ">" }) { lines.removeFirst() }
+        while let line = lines.last, line.allSatisfy({ $0 == " " || $0 == ">" }) {
+            words -= wordCount(line)
+            lines.removeLast()
+        }
+        while let line = lines.first, line.allSatisfy({ $0 == " " || $0 == ">" }) {
+            words -= wordCount(line)
+            lines.removeFirst()
+        }
         guard !lines.isEmpty else { return nil }
-        return lines.joined(separator: "\n")
+        return (lines.joined(separator: "\n"), words)
     }
 
     /// Whitespace-separated words in `text`.
@@ -101,7 +117,15 @@ struct ChunkPiece {
     }
 
     /// Cuts a long line into parts of at most `maxWords` words, at sentence ends when possible.
-    private static func split(_ line: String, maxWords: Int, preferSentences: Bool) -> [String] {
+    static func split(_ line: String, maxWords: Int, preferSentences: Bool) -> [String] {
+        var line = line
+        // ASCII lines by byte (every long paragraph passes here); others by Character, where a
+        // space followed by a combining mark is not a word boundary.
+        if let parts = line.withUTF8({ bytes in
+            bytes.allSatisfy({ $0 < 0x80 }) ? splitASCII(bytes, maxWords: maxWords, preferSentences: preferSentences) : nil
+        }) {
+            return parts
+        }
         let words = line.split(separator: " ", omittingEmptySubsequences: true)
         var parts: [String] = []
         var current: [Substring] = []
@@ -114,6 +138,37 @@ struct ChunkPiece {
             }
         }
         if !current.isEmpty { parts.append(current.joined(separator: " ")) }
+        return parts
+    }
+
+    /// ``split(_:maxWords:preferSentences:)`` of an ASCII line: words are runs of non-space
+    /// bytes, a part is its words joined by single spaces.
+    private static func splitASCII(_ bytes: UnsafeBufferPointer<UInt8>, maxWords: Int, preferSentences: Bool) -> [String] {
+        var parts: [String] = []
+        var part: [UInt8] = []
+        var words = 0
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] != Byte.space else {
+                index += 1
+                continue
+            }
+            var end = index + 1
+            while end < bytes.count, bytes[end] != Byte.space { end += 1 }
+            if words > 0 { part.append(Byte.space) }
+            part.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+            words += 1
+            let last = bytes[end - 1]
+            let endsSentence = preferSentences
+                && (last == UInt8(ascii: ".") || last == UInt8(ascii: "!") || last == UInt8(ascii: "?"))
+            if words >= maxWords || (endsSentence && words >= maxWords / 2) {
+                parts.append(String(decoding: part, as: UTF8.self))
+                part.removeAll(keepingCapacity: true)
+                words = 0
+            }
+            index = end
+        }
+        if words > 0 { parts.append(String(decoding: part, as: UTF8.self)) }
         return parts
     }
 }

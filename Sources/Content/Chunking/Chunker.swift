@@ -35,10 +35,10 @@ public struct Chunker: Sendable {
             let pieces = ChunkPiece.pieces(
                 of: rendered.lines[index], maxProseWords: max(8, options.targetWords / 4),
                 maxLineWords: options.targetWords)
-            for text in pack(pieces) {
+            for (text, words) in pack(pieces) {
                 chunks.append(Chunk(
                     pageID: pageID, ordinal: chunks.count, sectionIndex: index, headingPath: section.headingPath,
-                    anchor: section.anchor, text: text, wordCount: ChunkPiece.wordCount(text)))
+                    anchor: section.anchor, text: text, wordCount: words))
             }
         }
         let title = document.title.trimmingSpaces
@@ -49,10 +49,10 @@ public struct Chunker: Sendable {
         return chunks
     }
 
-    /// Greedy packing of one section's pieces into chunk texts.
-    private func pack(_ pieces: [ChunkPiece]) -> [String] {
+    /// Greedy packing of one section's pieces into chunk texts, with their word counts.
+    private func pack(_ pieces: [ChunkPiece]) -> [(text: String, words: Int)] {
         let target = options.targetWords
-        var texts: [String] = []
+        var texts: [(text: String, words: Int)] = []
         var start = 0
         var previousEnd = 0
         while start < pieces.count {

@@ -40,7 +40,7 @@ enum BlockFlattener {
 extension String {
     func replacingNewlines(with separator: String) -> String {
         // A byte test first (Character search walks graphemes); "\r\n" passes it and splits as before.
-        guard utf8.contains(UInt8(ascii: "\n")) else { return self }
+        guard Byte.contains(Byte.newline, in: self) else { return self }
         return split(separator: "\n", omittingEmptySubsequences: true).joined(separator: separator)
     }
 }

@@ -147,16 +147,45 @@ extension DocumentAssembler {
 
     /// Code text as stored, with `\r\n` normalised and blank lines around it removed.
     static func trimmedCode(_ text: String) -> String {
-        var lines = text.replacingCRLF.split(separator: "\n", omittingEmptySubsequences: false)
-        while let first = lines.first, first.allSatisfy(\.isWhitespace) { lines.removeFirst() }
-        while let last = lines.last, last.allSatisfy(\.isWhitespace) { lines.removeLast() }
-        return lines.joined(separator: "\n")
+        // Byte by byte: every code block passes here. A line is blank when all its characters
+        // are whitespace; lines holding non-ASCII bytes are judged by `Character.isWhitespace`.
+        var text = text.replacingCRLF
+        return text.withUTF8 { bytes -> String in
+            func isBlank(_ start: Int, _ end: Int) -> Bool {
+                for index in start..<end where !Byte.isASCIIWhitespace(bytes[index]) {
+                    guard bytes[index] >= 0x80 else { return false }
+                    let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                    return line.allSatisfy(\.isWhitespace)
+                }
+                return true
+            }
+            var first = 0
+            while true {
+                let end = Byte.firstIndex(of: Byte.newline, in: bytes, from: first) ?? bytes.count
+                if !isBlank(first, end) { break }
+                guard end < bytes.count else { return "" }
+                first = end + 1
+            }
+            // A line that is not blank exists (at `first`), so this stops at or after it.
+            var last = bytes.count
+            while true {
+                let start = Byte.lastIndex(of: Byte.newline, in: bytes, before: last).map { $0 + 1 } ?? 0
+                if !isBlank(start, last) { break }
+                last = start - 1
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<last]), as: UTF8.self)
+        }
     }
 }
 
 extension String {
     /// The string without leading and trailing whitespace.
     var trimmingSpaces: String {
+        // Nothing to trim when both ends are ASCII and not whitespace (no allocation).
+        if let head = utf8.first, let tail = utf8.last, head < 0x80, tail < 0x80,
+           !Byte.isASCIIWhitespace(head), !Byte.isASCIIWhitespace(tail) {
+            return self
+        }
         guard let first = firstIndex(where: { !$0.isWhitespace }),
               let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
         return String(self[first...last])
@@ -164,7 +193,7 @@ extension String {
 
     /// The string with `\r\n` and lone `\r` turned into `\n`.
     var replacingCRLF: String {
-        guard utf8.contains(UInt8(ascii: "\r")) else { return self }
+        guard Byte.contains(UInt8(ascii: "\r"), in: self) else { return self }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count)
         var previousWasCR = false

@@ -4,11 +4,12 @@ extension DocumentAssembler {
         let name = (tree.attribute("ac:name", of: node) ?? "").trimmingSpaces.lowercased()
         let richBody = tree.firstChild(of: node, tag: .richTextBody)
         let plainBody = tree.firstChild(of: node, tag: .plainTextBody)
-        switch MacroKind.of(name) {
+        let kind = MacroKind.of(name)
+        switch kind {
         case .code, .noFormat:
             let text = plainBody.map { Self.trimmedCode(tree.rawText(of: $0)) }
                 ?? richBody.map { BlockFlattener.flatten(blocks(ofChildrenOf: $0), separator: "\n") } ?? ""
-            let language = MacroKind.of(name) == .code ? parameter("language", of: node)?.lowercased() : nil
+            let language = kind == .code ? parameter("language", of: node)?.lowercased() : nil
             flow.append(.code(CodeBlock(language: language, title: parameter("title", of: node), text: text)))
         case .callout(let kind):
             let blocks = body(rich: richBody, plain: plainBody)

@@ -37,7 +37,7 @@ final class DocumentAssembler {
         flow.blocks = []
         while let top = headingStack.last, top.level >= level { headingStack.removeLast() }
         headingStack.append((level, text))
-        let anchor = anchors.allocate(for: String(text.filter { $0 != "`" }))
+        let anchor = anchors.allocate(for: Byte.contains(UInt8(ascii: "`"), in: text) ? String(text.filter { $0 != "`" }) : text)
         sections.append(Section(heading: text, level: level, anchor: anchor,
                                 headingPath: headingStack.map(\.text), blocks: []))
     }

@@ -9,7 +9,25 @@
 public enum HeadingAnchor {
     /// The base anchor for a heading text, without duplicate numbering.
     public static func anchor(for heading: String) -> String {
-        heading.split(whereSeparator: { $0.isWhitespace }).joined(separator: "-")
+        var heading = heading
+        // ASCII headings (most) by byte; the rest by Character, whose whitespace is Unicode's.
+        let ascii: String? = heading.withUTF8 { bytes in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var anchor: [UInt8] = []
+            anchor.reserveCapacity(bytes.count)
+            var pendingSeparator = false
+            for byte in bytes {
+                if Byte.isASCIIWhitespace(byte) {
+                    pendingSeparator = !anchor.isEmpty
+                } else {
+                    if pendingSeparator { anchor.append(UInt8(ascii: "-")) }
+                    pendingSeparator = false
+                    anchor.append(byte)
+                }
+            }
+            return String(decoding: anchor, as: UTF8.self)
+        }
+        return ascii ?? heading.split(whereSeparator: { $0.isWhitespace }).joined(separator: "-")
     }
 
     /// Assigns unique anchors to headings in page order.

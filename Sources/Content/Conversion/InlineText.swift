@@ -9,8 +9,12 @@ struct InlineText {
 
     /// Appends source text, collapsing whitespace.
     mutating func append(collapsing text: ArraySlice<UInt8>) {
-        var index = text.startIndex
-        let end = text.endIndex
+        text.withUnsafeBufferPointer { append(collapsing: $0) }
+    }
+
+    private mutating func append(collapsing text: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        let end = text.count
         while index < end {
             let byte = text[index]
             if Byte.isSpace(byte) {
@@ -27,7 +31,7 @@ struct InlineText {
                     runEnd += 1
                 }
                 flushPendingSpace()
-                bytes.append(contentsOf: text[index..<runEnd])
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[index..<runEnd]))
                 index = runEnd
             }
         }
@@ -42,7 +46,8 @@ struct InlineText {
 
     /// Appends text from an attribute or parameter, collapsing its whitespace.
     mutating func append(collapsingString string: String) {
-        append(collapsing: ArraySlice(string.utf8))
+        var string = string
+        string.withUTF8 { append(collapsing: $0) }
     }
 
     /// Requests a space before the next text (used between adjacent inline items).

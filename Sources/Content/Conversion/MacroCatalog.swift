@@ -23,31 +23,36 @@ enum MacroKind: Equatable {
 
     /// Classifies a lower-cased macro name.
     static func of(_ name: String) -> MacroKind {
-        switch name {
-        case "code", "code-block", "sourcecode": .code
-        case "noformat", "preformatted": .noFormat
-        case "info", "information": .callout(.info)
-        case "note": .callout(.note)
-        case "tip": .callout(.tip)
-        case "warning": .callout(.warning)
-        case "panel": .callout(.panel)
-        case "expand", "ui-expand": .expand
-        case "quote": .quote
-        case "status": .status
-        case "view-file", "viewfile", "viewpdf", "viewdoc", "viewppt", "viewxls", "multimedia":
-            .attachmentView
-        case "toc", "toc-zone-marker", "children", "pagetree", "pagetreesearch", "livesearch", "search",
-             "recently-updated", "recently-updated-dashboard", "anchor", "contentbylabel",
-             "content-by-label", "blog-posts", "listlabels", "popular-labels", "related-labels",
-             "navmap", "index", "spaces", "space-list", "attachments", "create-from-template",
-             "create-space-button", "favpages", "page-index", "recently-used-labels", "contributors",
-             "contributors-summary", "profile-picture", "network", "change-history", "page-info":
-            .navigation
-        case "excerpt", "section", "column", "details", "toc-zone", "div", "span", "center":
-            .transparent
-        default: .flagged
-        }
+        byName[name] ?? .flagged
     }
+
+    /// Every name with a kind other than ``flagged`` (a table, not a `switch`: a switch over
+    /// strings compares them one by one, and every macro of every page is classified).
+    private static let byName: [String: MacroKind] = {
+        var table: [String: MacroKind] = [:]
+        func add(_ kind: MacroKind, _ names: String...) {
+            for name in names { table[name] = kind }
+        }
+        add(.code, "code", "code-block", "sourcecode")
+        add(.noFormat, "noformat", "preformatted")
+        add(.callout(.info), "info", "information")
+        add(.callout(.note), "note")
+        add(.callout(.tip), "tip")
+        add(.callout(.warning), "warning")
+        add(.callout(.panel), "panel")
+        add(.expand, "expand", "ui-expand")
+        add(.quote, "quote")
+        add(.status, "status")
+        add(.attachmentView, "view-file", "viewfile", "viewpdf", "viewdoc", "viewppt", "viewxls", "multimedia")
+        add(.navigation, "toc", "toc-zone-marker", "children", "pagetree", "pagetreesearch", "livesearch", "search",
+            "recently-updated", "recently-updated-dashboard", "anchor", "contentbylabel",
+            "content-by-label", "blog-posts", "listlabels", "popular-labels", "related-labels",
+            "navmap", "index", "spaces", "space-list", "attachments", "create-from-template",
+            "create-space-button", "favpages", "page-index", "recently-used-labels", "contributors",
+            "contributors-summary", "profile-picture", "network", "change-history", "page-info")
+        add(.transparent, "excerpt", "section", "column", "details", "toc-zone", "div", "span", "center")
+        return table
+    }()
 }
 
 /// Emoticon names (`ac:name`) → the character Confluence shows, for emoticons stored without an

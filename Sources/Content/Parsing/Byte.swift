@@ -12,8 +12,19 @@ enum Byte {
     static let space = UInt8(ascii: " ")
     static let newline = UInt8(ascii: "\n")
 
+    /// Space, line feed, tab, carriage return or form feed.
+    @inline(__always)
     static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C
+        // One comparison for the common case (a byte above space), then a bit of a mask.
+        byte <= 0x20 && (spaceMask >> UInt64(byte)) & 1 != 0
+    }
+
+    private static let spaceMask: UInt64 = 1 << 0x20 | 1 << 0x0A | 1 << 0x09 | 1 << 0x0D | 1 << 0x0C
+
+    /// What `Character.isWhitespace` says of an ASCII character: tab, line feed, vertical tab,
+    /// form feed, carriage return and space.
+    static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
 
     static func isLetter(_ byte: UInt8) -> Bool {
@@ -40,6 +51,32 @@ enum Byte {
         let pointer = prefix.utf8Start
         for offset in 0..<count where bytes[start + offset] != pointer[offset] { return false }
         return true
+    }
+
+    /// Index of the first `byte` at or after `start`.
+    static func firstIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var index = start
+        while index < bytes.count {
+            if bytes[index] == byte { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Index of the last `byte` before `end`.
+    static func lastIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Int? {
+        var index = end - 1
+        while index >= 0 {
+            if bytes[index] == byte { return index }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// Whether `string`'s UTF-8 holds `byte` (over its contiguous storage when it has one: the
+    /// generic `utf8.contains` walks the view index by index).
+    static func contains(_ byte: UInt8, in string: String) -> Bool {
+        string.utf8.withContiguousStorageIfAvailable { $0.contains(byte) } ?? string.utf8.contains(byte)
     }
 
     /// Index of the first occurrence of `needle` at or after `start`.

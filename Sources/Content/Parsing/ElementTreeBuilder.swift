@@ -247,9 +247,7 @@ struct ElementTreeBuilder {
     // MARK: Tree
 
     private func tagInfo(nameStart: Int, nameEnd: Int) -> (tag: Tag, isVoid: Bool) {
-        let name = Byte.lowercasedString(tree.source[nameStart..<nameEnd])
-        if let tag = Tag.byName[name] { return (tag, tag.isVoid) }
-        return (.other, Tag.otherVoidNames.contains(name))
+        tree.source.withUnsafeBufferPointer { TagLookup.shared.info(UnsafeBufferPointer(rebasing: $0[nameStart..<nameEnd])) }
     }
 
     private mutating func openElement(
@@ -277,23 +275,35 @@ struct ElementTreeBuilder {
 
     /// HTML's implied end tags: a new `li` closes the open `li` of the same list, and so on.
     private mutating func closeImpliedElements(before tag: Tag) {
-        let closes: Set<Tag>, boundaries: Set<Tag>
+        // Which open elements `tag` closes, and which it does not look past (switches, not sets:
+        // this runs for every start tag).
+        let closes: (Tag) -> Bool, isBoundary: (Tag) -> Bool
         switch tag {
         case .p:
             if tree.nodes[openElements[openElements.count - 1]].tag == .p { openElements.removeLast() }
             return
-        case .li: (closes, boundaries) = ([.li], [.ul, .ol, .table])
-        case .tr: (closes, boundaries) = ([.tr], [.table, .thead, .tbody, .tfoot])
-        case .td, .th: (closes, boundaries) = ([.td, .th], [.tr, .table])
-        case .dt, .dd: (closes, boundaries) = ([.dt, .dd], [.dl])
-        case .thead, .tbody, .tfoot: (closes, boundaries) = ([.thead, .tbody, .tfoot], [.table])
+        case .li:
+            closes = { $0 == .li }
+            isBoundary = { $0 == .ul || $0 == .ol || $0 == .table }
+        case .tr:
+            closes = { $0 == .tr }
+            isBoundary = { $0 == .table || $0 == .thead || $0 == .tbody || $0 == .tfoot }
+        case .td, .th:
+            closes = { $0 == .td || $0 == .th }
+            isBoundary = { $0 == .tr || $0 == .table }
+        case .dt, .dd:
+            closes = { $0 == .dt || $0 == .dd }
+            isBoundary = { $0 == .dl }
+        case .thead, .tbody, .tfoot:
+            closes = { $0 == .thead || $0 == .tbody || $0 == .tfoot }
+            isBoundary = { $0 == .table }
         default: return
         }
         var position = openElements.count - 1
         while position > 0 {
             let open = tree.nodes[openElements[position]].tag
-            if boundaries.contains(open) { return }
-            if closes.contains(open) {
+            if isBoundary(open) { return }
+            if closes(open) {
                 openElements.removeSubrange(position...)
                 return
             }
@@ -308,8 +318,7 @@ struct ElementTreeBuilder {
         while position > 0 {
             let node = tree.nodes[openElements[position]]
             if node.tag == tag, tag != .other || sameName(node, nameStart: nameStart, nameEnd: nameEnd) {
-                let skipped = openElements[(position + 1)...].map { tree.nodes[$0].tag }
-                if !skipped.allSatisfy(\.hasOptionalEndTag) {
+                if !openElements[(position + 1)...].allSatisfy({ tree.nodes[$0].tag.hasOptionalEndTag }) {
                     let innermost = tree.name(of: openElements[openElements.count - 1])
                     warn(at: offset, "</\(tree.name(of: openElements[position]))> closed unfinished <\(innermost)>")
                 }

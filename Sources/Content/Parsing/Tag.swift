@@ -82,3 +82,59 @@ enum Tag: UInt8, Sendable {
         "input", "meta", "link", "area", "base", "wbr", "source", "embed", "param", "track",
     ]
 }
+
+/// Element name bytes → (tag, void), matched case-insensitively without making a String: an
+/// open-addressing table over ``Tag/byName`` and ``Tag/otherVoidNames`` with an FNV-1a hash of
+/// the lower-cased bytes. Every start and end tag of every page is looked up here.
+struct TagLookup: Sendable {
+    private struct Entry: Sendable {
+        var name: [UInt8]
+        var tag: Tag
+        var isVoid: Bool
+    }
+
+    private var slots: [Entry?]
+    private let mask: Int
+
+    static let shared = TagLookup()
+
+    private init() {
+        var entries = Tag.byName.map { Entry(name: Array($0.key.utf8), tag: $0.value, isVoid: $0.value.isVoid) }
+        entries += Tag.otherVoidNames.map { Entry(name: Array($0.utf8), tag: .other, isVoid: true) }
+        var size = 16
+        while size < entries.count * 4 { size *= 2 }
+        mask = size - 1
+        slots = Array(repeating: nil, count: size)
+        for entry in entries {
+            var slot = Self.hash(entry.name[...]) & mask
+            while slots[slot] != nil { slot = (slot + 1) & mask }
+            slots[slot] = entry
+        }
+    }
+
+    /// The tag of the element named by `name` (any case), and whether it is void.
+    func info(_ name: UnsafeBufferPointer<UInt8>) -> (tag: Tag, isVoid: Bool) {
+        var slot = Self.hash(name) & mask
+        while let entry = slots[slot] {
+            if entry.name.count == name.count, Self.equalsLowercased(entry.name, name) { return (entry.tag, entry.isVoid) }
+            slot = (slot + 1) & mask
+        }
+        return (.other, false)
+    }
+
+    private static func hash<C: Collection<UInt8>>(_ bytes: C) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(lowercased(byte))) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: hash ^ (hash >> 29))
+    }
+
+    private static func equalsLowercased(_ lower: [UInt8], _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        for index in 0..<name.count where lower[index] != lowercased(name[index]) { return false }
+        return true
+    }
+
+    @inline(__always)
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+    }
+}

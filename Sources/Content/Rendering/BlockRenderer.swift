@@ -15,7 +15,7 @@ enum BlockRenderer {
     static func lines(for block: Block) -> [RenderedLine] {
         switch block {
         case .paragraph(let text):
-            return text.lineSlices(omittingEmpty: true).map { RenderedLine(text: String($0), role: .text) }
+            return text.lines(omittingEmpty: true).map { RenderedLine(text: $0, role: .text) }
         case .heading(_, let text):
             return [RenderedLine(text: "**\(text)**", role: .text)]
         case .code(let code):
@@ -69,8 +69,8 @@ enum BlockRenderer {
         if let title = code.title { lines.append(RenderedLine(text: title, role: .text)) }
         lines.append(RenderedLine(text: open, role: .fenceOpen(close: fence)))
         if !code.text.isEmpty {
-            for line in code.text.lineSlices(omittingEmpty: false) {
-                lines.append(RenderedLine(text: String(line), role: .code(open: open, close: fence)))
+            for line in code.text.lines(omittingEmpty: false) {
+                lines.append(RenderedLine(text: line, role: .code(open: open, close: fence)))
             }
         }
         lines.append(RenderedLine(text: fence, role: .fenceClose))
@@ -105,33 +105,37 @@ enum BlockRenderer {
 }
 
 extension String {
-    /// `split(separator: "\n", omittingEmptySubsequences: omittingEmpty)`, found in the UTF-8
+    /// `split(separator: "\n", omittingEmptySubsequences: omittingEmpty)` as Strings, found in the UTF-8
     /// bytes instead of by Character (the rendering hot spot). A "\n" Character is exactly an
     /// LF byte not preceded by CR: LF is a grapheme cluster of its own except in "\r\n", which
     /// is one Character and not split, here as there.
-    func lineSlices(omittingEmpty: Bool) -> [Substring] {
-        let utf8 = self.utf8
-        guard utf8.contains(UInt8(ascii: "\n")) else { return omittingEmpty && isEmpty ? [] : [self[...]] }
-        var slices: [Substring] = []
-        var start = utf8.startIndex
-        var previous: UInt8 = 0
-        var index = start
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: "\n"), previous != UInt8(ascii: "\r") {
-                if !omittingEmpty || start != index { slices.append(self[start..<index]) }
-                start = utf8.index(after: index)
+    func lines(omittingEmpty: Bool) -> [String] {
+        var text = self
+        return text.withUTF8 { bytes -> [String] in
+            guard bytes.contains(Byte.newline) else { return omittingEmpty && bytes.isEmpty ? [] : [self] }
+            var lines: [String] = []
+            var start = 0
+            var previous: UInt8 = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                if byte == Byte.newline, previous != UInt8(ascii: "\r") {
+                    if !omittingEmpty || start != index {
+                        lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                    }
+                    start = index + 1
+                }
+                previous = byte
             }
-            previous = byte
-            index = utf8.index(after: index)
+            if !omittingEmpty || start != bytes.count {
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+            }
+            return lines
         }
-        if !omittingEmpty || start != endIndex { slices.append(self[start..<endIndex]) }
-        return slices
     }
 
     /// Escapes `|` so cell text cannot break a Markdown table row.
     func replacingOccurrencesOfPipe() -> String {
-        guard utf8.contains(UInt8(ascii: "|")) else { return self }
+        guard Byte.contains(UInt8(ascii: "|"), in: self) else { return self }
         return split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
     }
 }

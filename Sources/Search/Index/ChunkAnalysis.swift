@@ -100,11 +100,12 @@ struct ChunkAnalysis {
         // Function words are counted as terms but not in the length: length normalisation
         // should not favour a bare list of names over the sentence that explains one.
         var bodyLength = 0
-        tokenizer.scanTermIDsMarkingFunctionWords(Self.body(of: text, headingPath: headingPath)) { id, function in
+        let body = Self.body(of: text, headingPath: headingPath)
+        tokenizer.scanTermIDsMarkingFunctionWords(body) { id, function in
             counter.add(id, .body)
             if !function { bodyLength += 1 }
         }
-        Self.forEachDefinition(in: Self.body(of: text, headingPath: headingPath)) { name in
+        Self.forEachDefinition(in: body) { name in
             tokenizer.scanTermIDs(name) { id in counter.add(id, .heading) }
         }
         terms = counter.drain()
@@ -118,9 +119,36 @@ struct ChunkAnalysis {
     /// heading match outweigh a title match.
     static func body(of text: String, headingPath: [String]) -> Substring {
         guard let heading = headingPath.last, text.utf8.first == UInt8(ascii: "#") else { return text[...] }
+        if let end = asciiHeadingLineEnd(of: text, heading: heading) {
+            return end < 0 ? text[...] : text[text.utf8.index(text.utf8.startIndex, offsetBy: end)...]
+        }
         let firstLine = text.prefix { $0 != "\n" }
         guard firstLine.drop(while: { $0 == "#" }).dropFirst() == heading[...] else { return text[...] }
         return text[firstLine.endIndex...]
+    }
+
+    /// ``body(of:headingPath:)`` by bytes when the first line and the heading are ASCII (then
+    /// Character and byte comparisons agree): the UTF-8 offset where the first line ends when it
+    /// is `#…# heading`, -1 when it is not; nil when the bytes cannot decide.
+    private static func asciiHeadingLineEnd(of text: String, heading: String) -> Int? {
+        var text = text
+        var heading = heading
+        return text.withUTF8 { bytes -> Int? in
+            heading.withUTF8 { headingBytes -> Int? in
+                var end = 0
+                while end < bytes.count, bytes[end] != UInt8(ascii: "\n") {
+                    guard bytes[end] < 0x80, bytes[end] != UInt8(ascii: "\r") else { return nil }
+                    end += 1
+                }
+                guard headingBytes.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }) else { return nil }
+                var start = 0
+                while start < end, bytes[start] == UInt8(ascii: "#") { start += 1 }
+                start = min(start + 1, end)  // the one character after the hashes
+                guard end - start == headingBytes.count,
+                      zip(bytes[start..<end], headingBytes).allSatisfy({ $0 == $1 }) else { return -1 }
+                return end
+            }
+        }
     }
 
     /// The names a chunk defines: the first code span of a line that opens with one, as a
@@ -128,33 +156,43 @@ struct ChunkAnalysis {
     /// `` | `sign` ( `numeric` ) → `numeric` ``). Their terms count once more in the heading field
     /// (its length unchanged): the paragraph that defines a name outranks the many that mention it.
     static func forEachDefinition(in body: Substring, _ name: (Substring) -> Void) {
-        let backtick = UInt8(ascii: "`")
-        var lineStart = true
-        var index = body.utf8.startIndex
-        let end = body.utf8.endIndex
-        while index < end {
-            let byte = body.utf8[index]
-            if byte == UInt8(ascii: "\n") {
-                lineStart = true
-                index = body.utf8.index(after: index)
-                continue
+        // Over the contiguous bytes, then back to indices of `body` for the names found.
+        var spans: [Range<Int>] = []
+        var text = body
+        text.withUTF8 { bytes in
+            let backtick = UInt8(ascii: "`")
+            var lineStart = true
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\n") {
+                    lineStart = true
+                    index += 1
+                    continue
+                }
+                guard lineStart else {
+                    index += 1
+                    continue
+                }
+                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "|") {
+                    index += 1
+                    continue
+                }
+                lineStart = false
+                guard byte == backtick else { continue }
+                let open = index + 1
+                guard open < bytes.count, bytes[open] != backtick else { continue }
+                var close = open
+                while close < bytes.count, bytes[close] != backtick, bytes[close] != UInt8(ascii: "\n") { close += 1 }
+                guard close < bytes.count, bytes[close] == backtick else { continue }
+                spans.append(open..<close)
+                index = close
             }
-            guard lineStart else {
-                index = body.utf8.index(after: index)
-                continue
-            }
-            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "|") {
-                index = body.utf8.index(after: index)
-                continue
-            }
-            lineStart = false
-            guard byte == backtick else { continue }
-            let open = body.utf8.index(after: index)
-            guard open < end, body.utf8[open] != backtick,
-                  let close = body.utf8[open...].firstIndex(where: { $0 == backtick || $0 == UInt8(ascii: "\n") }),
-                  body.utf8[close] == backtick else { continue }
-            name(body[open..<close])
-            index = close
+        }
+        let utf8 = body.utf8
+        for span in spans {
+            let start = utf8.index(utf8.startIndex, offsetBy: span.lowerBound)
+            name(body[start..<utf8.index(start, offsetBy: span.count)])
         }
     }
 
