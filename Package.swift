@@ -39,7 +39,9 @@ let package = Package(
         .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Swift layers.
-        .target(name: "Storage", dependencies: ["CLMDB"], swiftSettings: strictSettings),
+        // Compact JSON written straight into bytes (Varlink messages, JSON-coded records).
+        .target(name: "StreamingJSON", swiftSettings: strictSettings),
+        .target(name: "Storage", dependencies: ["CLMDB", "StreamingJSON"], swiftSettings: strictSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
         .target(
             name: "Confluence",
@@ -104,7 +106,7 @@ let package = Package(
         // Varlink protocol (framing, server, client): generic, knows nothing of Tributary.
         .target(
             name: "Varlink",
-            dependencies: ["TaskThreads", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TaskThreads", "StreamingJSON", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // The control socket: io.tributary.Datastores over Varlink, authorization, typed client.
@@ -254,7 +256,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VarlinkTests",
-            dependencies: ["Varlink", "TaskThreads", "LogTestSupport", "ConcurrencyTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Varlink", "StreamingJSON", "TaskThreads", "LogTestSupport", "ConcurrencyTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import StreamingJSON
 
 /// Stores any `Codable` value as JSON: for configuration-like records where readability and
 /// schema evolution matter more than speed. Hot records use ``StorageRecord`` instead.
@@ -10,12 +11,11 @@ public struct JSONCoded<Wrapped: Codable & Sendable>: StorageCodable, Sendable {
     }
 
     public func withStorageBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        // Encoding a Codable value built in memory only fails for non-finite floats;
-        // store `null` rather than trapping inside a transaction.
-        let data = (try? encoder.encode(value)) ?? Data("null".utf8)
-        return try data.withUnsafeBytes(body)
+        // Written straight into bytes (the manifest and ledger records of every synced page
+        // pass here), keys in declaration order. Encoding a Codable value built in memory only
+        // fails for non-finite floats; store `null` rather than trapping inside a transaction.
+        let bytes = (try? StreamingJSONEncoder.encode(value)) ?? Array("null".utf8)
+        return try bytes.withUnsafeBytes(body)
     }
 
     public init(storageBytes bytes: UnsafeRawBufferPointer) throws(StorageError) {

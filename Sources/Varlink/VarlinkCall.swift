@@ -1,4 +1,5 @@
 import Foundation
+import StreamingJSON
 
 /// Who is on the other end of a connection, as the kernel recorded it at `connect()`
 /// (`SO_PEERCRED`, `SO_PEERGROUPS`).

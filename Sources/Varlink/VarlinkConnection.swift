@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import StreamingJSON
 
 /// Why a client call failed.
 public enum VarlinkClientError: Error, Sendable, Equatable, CustomStringConvertible {

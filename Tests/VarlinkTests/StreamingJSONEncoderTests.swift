@@ -1,4 +1,5 @@
 import Foundation
+import StreamingJSON
 import Testing
 @testable import Varlink
 

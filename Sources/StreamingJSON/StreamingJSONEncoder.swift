@@ -2,7 +2,8 @@ import Foundation
 
 /// Encodes `Encodable` values as compact JSON straight into bytes, without the intermediate
 /// tree Foundation's `JSONEncoder` builds: about four times faster on a search reply, which is
-/// what most of the control socket's time went to after the search itself.
+/// what most of the control socket's time went to after the search itself, and on the
+/// manifest and ledger records every synced page writes (``Storage/JSONCoded``).
 ///
 /// It writes each container as its value's `encode(to:)` runs, so it takes the shapes that
 /// synthesized and ordinary hand-written conformances produce: one container per value, keys
@@ -12,12 +13,12 @@ import Foundation
 /// (`.withoutEscapingSlashes`), so the output always means the same JSON. Strings are escaped
 /// as `JSONEncoder` escapes them (`"`, `\`, control characters; `/` left alone); a
 /// non-finite floating-point number throws `EncodingError.invalidValue`, as there.
-enum StreamingJSONEncoder {
+public enum StreamingJSONEncoder {
     /// A shape this encoder does not write (see the type's notes).
-    struct Unsupported: Error {}
+    public struct Unsupported: Error {}
 
     /// `value` as JSON, by the streaming writer or, for shapes it does not take, `JSONEncoder`.
-    static func encode(_ value: some Encodable) throws(EncodingError) -> [UInt8] {
+    public static func encode(_ value: some Encodable) throws(EncodingError) -> [UInt8] {
         do {
             return try streamed(value)
         } catch let error as EncodingError {
@@ -36,7 +37,7 @@ enum StreamingJSONEncoder {
     }
 
     /// `value` by the streaming writer only; throws ``Unsupported`` for shapes it does not take.
-    static func streamed(_ value: some Encodable) throws -> [UInt8] {
+    public static func streamed(_ value: some Encodable) throws -> [UInt8] {
         let writer = Writer()
         try writer.encodeValue(value, codingPath: { [] })
         // A refused shape may have been asked for and left unused: the output would lack it.
