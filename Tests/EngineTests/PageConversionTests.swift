@@ -6,12 +6,13 @@ import Storage
 import Testing
 @testable import Engine
 
-/// A listing batch's conversion, split over the cores, gives what converting it page by page gives.
+/// A listing batch's conversion and tokenizing, split over the cores, give what converting and
+/// tokenizing it page by page give.
 @Suite("Page conversion")
 struct PageConversionTests {
     static let site = ConfluenceSite(flavor: .cloud, host: "example.atlassian.net", contextPath: "/wiki")
 
-    @Test("Converted in parts, a batch keeps its pages' order and each page's chunks, text and outcome")
+    @Test("Converted and tokenized in parts, a batch keeps its pages' order, each page's outcome and what search finds")
     func parallelEqualsSequential() async throws {
         let temporary = try TemporaryEngineStore()
         var options = EngineOptions()
@@ -31,14 +32,27 @@ struct PageConversionTests {
                         storageBody: body)
         }
         let sequential = conversion.convert(ids: pages.map(\.id), fetched: pages, site: Self.site)
-        let parallel = await conversion.convertInParallel(pages, site: Self.site)
+        let sequentialBatch = try conversion.prepare(results: sequential.results, updates: sequential.updates,
+                                                     tokenizer: try Tokenizer())
+        let parallel = try await conversion.convertAndPrepareInParallel(pages, site: Self.site).batch
         #expect(PageConversion.parallelism == 1 || pages.count / PageConversion.minimumPagesPerPart > 1)
-        #expect(parallel.updates == sequential.updates)
         #expect(parallel.results.map(\.pageId) == pages.map(\.id))
         #expect(parallel.results.map(\.pageId) == sequential.results.map(\.pageId))
         #expect(parallel.results.map(\.disposition) == sequential.results.map(\.disposition))
         #expect(parallel.results.map(\.chunks) == sequential.results.map(\.chunks))
         #expect(parallel.results.map(\.tokens) == sequential.results.map(\.tokens))
+        #expect(parallel.pages.pageCount == sequentialBatch.pages.pageCount)
+        #expect(parallel.pages.chunkCount == sequentialBatch.pages.chunkCount)
+        // Indexed from the parts, the pages are found as when indexed in one piece: same hits, same scores.
+        var found: [[SearchResult]] = []
+        for batch in [sequentialBatch, parallel] {
+            let store = try TemporaryEngineStore()
+            let index = try SearchIndex(store: store.store)
+            try store.store.write { try index.apply(batch.pages, datastore: 1, in: $0, tokenizer: try Tokenizer()) }
+            found.append(try index.search("kestrels fn_42 value table", datastore: 1, options: SearchOptions(limit: 200)))
+        }
+        #expect(found[0].count > 50 && found[0].first?.pageID == "P42")
+        #expect(found[1] == found[0])
         #expect(Set(sequential.results.map(\.disposition)) == [.indexed, .failed, .skipped])
     }
 }

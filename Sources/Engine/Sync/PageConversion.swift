@@ -50,26 +50,49 @@ struct PageConversion: Sendable {
         return (results, updates)
     }
 
-    /// ``convert(ids:fetched:site:)`` of pages fetched with their bodies, split over the cores:
-    /// a listing batch's conversion is the sync's longest stage, and one task per batch left a
-    /// core idle while the writer committed. Results keep the pages' order.
-    func convertInParallel(_ pages: [Page], site: ConfluenceSite) async -> (results: [PageResult], updates: [PageUpdate]) {
+    /// ``convert(ids:fetched:site:)`` and ``prepare(results:updates:tokenizer:)`` of pages fetched
+    /// with their bodies, split over the cores: a listing batch's conversion is the sync's
+    /// longest stage, and one task per batch left a core idle while the writer committed. Each
+    /// part is tokenized where it was converted, by a tokenizer of its own, and the parts are
+    /// joined (``PreparedPages/joining(_:)``): tokenizing the whole batch after the parallel
+    /// conversion was a single-threaded step. Results keep the pages' order. The durations are
+    /// each stage's mean over the parts (the parts run side by side).
+    func convertAndPrepareInParallel(_ pages: [Page], site: ConfluenceSite) async throws(SyncFailure)
+        -> (batch: PreparedBatch, convert: Duration, tokenize: Duration) {
         let parts = min(Self.parallelism, max(1, pages.count / Self.minimumPagesPerPart))
-        guard parts > 1 else { return convert(ids: pages.map(\.id), fetched: pages, site: site) }
         let size = (pages.count + parts - 1) / parts
-        let converted = await withTaskGroup(of: (Int, [PageResult], [PageUpdate]).self) { group in
+        typealias Part = (index: Int, results: [PageResult], updates: [PageUpdate], analysed: Result<AnalysedPages, SearchError>,
+                          convert: Duration, tokenize: Duration)
+        let converted: [Part] = await withTaskGroup(of: Part.self) { group in
             for part in 0..<parts {
                 let slice = Array(pages[min(pages.count, part * size)..<min(pages.count, (part + 1) * size)])
                 group.addTask {
+                    let clock = ContinuousClock()
+                    let start = clock.now
                     let (results, updates) = convert(ids: slice.map(\.id), fetched: slice, site: site)
-                    return (part, results, updates)
+                    let converted = clock.now
+                    let analysed = Result { () throws(SearchError) in try index.analyse(updates, tokenizer: try Tokenizer()) }
+                    return (part, results, updates, analysed, converted - start, clock.now - converted)
                 }
             }
-            var parts: [(Int, [PageResult], [PageUpdate])] = []
+            var parts: [Part] = []
             for await part in group { parts.append(part) }
-            return parts.sorted { $0.0 < $1.0 }
+            return parts.sorted { $0.index < $1.index }
         }
-        return (converted.flatMap(\.1), converted.flatMap(\.2))
+        let results = converted.flatMap(\.results)
+        let converting = converted.reduce(Duration.zero) { $0 + $1.convert } / parts
+        let tokenizing = converted.reduce(Duration.zero) { $0 + $1.tokenize } / parts
+        do {
+            let analysed = try converted.map { part throws(SearchError) in try part.analysed.get() }
+            if let joined = PreparedPages.joining(analysed) {
+                return (PreparedBatch(results: results, pages: joined), converting, tokenizing)
+            }
+        } catch {
+            throw .transient("indexing: \(error)")
+        }
+        // A page id in two parts (a listing that repeated a page): one tokenizer keeps the last.
+        let batch = try prepare(results: results, updates: converted.flatMap(\.updates), tokenizer: try Self.tokenizer())
+        return (batch, converting, tokenizing)
     }
 
     /// How many parts a batch's conversion is split into: one per core.

@@ -178,15 +178,12 @@ struct SpaceListing {
                         throw SyncFailure(error)
                     }
                 }
-                let converting = clock.now
                 if !wanted.isEmpty {
                     let conversion = PageConversion(options: core.options, index: core.index)
-                    let pages = await conversion.convertInParallel(wanted, site: site)
-                    let tokenizing = clock.now
-                    converted.times.convert = tokenizing - converting
-                    converted.prepared = try conversion.prepare(results: pages.results, updates: pages.updates,
-                                                                tokenizer: try PageConversion.tokenizer())
-                    converted.times.tokenize = clock.now - tokenizing
+                    let (prepared, convert, tokenize) = try await conversion.convertAndPrepareInParallel(wanted, site: site)
+                    converted.prepared = prepared
+                    converted.times.convert = convert
+                    converted.times.tokenize = tokenize
                 }
                 return .success(converted)
             } catch {

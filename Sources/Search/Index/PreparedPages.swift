@@ -36,10 +36,69 @@ public struct PreparedPages: Sendable {
     public let chunkCount: Int
 }
 
+/// Part of a batch tokenised, counted and encoded by one tokenizer (``SearchIndex/analyse(_:tokenizer:)``):
+/// the parts of a batch are analysed side by side, each with its own tokenizer, and joined
+/// into one ``PreparedPages`` (``PreparedPages/joining(_:)``).
+public struct AnalysedPages: Sendable {
+    /// In input order, one entry per page id (the last one given).
+    let pages: [PreparedPages.PreparedPage]
+    /// Every chunk's terms, in page order, as ids of `vocabulary`.
+    let analyses: [ChunkAnalysis]
+    /// Vocabulary id → term, of the tokenizer that analysed the part.
+    let vocabulary: [String]
+}
+
+extension PreparedPages {
+    /// The parts of one batch, in order, as one prepared batch: their vocabularies are mapped
+    /// onto the first's. Nil when a page id appears in two parts (the last entry would have to
+    /// win across them): prepare such a batch in one part.
+    public static func joining(_ parts: [AnalysedPages]) -> PreparedPages? {
+        guard let first = parts.first else {
+            return PreparedPages(pages: [], analyses: [], vocabulary: [])
+        }
+        guard parts.count > 1 else {
+            return PreparedPages(pages: first.pages, analyses: first.analyses, vocabulary: first.vocabulary)
+        }
+        var seen = Set<String>()
+        for part in parts {
+            for page in part.pages where !seen.insert(page.page.pageID).inserted { return nil }
+        }
+        var vocabulary = first.vocabulary
+        var idOfTerm = Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1, Int32($0)) })
+        var analyses = first.analyses
+        for part in parts.dropFirst() {
+            let remap = part.vocabulary.map { term -> Int32 in
+                if let id = idOfTerm[term] { return id }
+                let id = Int32(vocabulary.count)
+                vocabulary.append(term)
+                idOfTerm[term] = id
+                return id
+            }
+            for var analysis in part.analyses {
+                analysis.terms = analysis.terms.map { (remap[Int($0.id)], $0.frequencies) }
+                analyses.append(analysis)
+            }
+        }
+        return PreparedPages(pages: parts.flatMap(\.pages), analyses: analyses, vocabulary: vocabulary)
+    }
+
+    /// The postings of `analyses` grouped by term; the same for any numbering of the terms.
+    private init(pages: [PreparedPage], analyses: [ChunkAnalysis], vocabulary: [String]) {
+        let batch = BatchTerms(chunks: analyses, vocabulary: vocabulary)
+        self.init(pages: pages, postings: BatchPostings(chunks: analyses, batch: batch), chunkCount: analyses.count)
+    }
+}
+
 extension SearchIndex {
     /// Tokenises and counts a batch of pages; no storage access. A page listed twice keeps its
     /// last entry; an entry with no chunks removes its page when applied.
     public func prepare(_ updates: [PageUpdate], tokenizer: Tokenizer) throws(SearchError) -> PreparedPages {
+        // One part never fails to join.
+        PreparedPages.joining([try analyse(updates, tokenizer: tokenizer)])!
+    }
+
+    /// ``prepare(_:tokenizer:)``'s work for one part of a batch (see ``AnalysedPages``).
+    public func analyse(_ updates: [PageUpdate], tokenizer: Tokenizer) throws(SearchError) -> AnalysedPages {
         for update in updates where update.page.pageID.utf8.count > PageKey.maxPageIDBytes {
             throw .pageIDTooLong(pageID: update.page.pageID, limit: PageKey.maxPageIDBytes)
         }
@@ -67,9 +126,7 @@ extension SearchIndex {
             let text = chunks.isEmpty ? nil : update.text.map(Self.encode)
             pages.append(PreparedPages.PreparedPage(page: update.page, chunks: chunks, text: text))
         }
-        let batch = BatchTerms(chunks: analyses, vocabulary: tokenizer.vocabularyTerms)
-        return PreparedPages(pages: pages, postings: BatchPostings(chunks: analyses, batch: batch),
-                             chunkCount: analyses.count)
+        return AnalysedPages(pages: pages, analyses: analyses, vocabulary: tokenizer.vocabularyTerms)
     }
 
     /// The page text's record, cut into pieces like a chunk's.
