@@ -96,3 +96,44 @@ struct GroupedListingCommitTests {
         }
     }
 }
+
+/// The single pass keeps ``EngineOptions/listingRequestsAhead`` listing requests in flight,
+/// one after the other: however many, the listing asks for each batch once, stops asking at
+/// its end, and a request that fails is retried like any other.
+@Suite("Listing requests ahead")
+struct ListingRequestsAheadTests {
+    /// Listing requests made, and pages indexed, by a first sync of 45 pages in batches of 10
+    /// whose first listing request fails.
+    static func firstSync(ahead: Int) async throws -> (requests: Int, indexed: Int) {
+        var options = InProcessHarness.options()
+        options.listingRequestsAhead = ahead
+        let harness = try InProcessHarness(options: options, confluence: InMemoryConfluence(batchSize: 10))
+        let ids = (0..<45).map { String(format: "P%02d", $0) }
+        for id in ids { harness.confluence.putPage(space: "DOC", id: id, title: "Runbook \(id)", body: GroupedListingCommitTests.body) }
+        harness.confluence.fail(.list, with: .transient)
+        var outcome = (requests: 0, indexed: 0)
+        try await runStarted(harness.engine) {
+            _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)
+            _ = try await harness.until("docs", "a retry") { $0.record.lastError?.contains("503") == true }
+            harness.clock.advance(byMillis: 1_000)
+            let ready = try await harness.ready("docs")
+            #expect(ready.pending == 0 && ready.failed == 0)
+            let charges = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }.filter { $0.kind == .charge }
+            #expect(charges.count == 45 && Set(charges.compactMap(\.pageId)) == Set(ids), "each page charged once")
+            outcome = (harness.confluence.requests(.list), ready.indexed)
+        }
+        return outcome
+    }
+
+    @Test("Every page indexed and charged once, with the same listing requests, 1 to 3 requests ahead")
+    func requestsAhead() async throws {
+        let oneAtATime = try await Self.firstSync(ahead: 1)
+        #expect(oneAtATime.indexed == 45)
+        // At least the failed request, five batches and the request that found the end.
+        #expect(oneAtATime.requests >= 7)
+        for ahead in [2, 3] {
+            let outcome = try await Self.firstSync(ahead: ahead)
+            #expect(outcome.indexed == 45 && outcome.requests == oneAtATime.requests, "\(ahead) ahead: \(outcome)")
+        }
+    }
+}

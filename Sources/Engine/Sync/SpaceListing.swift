@@ -5,10 +5,10 @@ import Search
 import Storage
 import Synchronization
 
-/// Lists one space for a metadata cycle as a pipeline: the next request is on the network
-/// while the batch before it is converted and tokenized and the one before that is committed
-/// by the single writer. At most three batches are in flight (one per stage), so memory stays
-/// flat whatever the size of the space.
+/// Lists one space for a metadata cycle as a pipeline: the next requests are on the network
+/// (``EngineOptions/listingRequestsAhead``, one after the other) while the batch before them
+/// is converted and tokenized and the one before that is committed by the single writer. A
+/// bounded number of batches is in flight, so memory stays flat whatever the size of the space.
 ///
 /// With bodies (the single-pass sync of a first sync or a rebuild), each batch's pages are
 /// diffed into the manifest and the ones that must be (re)indexed are indexed and charged in
@@ -56,11 +56,15 @@ struct SpaceListing {
     }
 
     func run(_ cursor: any PageCursor, space: Space, vanishes: Bool, creditsShort: Bool) async throws(SyncFailure) -> Outcome {
-        var fetching = Self.fetch(cursor)
+        // Requests in flight, oldest first: each starts when the one before it has ended.
+        var fetching = [Self.fetch(cursor, after: nil)]
+        while fetching.count < max(1, core.options.listingRequestsAhead) {
+            fetching.append(Self.fetch(cursor, after: fetching.last))
+        }
         var converting: Task<Result<Converted, SyncFailure>, Never>?
         var group: [Converted] = []
         defer {
-            fetching.cancel()
+            for request in fetching { request.cancel() }
             converting?.cancel()
         }
         var listed = 0
@@ -73,7 +77,7 @@ struct SpaceListing {
         while true {
             let batch: [Page]?
             let waiting = clock.now
-            let fetched = await Self.value(of: fetching)
+            let fetched = await Self.value(of: fetching.removeFirst())
             times.fetchWait += clock.now - waiting
             switch fetched {
             case .success(let pages):
@@ -83,8 +87,8 @@ struct SpaceListing {
                 throw SyncFailure(error)
             }
             if Task.isCancelled { throw .abandoned }
-            // The next request goes out now, while this batch converts and the last one commits.
-            if batch != nil { fetching = Self.fetch(cursor) }
+            // Another request is queued behind those in flight, while this batch converts and the last one commits.
+            if batch != nil { fetching.append(Self.fetch(cursor, after: fetching.last)) }
             let next = batch.map { convert($0, space: space, index: !short) }
             if let converting {
                 let waiting = clock.now
@@ -116,8 +120,16 @@ struct SpaceListing {
         }
     }
 
-    private static func fetch(_ cursor: any PageCursor) -> Task<Result<[Page]?, ConfluenceError>, Never> {
+    /// The cursor's next batch, asked for once `previous` has ended (the cursor is read one
+    /// request at a time). After a previous request that ended the listing or failed, it asks
+    /// for nothing and reports the end: the loop meets that request's outcome first.
+    private static func fetch(
+        _ cursor: any PageCursor, after previous: Task<Result<[Page]?, ConfluenceError>, Never>?
+    ) -> Task<Result<[Page]?, ConfluenceError>, Never> {
         Task {
+            if let previous {
+                guard case .success(.some) = await previous.value else { return .success(nil) }
+            }
             do throws(ConfluenceError) {
                 return .success(try await cursor.next())
             } catch {
