@@ -161,7 +161,7 @@ extension DocumentAssembler {
             }
             var first = 0
             while true {
-                let end = Byte.firstIndex(of: Byte.newline, in: bytes, from: first) ?? bytes.count
+                let end = bytes[first...].firstIndex(of: Byte.newline) ?? bytes.count
                 if !isBlank(first, end) { break }
                 guard end < bytes.count else { return "" }
                 first = end + 1
@@ -169,7 +169,7 @@ extension DocumentAssembler {
             // A line that is not blank exists (at `first`), so this stops at or after it.
             var last = bytes.count
             while true {
-                let start = Byte.lastIndex(of: Byte.newline, in: bytes, before: last).map { $0 + 1 } ?? 0
+                let start = bytes[..<last].lastIndex(of: Byte.newline).map { $0 + 1 } ?? 0
                 if !isBlank(start, last) { break }
                 last = start - 1
             }

@@ -53,26 +53,6 @@ enum Byte {
         return true
     }
 
-    /// Index of the first `byte` at or after `start`.
-    static func firstIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        var index = start
-        while index < bytes.count {
-            if bytes[index] == byte { return index }
-            index += 1
-        }
-        return nil
-    }
-
-    /// Index of the last `byte` before `end`.
-    static func lastIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Int? {
-        var index = end - 1
-        while index >= 0 {
-            if bytes[index] == byte { return index }
-            index -= 1
-        }
-        return nil
-    }
-
     /// Whether `string`'s UTF-8 holds `byte` (over its contiguous storage when it has one: the
     /// generic `utf8.contains` walks the view index by index).
     static func contains(_ byte: UInt8, in string: String) -> Bool {
