@@ -19,10 +19,11 @@ public struct EngineOptions: Sendable {
     /// terms, branch pages) once, and syncs once. 2 took the listing's commits at 100,000 pages
     /// from 10.9 s to 8.2 s (4: 7.7 s, with 12 MB more peak RSS).
     public var listingBatchesPerTransaction: Int = 2
-    /// Listing requests the single pass keeps ahead of the batch being converted (each waits
-    /// for the one before it: requests stay sequential). With one, the next request went out
-    /// only once the loop had committed the batch before, and the listing waited on the network
-    /// for about a fifth of its time; with two, the next batch is there when the loop asks.
+    /// Listing stages the single pass keeps ahead of the group being committed: each is a
+    /// request (each waits for the one before it: requests stay sequential) and the conversion
+    /// of its batch, started when the request ends. With one, the next request went out only
+    /// once the loop had committed the batch before, and the listing waited on the network for
+    /// about a fifth of its time.
     public var listingRequestsAhead: Int = 2
     /// Attempts of one job before its failure is recorded (metadata: the datastore waits for the
     /// next interval; processing: the batch's pages are marked failed and the cycle goes on).

@@ -5,9 +5,10 @@ import Search
 import Storage
 import Synchronization
 
-/// Lists one space for a metadata cycle as a pipeline: the next requests are on the network
-/// (``EngineOptions/listingRequestsAhead``, one after the other) while the batch before them
-/// is converted and tokenized and the one before that is committed by the single writer. A
+/// Lists one space for a metadata cycle as a pipeline of stages: each stage is one listing
+/// request (one after the other) and the conversion and tokenizing of the batch it brings,
+/// which starts as soon as the request has ended. While the single writer commits a group of
+/// batches, the next ``EngineOptions/listingRequestsAhead`` stages fetch and convert. A
 /// bounded number of batches is in flight, so memory stays flat whatever the size of the space.
 ///
 /// With bodies (the single-pass sync of a first sync or a rebuild), each batch's pages are
@@ -55,30 +56,40 @@ struct SpaceListing {
         var times = ListingTimes()
     }
 
+    /// One listing request and the conversion of the batch it brings, which starts as soon as
+    /// that request has ended (not when the loop gets to it: the loop may be committing).
+    struct Stage {
+        let fetch: Task<Result<[Page]?, ConfluenceError>, Never>
+        /// Nil when the request failed or found the end: the loop meets that outcome first.
+        let conversion: Task<Result<Converted?, SyncFailure>, Never>
+
+        func cancel() {
+            fetch.cancel()
+            conversion.cancel()
+        }
+    }
+
     func run(_ cursor: any PageCursor, space: Space, vanishes: Bool, creditsShort: Bool) async throws(SyncFailure) -> Outcome {
-        // Requests in flight, oldest first: each starts when the one before it has ended.
-        var fetching = [Self.fetch(cursor, after: nil)]
-        while fetching.count < max(1, core.options.listingRequestsAhead) {
-            fetching.append(Self.fetch(cursor, after: fetching.last))
+        let short = CreditsShortFlag(creditsShort)
+        // Stages in flight, oldest first: each request starts when the one before it has ended.
+        var stages = [stage(cursor, after: nil, space: space, short: short)]
+        while stages.count < max(1, core.options.listingRequestsAhead) {
+            stages.append(stage(cursor, after: stages.last?.fetch, space: space, short: short))
         }
-        var converting: Task<Result<Converted, SyncFailure>, Never>?
         var group: [Converted] = []
-        defer {
-            for request in fetching { request.cancel() }
-            converting?.cancel()
-        }
+        defer { for stage in stages { stage.cancel() } }
         var listed = 0
-        var short = creditsShort
         var unlabelled: [Page] = []
         var firstSeen = 0
         let clock = ContinuousClock()
         let began = clock.now
         var times = ListingTimes()
         while true {
-            let batch: [Page]?
-            let waiting = clock.now
-            let fetched = await Self.value(of: fetching.removeFirst())
+            let stage = stages.removeFirst()
+            var waiting = clock.now
+            let fetched = await Self.value(of: stage.fetch)
             times.fetchWait += clock.now - waiting
+            let batch: [Page]?
             switch fetched {
             case .success(let pages):
                 batch = pages
@@ -87,37 +98,45 @@ struct SpaceListing {
                 throw SyncFailure(error)
             }
             if Task.isCancelled { throw .abandoned }
-            // Another request is queued behind those in flight, while this batch converts and the last one commits.
-            if batch != nil { fetching.append(Self.fetch(cursor, after: fetching.last)) }
-            let next = batch.map { convert($0, space: space, index: !short) }
-            if let converting {
-                let waiting = clock.now
-                let converted = try await Self.value(of: converting).get()
-                times.convertWait += clock.now - waiting
-                times.addStage(converted.times)
-                group.append(converted)
+            // Another stage is queued behind those in flight, while this batch's conversion ends and the group commits.
+            if batch != nil { stages.append(self.stage(cursor, after: stages.last?.fetch ?? stage.fetch, space: space, short: short)) }
+            if batch != nil {
+                waiting = clock.now
+                if let converted = try await Self.value(of: stage.conversion).get() {
+                    times.convertWait += clock.now - waiting
+                    times.addStage(converted.times)
+                    group.append(converted)
+                }
             }
             // Batches commit in groups: one transaction (one sync) per group, so the B-tree
             // pages every batch touches (postings of common terms, branch pages) are copied and
             // written once a group rather than once a batch.
             if !group.isEmpty, group.count >= max(1, core.options.listingBatchesPerTransaction) || batch == nil {
                 let committing = clock.now
-                let (paid, labelled, seen) = try commit(group, space: space, index: !short)
+                let (paid, labelled, seen) = try commit(group, space: space, index: !short.isSet)
                 firstSeen += seen
                 times.commit += clock.now - committing
-                if !paid { short = true }
+                if !paid { short.set() }
                 for (converted, known) in zip(group, labelled) where !known {
                     unlabelled += converted.pages.map { Page(id: $0.id, title: "", status: $0.status, labels: $0.labels) }
                 }
                 listed += group.reduce(0) { $0 + $1.pages.count }
                 group.removeAll(keepingCapacity: true)
             }
-            converting = next
             if batch == nil {
                 times.total = clock.now - began
-                return .listed(pages: listed, creditsShort: short, unlabelled: unlabelled, firstSeen: firstSeen, times: times)
+                return .listed(pages: listed, creditsShort: short.isSet, unlabelled: unlabelled, firstSeen: firstSeen, times: times)
             }
         }
+    }
+
+    /// The next request (after `previous`) and its batch's conversion.
+    private func stage(
+        _ cursor: any PageCursor, after previous: Task<Result<[Page]?, ConfluenceError>, Never>?, space: Space,
+        short: CreditsShortFlag
+    ) -> Stage {
+        let fetch = Self.fetch(cursor, after: previous)
+        return Stage(fetch: fetch, conversion: convert(after: fetch, space: space, short: short))
     }
 
     /// The cursor's next batch, asked for once `previous` has ended (the cursor is read one
@@ -143,8 +162,13 @@ struct SpaceListing {
         await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
     }
 
-    /// The conversion stage: off the writer, beside the next request.
-    private func convert(_ pages: [Page], space: Space, index: Bool) -> Task<Result<Converted, SyncFailure>, Never> {
+    /// The conversion of the batch `fetch` brings: off the writer, beside the next request and
+    /// the commit of the batches before. Conversion is skipped (the pages left pending, for processing by id) once a commit found
+    /// the balance short: read when the batch arrives, so a stage started before that commit
+    /// may still convert; the commit checks the balance again.
+    private func convert(
+        after fetch: Task<Result<[Page]?, ConfluenceError>, Never>, space: Space, short: CreditsShortFlag
+    ) -> Task<Result<Converted?, SyncFailure>, Never> {
         let survey = self.survey
         let surveyed = self.surveyed
         let bodies = self.bodies
@@ -153,12 +177,14 @@ struct SpaceListing {
         let core = self.core
         let datastore = self.datastore
         let comments = self.comments
-        let fetch = self.fetch
+        let contentFetch = self.fetch
         // On the sync threads, as the job itself: at the same (background) priority as the
         // commit stage, which otherwise waited for a core behind its own conversions, and
         // behind searches rather than ahead of them.
         return Task(executorPreference: SyncWorkExecutor.shared) {
             do throws(SyncFailure) {
+                guard case .success(.some(let pages)) = await Self.value(of: fetch) else { return .success(nil) }
+                let index = !short.isSet
                 let labels = filter.excludedLabels.isEmpty ? surveyed.current : try await survey.value.get()
                 var converted = Converted(pages: pages, survey: labels)
                 guard bodies else { return .success(converted) }
@@ -185,7 +211,7 @@ struct SpaceListing {
                 converted.times.manifestRead = clock.now - reading
                 if let comments, !wanted.isEmpty {
                     do throws(ConfluenceError) {
-                        wanted = try await fetch.withComments(wanted) { comments.digest(of: $0) != nil }
+                        wanted = try await contentFetch.withComments(wanted) { comments.digest(of: $0) != nil }
                     } catch {
                         throw SyncFailure(error)
                     }
@@ -269,6 +295,14 @@ struct SpaceListing {
     private func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         try core.store.write(body)
     }
+}
+
+/// Whether a commit of the listing found the balance short, for the stages converting ahead of it.
+final class CreditsShortFlag: Sendable {
+    private let value: Mutex<Bool>
+    init(_ short: Bool) { value = Mutex(short) }
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
 
 /// The label survey once it finished, for stages that must not wait for it.
