@@ -109,15 +109,26 @@ struct CloudAPI: Sendable {
     func search(cql: String, includeBodies: Bool, includeLabels: Bool) -> PageBatches {
         let expand = "version,space,history,ancestors" + (includeBodies ? ",body.storage" : "")
             + (includeLabels ? ",metadata.labels" : "")
+        return v1Search(cql: cql, expand: expand) { $0.model(spaceId: nil, includeLabels: includeLabels) }
+    }
+
+    /// v1 CQL search expanding only `metadata.labels`: each result's id and labels.
+    func labelledContent(cql: String) -> LabelledContentBatches {
+        v1Search(cql: cql, expand: "metadata.labels") { LabelledContent(id: $0.id.value, labels: $0.expandedLabels) }
+    }
+
+    private func v1Search<Item: Sendable>(
+        cql: String, expand: String, map: @escaping @Sendable (V1Content) -> Item
+    ) -> ConfluencePager<Item> {
         let url = site.restV1 + "/content/search?cql=" + queryEscape(cql) + "&limit=\(limit)&expand=" + expand
         let transport = self.transport
         let site = self.site
-        return PageBatches(first: .init(url: url)) { cursor throws(ConfluenceError) in
+        return ConfluencePager(first: .init(url: url)) { cursor throws(ConfluenceError) in
             let (array, _) = try await transport.json(V1ContentArray.self, cursor.url, .search)
-            let pages = array.results.map { $0.model(spaceId: nil, includeLabels: includeLabels) }
-            guard let next = array._links?.next, !array.results.isEmpty else { return (pages, nil) }
+            let items = array.results.map(map)
+            guard let next = array._links?.next, !array.results.isEmpty else { return (items, nil) }
             let nextURL = try NextLink.v1(next, base: array._links?.base, site: site)
-            return (pages, nextURL == cursor.url ? nil : .init(url: nextURL))
+            return (items, nextURL == cursor.url ? nil : .init(url: nextURL))
         }
     }
 

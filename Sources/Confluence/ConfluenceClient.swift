@@ -196,7 +196,7 @@ public final class ConfluenceClient: Sendable {
     /// results actually returned (servers cap `limit` silently).
     /// - Parameter includeLabels: Data Center only: each page's labels come with the listing
     ///   (the `metadata.labels` expansion), at no extra request. Cloud's listing carries none;
-    ///   there use ``contentLabels(in:)`` and ``search(cql:includeBodies:includeLabels:)``.
+    ///   there use ``contentLabels(in:)`` and ``labelledContent(cql:)``.
     /// - Parameter bodies: each page carries its storage body (Cloud v2 `body-format=storage`,
     ///   Data Center `expand=body.storage`), so a whole space is read in ⌈pages / limit⌉
     ///   requests; without, metadata only (the cheap listing that finds what changed).
@@ -257,6 +257,17 @@ public final class ConfluenceClient: Sendable {
         switch site.flavor {
         case .cloud: CloudAPI(transport).search(cql: cql, includeBodies: includeBodies, includeLabels: includeLabels)
         case .dataCenter: DataCenterAPI(transport).search(cql: cql, includeBodies: includeBodies, includeLabels: includeLabels)
+        }
+    }
+
+    /// The id and all the labels of each piece of content matching a CQL query (v1
+    /// `content/search` expanding `metadata.labels` alone): what a label survey needs, without
+    /// the version, space, history and ancestors ``search(cql:includeBodies:includeLabels:)``
+    /// carries for sync (several times the bytes to send and decode).
+    public func labelledContent(cql: String) -> LabelledContentBatches {
+        switch site.flavor {
+        case .cloud: CloudAPI(transport).labelledContent(cql: cql)
+        case .dataCenter: DataCenterAPI(transport).labelledContent(cql: cql)
         }
     }
 }

@@ -64,3 +64,6 @@ public typealias SpaceBatches = ConfluencePager<Space>
 
 /// Batches of labels, from ``ConfluenceClient/contentLabels(in:)``.
 public typealias LabelBatches = ConfluencePager<Label>
+
+/// Batches of content ids with their labels, from ``ConfluenceClient/labelledContent(cql:)``.
+public typealias LabelledContentBatches = ConfluencePager<LabelledContent>

@@ -90,6 +90,13 @@ struct DataCenterAPI: Sendable {
         return offsetPager(first: url, subject: .search, spaceId: nil, includeLabels: includeLabels)
     }
 
+    func labelledContent(cql: String) -> LabelledContentBatches {
+        let url = site.restV1 + "/content/search?cql=" + queryEscape(cql) + "&limit=\(limit)&start=0&expand=metadata.labels"
+        return offsetList(first: url, subject: .search, id: { (item: V1Content) in item.id.value }) { (item: V1Content) in
+            LabelledContent(id: item.id.value, labels: item.expandedLabels)
+        }
+    }
+
     private func content(_ id: String, expand: String) async throws(ConfluenceError) -> V1Content {
         let url = site.restV1 + "/content/" + queryEscape(id) + "?expand=" + expand
         return try await transport.json(V1Content.self, url, .page(id: id)).0

@@ -42,6 +42,18 @@ public struct Space: Sendable, Equatable, Codable {
 }
 
 /// A label on a page.
+/// A piece of content's id and labels, from ``ConfluenceClient/labelledContent(cql:)``.
+public struct LabelledContent: Sendable, Hashable {
+    public var id: String
+    /// All its labels; nil (unknown) when the server sent only part of them.
+    public var labels: [Label]?
+
+    public init(id: String, labels: [Label]?) {
+        self.id = id
+        self.labels = labels
+    }
+}
+
 public struct Label: Sendable, Hashable, Codable {
     public var id: String?
     public var name: String

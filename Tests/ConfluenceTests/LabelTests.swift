@@ -35,13 +35,18 @@ struct LabelTests {
             #expect(inUse.isSuperset(of: ["runbook", "policy", "onboarding"]))
             let cql = "type = page and space in (\"HB\") and label in ("
                 + inUse.sorted().map { "\"\($0)\"" }.joined(separator: ",") + ")"
-            let found = try await client.search(cql: cql, includeLabels: true).collect()
+            let found = try await client.labelledContent(cql: cql).collect()
             #expect(found.count == truth.values.filter { !$0.isEmpty }.count)
-            for page in found {
-                #expect(Set(try #require(page.labels).compactMap(\.displayName)) == truth[page.id])
+            for content in found {
+                #expect(Set(try #require(content.labels).compactMap(\.displayName)) == truth[content.id])
             }
             let byKind = try #require(try await fake.stats()["byKind"] as? [String: Int])
             #expect(byKind == ["v2.space_content_labels": 1, "v1.search": 1])
+            // The same ids and labels as the full search, which carries versions, spaces and ancestors too.
+            let full = try await client.search(cql: cql, includeLabels: true).collect()
+            #expect(Dictionary(uniqueKeysWithValues: full.map { ($0.id, Set($0.labels ?? [])) })
+                == Dictionary(uniqueKeysWithValues: found.map { ($0.id, Set($0.labels ?? [])) }))
+            #expect(full.allSatisfy { $0.spaceId != nil })
         }
     }
 
@@ -60,6 +65,13 @@ struct LabelTests {
             #expect(Set(runbook.labels?.compactMap(\.displayName) ?? []) == ["runbook", "oncall"])
             let probe = try #require(pages.first)
             #expect(Set(probe.labels ?? []) == Set(try await client.labels(pageId: probe.id)))
+
+            let labelled = try await client.labelledContent(cql: "type = page and space = \"HB\" and label in (\"runbook\")").collect()
+            let carrying = pages.filter { $0.labels?.contains { $0.name == "runbook" } == true }
+            #expect(!carrying.isEmpty && Set(labelled.map(\.id)) == Set(carrying.map(\.id)))
+            for page in carrying {
+                #expect(Set(labelled.first { $0.id == page.id }?.labels ?? []) == Set(page.labels ?? []), "\(page.id)")
+            }
 
             // Data Center has no listing of labels in use; it says so rather than answering empty.
             await #expect(throws: ConfluenceError.self) { _ = try await client.contentLabels(in: space).collect() }

@@ -94,7 +94,7 @@ struct LabelSurvey: Sendable {
             let labelClause = "label in (" + chunk.map { "\"\(MetadataSync.cqlEscape($0))\"" }.joined(separator: ",") + ")"
             for spaceClause in spaceClauses {
                 do throws(ConfluenceError) {
-                    for try await batch in client.search(cql: "type in (page, blogpost) and " + spaceClause + labelClause, includeLabels: true) {
+                    for try await batch in client.labelledContent(cql: "type in (page, blogpost) and " + spaceClause + labelClause) {
                         for page in batch {
                             if let labels = page.labels {
                                 survey.byPage[page.id] = Self.names(labels)
