@@ -164,7 +164,13 @@ final class DaemonHarness: @unchecked Sendable {
         return String(text.suffix(bytes))
     }
 
+    /// Ends a daemon still running (a test that never stopped it, or one that failed part-way:
+    /// it would outlive the test run) and deletes the directory.
     func remove() {
+        if let daemon, daemon.isRunning {
+            kill(daemon.processIdentifier, SIGKILL)
+            while daemon.isRunning { usleep(5_000) }
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
