@@ -28,6 +28,10 @@ struct Transport: Sendable {
     /// GETs `url` and decodes a 2xx JSON body as `T`.
     func json<T: Decodable>(_ type: T.Type, _ url: String, _ subject: Subject) async throws(ConfluenceError) -> (T, HTTPResponse) {
         let response = try await get(url, subject)
+        if let fast = T.self as? any FastJSONDecodable.Type,
+           let value = response.body.withUnsafeBytes({ fast.fastDecode($0) }) as? T {
+            return (value, response)
+        }
         do {
             return (try JSONDecoder().decode(T.self, from: response.body), response)
         } catch {

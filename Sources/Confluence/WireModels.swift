@@ -7,6 +7,10 @@ import Foundation
 struct FlexibleID: Decodable, Sendable {
     let value: String
 
+    init(_ value: String) {
+        self.value = value
+    }
+
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
