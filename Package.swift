@@ -166,6 +166,7 @@ let package = Package(
         .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence", "Extraction", "ExtractionFormats", "Embeddings"], swiftSettings: strictSettings),
         // Blocking test clients on threads of their own, and work that holds the global pool.
         .target(name: "ConcurrencyTestSupport", swiftSettings: strictSettings),
+        .target(name: "RandomTestSupport", swiftSettings: strictSettings),
         // Log records in memory, for tests of what is (and is not) logged.
         .target(
             name: "LogTestSupport", dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -209,7 +210,7 @@ let package = Package(
         // Tests, one target per module.
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "StorageTestSupport"],
+            dependencies: ["Storage", "StorageTestSupport", "RandomTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -229,14 +230,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfluenceTests",
-            dependencies: ["Confluence", "HTTP", "FakeConfluenceSupport", "LogTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Confluence", "HTTP", "FakeConfluenceSupport", "LogTestSupport", "RandomTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "ContentTests", dependencies: ["Content"], swiftSettings: strictSettings),
+        .testTarget(name: "ContentTests", dependencies: ["Content", "RandomTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "EmbeddingsTests", dependencies: ["Embeddings", "HTTP", "FakeConfluenceSupport"], swiftSettings: strictSettings
         ),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Storage", "Content"], swiftSettings: strictSettings),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Storage", "Content", "RandomTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "EngineTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Confluence
+import RandomTestSupport
 
 /// The v2 page list's own decoder gives what `JSONDecoder` gives, or gives up (nil) and leaves
 /// the bytes to `JSONDecoder`: it never returns a value `JSONDecoder` would not.
@@ -19,31 +20,19 @@ struct V2PageListParserTests {
         String(reflecting: list)
     }
 
-    /// A deterministic generator (SplitMix64), so a failure names its seed.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let pieces = ["plain", "Café ü", "東京", "😀", "\\n", "\\t", "\\\"", "\\\\", "\\/", "\\u00e9", "\\u6771",
                          "\\ud83d\\ude00", "\\u0000", "<p>a &amp; b</p>", " ", "\\r\\n", "\\b\\f"]
 
-    static func string(_ random: inout Random) -> String {
+    static func string(_ random: inout SeededGenerator) -> String {
         "\"" + (0..<Int.random(in: 0...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined() + "\""
     }
 
-    static func space(_ random: inout Random) -> String {
+    static func space(_ random: inout SeededGenerator) -> String {
         ["", " ", "\n  ", "\t"].randomElement(using: &random)!
     }
 
     /// A value the client does not read, nested a little.
-    static func unknown(_ random: inout Random, depth: Int = 0) -> String {
+    static func unknown(_ random: inout SeededGenerator, depth: Int = 0) -> String {
         switch Int.random(in: 0...(depth > 2 ? 4 : 6), using: &random) {
         case 0: return string(&random)
         case 1: return ["0", "-12", "3.25", "1e3", "-0.5E-2", "12345678901234567890"].randomElement(using: &random)!
@@ -58,11 +47,11 @@ struct V2PageListParserTests {
         }
     }
 
-    static func optional(_ value: String, _ random: inout Random) -> String {
+    static func optional(_ value: String, _ random: inout SeededGenerator) -> String {
         Int.random(in: 0..<5, using: &random) == 0 ? "null" : value
     }
 
-    static func page(_ random: inout Random) -> String {
+    static func page(_ random: inout SeededGenerator) -> String {
         let id = Bool.random(using: &random) ? "\"\(Int.random(in: 1...999_999, using: &random))\"" : "\(Int.random(in: 1...999_999, using: &random))"
         var members = ["\"id\":" + id]
         if Bool.random(using: &random) { members.append("\"status\":" + optional("\"current\"", &random)) }
@@ -82,7 +71,7 @@ struct V2PageListParserTests {
         return "{" + members.map { space(&random) + $0 + space(&random) }.joined(separator: ",") + "}"
     }
 
-    static func list(_ random: inout Random) -> String {
+    static func list(_ random: inout SeededGenerator) -> String {
         var members = ["\"results\":[" + (0..<Int.random(in: 0...4, using: &random)).map { _ in page(&random) }.joined(separator: "," + space(&random)) + "]"]
         if Bool.random(using: &random) {
             members.append("\"_links\":" + optional("{\"next\":\"/wiki/api/v2/spaces/1/pages?cursor=abc%3D\",\"base\":\"https://x.atlassian.net/wiki\"}", &random))
@@ -93,7 +82,7 @@ struct V2PageListParserTests {
 
     @Test("Valid lists decode exactly as JSONDecoder decodes them (escapes, surrogate pairs, nulls, unknown fields, numeric ids)")
     func agreesWithJSONDecoder() throws {
-        var random = Random(state: 12)
+        var random = SeededGenerator(seed: 12)
         var decodedFast = 0
         for round in 0..<1_500 {
             let json = Array(Self.list(&random).utf8)
@@ -112,7 +101,7 @@ struct V2PageListParserTests {
 
     @Test("Damaged input: the fast path never returns a value JSONDecoder would refuse, nor a different one")
     func damagedInputFallsBack() throws {
-        var random = Random(state: 99)
+        var random = SeededGenerator(seed: 99)
         var refusedByBoth = 0
         for round in 0..<3_000 {
             var json = Array(Self.list(&random).utf8)

@@ -1,5 +1,6 @@
 import Testing
 @testable import Content
+import RandomTestSupport
 
 /// Feeds mutated fixtures and random markup to the whole pipeline (parse, render, chunk) and
 /// checks that it terminates without crashing and that its invariants hold. Deterministic: each
@@ -11,7 +12,7 @@ struct FuzzTests {
 
     @Test(arguments: 0..<shards)
     func mutatedAndRandomInputsKeepInvariants(shard: Int) {
-        var random = SplitMix64(seed: 0x7269_6275_7461_7279 &+ UInt64(shard))
+        var random = SeededGenerator(seed: 0x7269_6275_7461_7279 &+ UInt64(shard))
         let corpus = Fixtures.all.map { Array($0.storage.utf8) }
         let chunker = Chunker(options: ChunkingOptions(targetWords: 24, overlapWords: 6))
         var checked = 0
@@ -93,7 +94,7 @@ struct FuzzTests {
         "<ol start=\"x\">", "<li>", "<table>", "<th colspan=\"99999\" rowspan=\"-3\">", "<code>",
     ]
 
-    static func randomMarkup(_ random: inout SplitMix64) -> [UInt8] {
+    static func randomMarkup(_ random: inout SeededGenerator) -> [UInt8] {
         var output: [UInt8] = []
         for _ in 0..<random.below(60) {
             output += snippets[random.below(snippets.count)].utf8
@@ -101,7 +102,7 @@ struct FuzzTests {
         return output
     }
 
-    static func mutate(_ seed: [UInt8], corpus: [[UInt8]], random: inout SplitMix64) -> [UInt8] {
+    static func mutate(_ seed: [UInt8], corpus: [[UInt8]], random: inout SeededGenerator) -> [UInt8] {
         var bytes = seed
         for _ in 0...random.below(4) {
             guard !bytes.isEmpty else { break }
@@ -128,20 +129,3 @@ struct FuzzTests {
     }
 }
 
-/// A small, fast, seedable generator (SplitMix64) so fuzz runs repeat exactly.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-
-    /// A value in `0..<bound` (bound > 0).
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
-}

@@ -2,6 +2,7 @@ import Content
 import Storage
 import Testing
 @testable import Search
+import RandomTestSupport
 
 @Suite("Index writes")
 struct IndexTests {
@@ -81,7 +82,7 @@ struct IndexTests {
     @Test("Many replacements in one transaction, with overlapping vocabulary, stay exact")
     func churn() throws {
         let fixture = try IndexFixture()
-        var generator = SeededGenerator(state: 7)
+        var generator = SeededGenerator(seed: 7)
         let vocabulary = SyntheticWords.vocabulary(count: 300, using: &generator)
         func randomPage(_ id: Int) -> TestPage {
             let sections = (0..<Int.random(in: 1...4, using: &generator)).map { section in
@@ -227,7 +228,7 @@ struct IndexTests {
 @Suite("Batched and prepared writes")
 struct BatchTests {
     static func corpus(seed: UInt64, pages: Int) -> [TestPage] {
-        var generator = SeededGenerator(state: seed)
+        var generator = SeededGenerator(seed: seed)
         let vocabulary = SyntheticWords.vocabulary(count: 500, using: &generator)
         return (0..<pages).map { index in
             let sections = (0..<Int.random(in: 1...3, using: &generator)).map { section in

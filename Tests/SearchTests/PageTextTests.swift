@@ -2,6 +2,7 @@ import Content
 import Storage
 import Testing
 @testable import Search
+import RandomTestSupport
 
 @Suite("Whole page texts")
 struct PageTextTests {
@@ -106,7 +107,7 @@ struct PageTextTests {
     @Test("A long text is stored in pieces and read back whole; the audit notices a lost piece or an orphan")
     func longTextAndAudit() throws {
         let fixture = try IndexFixture()
-        var generator = SeededGenerator(state: 3)
+        var generator = SeededGenerator(seed: 3)
         let vocabulary = SyntheticWords.vocabulary(count: 500, using: &generator)
         let sections = (0..<40).map { index in
             ("Part \(index)", (0..<1_200).map { _ in SyntheticWords.draw(vocabulary, using: &generator) }.joined(separator: " "))
@@ -145,7 +146,7 @@ struct PageTextTests {
 struct FilteredSearchTests {
     /// 200 pages that all match "alpha", with words of their own around it.
     static func corpus(_ fixture: IndexFixture) throws {
-        var generator = SeededGenerator(state: 11)
+        var generator = SeededGenerator(seed: 11)
         let vocabulary = SyntheticWords.vocabulary(count: 200, using: &generator)
         let pages = (0..<200).map { id in
             TestPage(id: "p\(id)", title: "Page \(id)", sections: [
@@ -241,7 +242,7 @@ struct FilteredSearchTests {
 
     @Test("The candidate queue hands out every candidate in ranking order")
     func candidateQueue() {
-        var generator = SeededGenerator(state: 5)
+        var generator = SeededGenerator(seed: 5)
         var queue = CandidateQueue()
         var top = TopK(capacity: 1_000)
         for id in 0..<1_000 {

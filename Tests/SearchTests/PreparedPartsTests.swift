@@ -1,13 +1,14 @@
 import Content
 import Testing
 @testable import Search
+import RandomTestSupport
 
 /// A batch analysed in parts, each by its own tokenizer, and joined is the batch prepared in
 /// one piece: the same records, terms and postings, whatever ids each tokenizer handed out.
 @Suite("Prepared pages joined from parts")
 struct PreparedPartsTests {
     static func pages() -> [PageUpdate] {
-        var generator = SeededGenerator(state: 15)
+        var generator = SeededGenerator(seed: 15)
         let words = ["replication", "slot", "vacuum", "work_mem", "Ünïcode", "東京", "the", "of", "kestrel", "index",
                      "`pg_dump`", "concurrently", "WAL", "checkpoint", "x86_64", "C++"]
         return (0..<40).map { number in

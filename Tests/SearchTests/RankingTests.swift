@@ -2,6 +2,7 @@ import Content
 import Storage
 import Testing
 @testable import Search
+import RandomTestSupport
 
 @Suite("Ranking and snippets")
 struct RankingTests {
@@ -97,7 +98,7 @@ struct RankingTests {
     @Test("A phrase from any indexed section finds that section's page first", arguments: [11, 23, 47])
     func phraseFromAnySection(seed: Int) throws {
         let fixture = try IndexFixture()
-        var generator = SeededGenerator(state: UInt64(seed))
+        var generator = SeededGenerator(seed: UInt64(seed))
         let vocabulary = SyntheticWords.vocabulary(count: 3_000, using: &generator)
         var pages: [TestPage] = []
         for pageIndex in 0..<60 {

@@ -2,6 +2,7 @@ import Content
 import Foundation
 import Search
 import Storage
+import RandomTestSupport
 
 /// A store in a fresh temporary directory with the index opened on it; removed on deinit.
 final class IndexFixture {
@@ -95,18 +96,6 @@ struct TestPage {
     }
 }
 
-/// A deterministic generator (SplitMix64), so generated corpora are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Pronounceable made-up words; none is an English stop word and each stems to itself or a
 /// unique stem, so every generated section has distinctive vocabulary.

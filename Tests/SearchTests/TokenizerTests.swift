@@ -1,5 +1,6 @@
 import Testing
 @testable import Search
+import RandomTestSupport
 
 @Suite("Tokenizer")
 struct TokenizerTests {
@@ -100,7 +101,7 @@ struct TokenizerTests {
 
     @Test("The interned indexing path yields exactly the terms of the public path")
     func internedPathAgrees() throws {
-        var generator = SeededGenerator(state: 99)
+        var generator = SeededGenerator(seed: 99)
         let vocabulary = SyntheticWords.vocabulary(count: 12_000, using: &generator)
         let samples = [
             "Running runners ran; Café CAFÉ cafe\u{301} Straße x86_64 v2.1 C++ g++ C# don’t Debian's 東京都に行く",

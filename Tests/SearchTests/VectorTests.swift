@@ -2,6 +2,7 @@ import Content
 import Storage
 import Testing
 @testable import Search
+import RandomTestSupport
 
 @Suite("Vectors beside the chunks: quantization, k-NN, fusion, removal")
 struct VectorTests {
@@ -15,7 +16,7 @@ struct VectorTests {
 
     @Test("Quantization round trip: within half a step of the normalised values; self-similarity ≈ 1; stored bytes read back")
     func quantizationRoundTrip() throws {
-        var generator = SeededGenerator(state: 7)
+        var generator = SeededGenerator(seed: 7)
         for dimensions in [1, 3, 384] {
             let values = (0..<dimensions).map { _ in Float.random(in: -3...3, using: &generator) }
             let vector = QuantizedVector(values)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Storage
+import RandomTestSupport
 
 @Suite("Store: bulk duplicate writes (MDB_MULTIPLE)")
 struct BulkDuplicateTests {
@@ -15,7 +16,7 @@ struct BulkDuplicateTests {
         let temporary = try TemporaryStore()
         let store = try temporary.opened
         let postings = try Self.openPostings(store)
-        var random = Generator(seed: 0x6275_6c6b)
+        var random = SeededGenerator(seed: 0x6275_6c6b)
         var model: [String: Set<UInt64>] = [:]
         let keys = (0..<60).map { "term-\($0)" }
         struct Abort: Error {}
@@ -83,7 +84,7 @@ struct BulkDuplicateTests {
         let temporary = try TemporaryStore()
         let store = try temporary.opened
         let postings = try Self.openPostings(store)
-        var random = Generator(seed: 0x7275_6e73)
+        var random = SeededGenerator(seed: 0x7275_6e73)
         var model: [String: Set<UInt64>] = [:]
         let keys = (0..<40).map { String(format: "term-%02d", $0) }
         for round in 0..<12 {
@@ -278,7 +279,7 @@ struct BulkDuplicateTests {
     private func fill(_ store: Store, model: inout [String: Set<UInt64>]) throws {
         let postings = try Self.openPostings(store)
         var attempts = 0
-        var random = Generator(seed: 0x6d61_7066)
+        var random = SeededGenerator(seed: 0x6d61_7066)
         for batch in 0..<12 {
             // 48,000 values (384 KiB) per transaction: three keys take random values, a third
             // of them already present; three take values above their last (appends).
@@ -315,7 +316,7 @@ struct BulkDuplicateTests {
 
     /// A mix of sizes around LMDB's layout thresholds (inline, sub-page, sub-database), with
     /// repeats inside the batch and values already stored.
-    static func randomBatch(existing: Set<UInt64>, random: inout Generator) -> [UInt64] {
+    static func randomBatch(existing: Set<UInt64>, random: inout SeededGenerator) -> [UInt64] {
         let sizes = [1, 2, 3, 7, 40, 250, 260, 600, 2_000]
         let size = sizes[Int(random.next() % UInt64(sizes.count))]
         if random.next() % 3 == 0 {
@@ -356,19 +357,3 @@ struct BulkDuplicateTests {
     }
 }
 
-/// SplitMix64: seeded, so a failing sequence repeats exactly.
-struct Generator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
