@@ -166,6 +166,7 @@ let package = Package(
         .target(name: "EngineTestSupport", dependencies: ["Engine", "Confluence", "Extraction", "ExtractionFormats", "Embeddings"], swiftSettings: strictSettings),
         // Blocking test clients on threads of their own, and work that holds the global pool.
         .target(name: "ConcurrencyTestSupport", swiftSettings: strictSettings),
+        // The seeded generator behind generated test inputs.
         .target(name: "RandomTestSupport", swiftSettings: strictSettings),
         // Log records in memory, for tests of what is (and is not) logged.
         .target(

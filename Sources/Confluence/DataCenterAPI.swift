@@ -86,15 +86,19 @@ struct DataCenterAPI: Sendable {
 
     func search(cql: String, includeBodies: Bool, includeLabels: Bool) -> PageBatches {
         let expand = Self.listExpand + ",space" + (includeBodies ? ",body.storage" : "") + (includeLabels ? ",metadata.labels" : "")
-        let url = site.restV1 + "/content/search?cql=" + queryEscape(cql) + "&limit=\(limit)&start=0&expand=" + expand
-        return offsetPager(first: url, subject: .search, spaceId: nil, includeLabels: includeLabels)
+        return offsetPager(first: searchURL(cql: cql, expand: expand), subject: .search, spaceId: nil, includeLabels: includeLabels)
     }
 
     func labelledContent(cql: String) -> LabelledContentBatches {
-        let url = site.restV1 + "/content/search?cql=" + queryEscape(cql) + "&limit=\(limit)&start=0&expand=metadata.labels"
-        return offsetList(first: url, subject: .search, id: { (item: V1Content) in item.id.value }) { (item: V1Content) in
+        offsetList(first: searchURL(cql: cql, expand: "metadata.labels"), subject: .search,
+                   id: { (item: V1Content) in item.id.value }) { (item: V1Content) in
             LabelledContent(id: item.id.value, labels: item.expandedLabels)
         }
+    }
+
+    /// The first request of a CQL search, from offset 0.
+    private func searchURL(cql: String, expand: String) -> String {
+        site.restV1 + "/content/search?cql=" + queryEscape(cql) + "&limit=\(limit)&start=0&expand=" + expand
     }
 
     private func content(_ id: String, expand: String) async throws(ConfluenceError) -> V1Content {

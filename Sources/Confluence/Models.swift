@@ -41,7 +41,6 @@ public struct Space: Sendable, Equatable, Codable {
     }
 }
 
-/// A label on a page.
 /// A piece of content's id and labels, from ``ConfluenceClient/labelledContent(cql:)``.
 public struct LabelledContent: Sendable, Hashable {
     public var id: String
@@ -54,6 +53,7 @@ public struct LabelledContent: Sendable, Hashable {
     }
 }
 
+/// A label on a page.
 public struct Label: Sendable, Hashable, Codable {
     public var id: String?
     public var name: String

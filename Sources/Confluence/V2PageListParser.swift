@@ -23,6 +23,8 @@ extension V2List: FastJSONDecodable where Item == V2Page {
 struct V2PageListParser {
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
+    /// Objects and arrays open around the current position.
+    private var depth = 0
     static let maxDepth = 64
 
     init(bytes: UnsafeRawBufferPointer) {
@@ -32,9 +34,7 @@ struct V2PageListParser {
     mutating func list() -> V2List<V2Page>? {
         var results: [V2Page]?
         var links: ListLinks?
-        var seen = Set<String>()
         guard object({ key, parser in
-            guard seen.insert(key).inserted else { return false }
             switch key {
             case "results":
                 guard let pages = parser.array({ parser in parser.page() }) else { return false }
@@ -42,7 +42,7 @@ struct V2PageListParser {
             case "_links":
                 guard parser.nullOr({ parser in parser.listLinks() }, into: &links) else { return false }
             default:
-                return parser.skipValue(depth: 1)
+                return parser.skipValue()
             }
             return true
         }), atEnd(), let results else { return nil }
@@ -54,11 +54,11 @@ struct V2PageListParser {
     private mutating func page() -> V2Page? {
         var id: FlexibleID?
         var page = V2Page(id: FlexibleID(""))
-        var seen = Set<String>()
         guard object({ key, parser in
-            guard seen.insert(key).inserted else { return false }
             switch key {
-            case "id": id = parser.flexibleID()
+            case "id":
+                id = parser.flexibleID()
+                return id != nil
             case "status": return parser.nullOr({ $0.string() }, into: &page.status)
             case "title": return parser.nullOr({ $0.string() }, into: &page.title)
             case "spaceId": return parser.nullOr({ $0.flexibleID() }, into: &page.spaceId)
@@ -67,9 +67,8 @@ struct V2PageListParser {
             case "version": return parser.nullOr({ $0.version() }, into: &page.version)
             case "body": return parser.nullOr({ $0.body() }, into: &page.body)
             case "_links": return parser.nullOr({ $0.webLinks() }, into: &page._links)
-            default: return parser.skipValue(depth: 2)
+            default: return parser.skipValue()
             }
-            return id != nil
         }), let id else { return nil }
         page.id = id
         return page
@@ -77,13 +76,11 @@ struct V2PageListParser {
 
     private mutating func version() -> V2Version? {
         var version = V2Version()
-        var seen = Set<String>()
         guard object({ key, parser in
-            guard seen.insert(key).inserted else { return false }
             switch key {
             case "number": return parser.nullOr({ $0.integer().flatMap { Int(exactly: $0) } }, into: &version.number)
             case "createdAt": return parser.nullOr({ $0.string() }, into: &version.createdAt)
-            default: return parser.skipValue(depth: 3)
+            default: return parser.skipValue()
             }
         }) else { return nil }
         return version
@@ -91,22 +88,18 @@ struct V2PageListParser {
 
     private mutating func body() -> V2Body? {
         var body = V2Body()
-        var seen = Set<String>()
         guard object({ key, parser in
-            guard seen.insert(key).inserted else { return false }
             switch key {
             case "storage":
                 return parser.nullOr({ parser in
                     var value = BodyValue()
-                    var seen = Set<String>()
-                    guard parser.object({ key, parser in
-                        guard seen.insert(key).inserted else { return false }
-                        if key == "value" { return parser.nullOr({ $0.string() }, into: &value.value) }
-                        return parser.skipValue(depth: 4)
+                                guard parser.object({ key, parser in
+                                    if key == "value" { return parser.nullOr({ $0.string() }, into: &value.value) }
+                        return parser.skipValue()
                     }) else { return nil }
                     return value
                 }, into: &body.storage)
-            default: return parser.skipValue(depth: 3)
+            default: return parser.skipValue()
             }
         }) else { return nil }
         return body
@@ -114,13 +107,11 @@ struct V2PageListParser {
 
     private mutating func webLinks() -> WebLinks? {
         var links = WebLinks()
-        var seen = Set<String>()
         guard object({ key, parser in
-            guard seen.insert(key).inserted else { return false }
             switch key {
             case "webui": return parser.nullOr({ $0.string() }, into: &links.webui)
             case "base": return parser.nullOr({ $0.string() }, into: &links.base)
-            default: return parser.skipValue(depth: 3)
+            default: return parser.skipValue()
             }
         }) else { return nil }
         return links
@@ -128,14 +119,12 @@ struct V2PageListParser {
 
     private mutating func listLinks() -> ListLinks? {
         var links = ListLinks()
-        var seen = Set<String>()
         guard object({ key, parser in
-            guard seen.insert(key).inserted else { return false }
             switch key {
             case "next": return parser.nullOr({ $0.string() }, into: &links.next)
             case "base": return parser.nullOr({ $0.string() }, into: &links.base)
             case "context": return parser.nullOr({ $0.string() }, into: &links.context)
-            default: return parser.skipValue(depth: 2)
+            default: return parser.skipValue()
             }
         }) else { return nil }
         return links
@@ -193,13 +182,17 @@ struct V2PageListParser {
         return true
     }
 
-    /// An object, each member's value read by `member` (false: give up).
+    /// An object, each member's value read by `member` (false: give up). A key met twice
+    /// gives up too: which of the two values JSONDecoder keeps is its business.
     private mutating func object(_ member: (String, inout Self) -> Bool) -> Bool {
-        guard consume(UInt8(ascii: "{")) else { return false }
+        guard depth < Self.maxDepth, consume(UInt8(ascii: "{")) else { return false }
+        depth += 1
+        defer { depth -= 1 }
         if consume(UInt8(ascii: "}")) { return true }
+        var keys = Set<String>()
         while true {
             skipSpace()
-            guard let key = string(), consume(UInt8(ascii: ":")) else { return false }
+            guard let key = string(), keys.insert(key).inserted, consume(UInt8(ascii: ":")) else { return false }
             skipSpace()
             guard member(key, &self) else { return false }
             if consume(UInt8(ascii: ",")) { continue }
@@ -208,7 +201,9 @@ struct V2PageListParser {
     }
 
     private mutating func array<T>(_ element: (inout Self) -> T?) -> [T]? {
-        guard consume(UInt8(ascii: "[")) else { return nil }
+        guard depth < Self.maxDepth, consume(UInt8(ascii: "[")) else { return nil }
+        depth += 1
+        defer { depth -= 1 }
         var elements: [T] = []
         if consume(UInt8(ascii: "]")) { return elements }
         while true {
@@ -220,16 +215,14 @@ struct V2PageListParser {
         }
     }
 
-    /// A JSON integer (`-`? digits, no fraction or exponent) that fits an Int64.
+    /// A JSON number without fraction or exponent that fits an Int64.
     private mutating func integer() -> Int64? {
         skipSpace()
         let start = index
-        if peek == UInt8(ascii: "-") { index += 1 }
-        let digits = index
-        while let byte = peek, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { index += 1 }
-        guard index > digits, !(bytes[digits] == UInt8(ascii: "0") && index - digits > 1) else { return nil }
-        if let byte = peek, byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") { return nil }
-        return Int64(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+        guard number() else { return nil }
+        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+        guard !text.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else { return nil }
+        return Int64(String(decoding: text, as: UTF8.self))
     }
 
     /// A string: its bytes as they are when it has no escapes, else decoded.
@@ -344,13 +337,12 @@ struct V2PageListParser {
     }
 
     /// Any value, checked and dropped (a field the client does not read).
-    private mutating func skipValue(depth: Int) -> Bool {
-        guard depth <= Self.maxDepth else { return false }
+    private mutating func skipValue() -> Bool {
         skipSpace()
         switch peek {
         case UInt8(ascii: "\""): return string() != nil
-        case UInt8(ascii: "{"): return object { _, parser in parser.skipValue(depth: depth + 1) }
-        case UInt8(ascii: "["): return array { parser in parser.skipValue(depth: depth + 1) ? true : nil } != nil
+        case UInt8(ascii: "{"): return object { _, parser in parser.skipValue() }
+        case UInt8(ascii: "["): return array { parser in parser.skipValue() ? true : nil } != nil
         case UInt8(ascii: "t"): return literal("true")
         case UInt8(ascii: "f"): return literal("false")
         case UInt8(ascii: "n"): return literal("null")

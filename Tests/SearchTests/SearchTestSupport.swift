@@ -96,7 +96,6 @@ struct TestPage {
     }
 }
 
-
 /// Pronounceable made-up words; none is an English stop word and each stems to itself or a
 /// unique stem, so every generated section has distinctive vocabulary.
 enum SyntheticWords {

@@ -99,8 +99,8 @@ struct SpaceListing {
             }
             if Task.isCancelled { throw .abandoned }
             // Another stage is queued behind those in flight, while this batch's conversion ends and the group commits.
-            if batch != nil { stages.append(self.stage(cursor, after: stages.last?.fetch ?? stage.fetch, space: space, short: short)) }
             if batch != nil {
+                stages.append(self.stage(cursor, after: stages.last?.fetch ?? stage.fetch, space: space, short: short))
                 waiting = clock.now
                 if let converted = try await Self.value(of: stage.conversion).get() {
                     times.convertWait += clock.now - waiting
@@ -163,9 +163,9 @@ struct SpaceListing {
     }
 
     /// The conversion of the batch `fetch` brings: off the writer, beside the next request and
-    /// the commit of the batches before. Conversion is skipped (the pages left pending, for processing by id) once a commit found
-    /// the balance short: read when the batch arrives, so a stage started before that commit
-    /// may still convert; the commit checks the balance again.
+    /// the commit of the batches before. Skipped (the pages stay pending, for processing by id)
+    /// once a commit found the balance short; that is read when the batch arrives, so a stage
+    /// started before that commit may still convert, and the commit checks the balance again.
     private func convert(
         after fetch: Task<Result<[Page]?, ConfluenceError>, Never>, space: Space, short: CreditsShortFlag
     ) -> Task<Result<Converted?, SyncFailure>, Never> {
