@@ -243,7 +243,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "Engine", "EngineTestSupport", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
-                "InputLimits", "Extraction", "Embeddings", "HTTP", "SystemdTestSupport",
+                "InputLimits", "Extraction", "Embeddings", "HTTP", "SystemdTestSupport", "RandomTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

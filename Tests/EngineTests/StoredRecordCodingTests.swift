@@ -18,7 +18,7 @@ struct StoredRecordCodingTests {
         #expect(old.value == value)
     }
 
-    @Test("Manifest entries, bare and with every optional field, with non-ASCII and escapes")
+    @Test("Manifest entries as stores before the binary layout hold them: bare, every optional field, non-ASCII, escapes")
     func manifestEntries() throws {
         let bare = ManifestEntry(pageId: "1", title: "", spaceKey: "ENG", parentId: nil, status: "current", versionSeen: 1,
                                  seenInCycle: 0, webui: nil)

@@ -32,7 +32,7 @@ struct EngineTables: Sendable {
     let names: Table<String, UInt64>
     /// Datastore id → its secret as the engine's ``SecretSealer`` stored it (sealed, or UTF-8).
     let secrets: Table<UInt64, [UInt8]>
-    let pages: Table<PageRef, JSONCoded<ManifestEntry>>
+    let pages: Table<PageRef, ManifestRecord>
     /// Pages waiting for processing in the current cycle.
     let pending: Table<PageRef, Empty>
     let counts: Table<DatastoreNameKey, Int64>
@@ -58,7 +58,7 @@ struct EngineTables: Sendable {
     /// Stores a manifest entry and keeps the counts and the pending set in step with it.
     func putPage(_ txn: WriteTransaction, datastore: UInt64, old: ManifestEntry?, new: ManifestEntry) throws {
         let ref = PageRef(datastore: datastore, pageId: new.pageId)
-        try txn.put(pages, ref, JSONCoded(new))
+        try txn.put(pages, ref, ManifestRecord(new))
         try adjustCounts(txn, datastore: datastore, old: old, by: -1)
         try adjustCounts(txn, datastore: datastore, old: new, by: 1)
         if new.disposition == .pending {
