@@ -11,7 +11,8 @@ import Storage
 /// the way the daemon's embedding stage does it (``SearchIndex/pendingChunks(datastore:limit:in:)``
 /// in batches, int8 vectors beside the chunks), and each query is embedded once and searched
 /// with ``SearchIndex/hybridSearch(_:vector:datastore:options:in:tokenizer:filter:)``. Writes
-/// `WORKDIR/tributary-hybrid.jsonl` like `tributary.jsonl` (`"seconds"`: the search alone,
+/// `WORKDIR/tributary-hybrid.jsonl` like `tributary.jsonl` (the same ranking, see
+/// ``RetrievalBench/ranking(top:deep:)``; `"seconds"`: the search alone,
 /// `"embed_seconds"`: the query's embedding) and prints a JSON summary: chunks, index and vector
 /// bytes, embedding seconds, and the exact k-NN scan's milliseconds per 100,000 chunks.
 enum HybridRetrievalBench {
@@ -58,6 +59,8 @@ enum HybridRetrievalBench {
 
         var ranked = SearchOptions(limit: 100, maxResultsPerPage: 1)
         ranked.snippetWords = 4
+        var top = ranked
+        top.limit = 10
         let served = SearchOptions(limit: 10, maxResultsPerPage: 2)
         var vectors: [QuantizedVector] = []
         var embedTimes: [Double] = []
@@ -72,10 +75,11 @@ enum HybridRetrievalBench {
         var rankings: [[String]] = []
         for (query, vector) in zip(queries, vectors) {
             let text = query["q"] as? String ?? ""
-            let results = try store.read { txn in
-                try index.hybridSearch(text, vector: vector, datastore: datastore, options: ranked, in: txn, tokenizer: tokenizer)
+            let (first, deep) = try store.read { txn in
+                (try index.hybridSearch(text, vector: vector, datastore: datastore, options: top, in: txn, tokenizer: tokenizer),
+                 try index.hybridSearch(text, vector: vector, datastore: datastore, options: ranked, in: txn, tokenizer: tokenizer))
             }
-            rankings.append(results.map(\.pageID))
+            rankings.append(RetrievalBench.ranking(top: first.map(\.pageID), deep: deep.map(\.pageID)))
         }
         var times: [[Double]] = Array(repeating: [], count: queries.count)
         var scanSeconds: [Double] = []

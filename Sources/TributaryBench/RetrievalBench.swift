@@ -11,9 +11,10 @@ import Storage
 /// daemon's way: ``StorageFormat/convert(_:title:options:)``, the default ``Chunker``, then
 /// ``SearchIndex/prepare(_:tokenizer:)`` and `apply` in batches. It writes the chunks it
 /// indexed to `WORKDIR/chunks.jsonl` (so the peers index exactly the same passages), and
-/// `WORKDIR/tributary.jsonl`: per query the ranked page ids (best chunk per page, 100 pages)
-/// and the seconds of each timed run of a top-10 search with snippets as the daemon asks for
-/// it (two chunks per page at most), each in a read transaction of its own.
+/// `WORKDIR/tributary.jsonl`: per query the ranked page ids (best chunk per page, 100 pages;
+/// see ``ranking(top:deep:)``) and the seconds of each timed run of a top-10 search with
+/// snippets as the daemon asks for it (two chunks per page at most), each in a read
+/// transaction of its own.
 ///
 /// `TRIBUTARY_RANKING="k1=1.2,b=0.75,title=3,…"` overrides ``RankingParameters`` for tuning.
 enum RetrievalBench {
@@ -39,16 +40,19 @@ enum RetrievalBench {
         let ranking = try parameters(ProcessInfo.processInfo.environment["TRIBUTARY_RANKING"] ?? "")
         var ranked = SearchOptions(limit: 100, maxResultsPerPage: 1, ranking: ranking)
         ranked.snippetWords = 4
+        var top = ranked
+        top.limit = 10
         let served = SearchOptions(limit: 10, maxResultsPerPage: 2, ranking: ranking)
         var output = Data()
         var times: [[Double]] = Array(repeating: [], count: queries.count)
         var rankings: [[String]] = []
         for query in queries {
             guard let text = query["q"] as? String else { throw SearchBench.BenchError("queries.jsonl: a line lacks q") }
-            let results = try store.read { txn in
-                try index.search(text, datastore: datastore, options: ranked, in: txn, tokenizer: tokenizer)
+            let (first, deep) = try store.read { txn in
+                (try index.search(text, datastore: datastore, options: top, in: txn, tokenizer: tokenizer),
+                 try index.search(text, datastore: datastore, options: ranked, in: txn, tokenizer: tokenizer))
             }
-            rankings.append(results.map(\.pageID))
+            rankings.append(Self.ranking(top: first.map(\.pageID), deep: deep.map(\.pageID)))
         }
         for _ in 0..<rounds {
             for (number, query) in queries.enumerated() {
@@ -72,6 +76,15 @@ enum RetrievalBench {
             "index_bytes": store.info().usedBytes, "ranking": "\(ranking)",
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+    }
+
+    /// The page ranking scored for a query: the 10 pages a 10-result search returns, then the
+    /// rest of a 100-result search's pages. A search ranks a pool that grows with its limit
+    /// (re-ranking, the hybrid legs), so the top 10 of a 100-result search is not what anyone
+    /// asking for 10 results gets; the @10 metrics score what they get, Recall@100 the deep list.
+    static func ranking(top: [String], deep: [String]) -> [String] {
+        var seen = Set(top)
+        return top + deep.filter { seen.insert($0).inserted }
     }
 
     /// Pages the daemon's way (BatchProcessor): conversion and chunking, with its title-only

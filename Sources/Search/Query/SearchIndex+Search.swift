@@ -67,7 +67,7 @@ extension SearchIndex {
         let titleMatch = options.ranking.titleMatchBoost > 0
         let rerank = !query.phrases.isEmpty || options.maxResultsPerPage != nil || proximity || titleMatch
         let pool = !query.phrases.isEmpty ? max(options.limit * 20, 200)
-            : rerank ? max(options.limit * 4, options.limit + 20) : options.limit
+            : rerank ? max(options.rerankPool ?? max(options.limit * 4, options.limit + 20), options.limit) : options.limit
         let scorer = BM25FScorer(parameters: options.ranking, averageBodyLength: stats.averageBodyLength)
         let hints = phraseHints(query, lists: lists, boost: options.ranking.phraseBoost)
         let top: [TopK.Entry]

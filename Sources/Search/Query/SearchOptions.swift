@@ -66,6 +66,10 @@ public struct SearchOptions: Sendable, Equatable {
     public var maxQueryTerms: Int
     /// Scoring parameters.
     public var ranking: RankingParameters
+    /// How many provisional candidates re-ranking looks at when there is no quoted phrase (nil:
+    /// `max(4 × limit, limit + 20)`). Hybrid search's lexical leg sets it nearer its limit:
+    /// only its order matters there, and the fusion does not need its tail exact.
+    var rerankPool: Int?
 
     public init(
         limit: Int = 10, maxResultsPerPage: Int? = nil, snippetWords: Int = 32, highlightOpen: String = "«",
