@@ -13,12 +13,14 @@ and prints the ratio (issue #12's target: Tributary <= 0.5x the peer's time).
 Then a burst-limit run: a fresh daemon with no configured rate against a token bucket of R
 req/s (burst B) prints the 429 share and the achieved rate / R.
 
-Usage: bench_sync.py BIN_DIR REPO PEER_PYTHON [--pages N] [--scale] [--peer-first] [--skip-burst]
-Env: TRIBUTARY_BENCH_PAGES (default 20000), TRIBUTARY_BENCH_SCALE=1 (= --scale),
+Usage: bench_sync.py BIN_DIR REPO PEER_PYTHON [--pages N] [--scale] [--peer-first] [--skip-burst] [--repeat N]
+With --repeat N, N (tributaryd, peer) pairs are timed, each tributaryd a fresh daemon with an
+empty state, and the ratio is of the medians (single runs here vary by about ±10 %).
+Env: TRIBUTARY_BENCH_PAGES (default 20000), TRIBUTARY_BENCH_SCALE=1 (= --scale), TRIBUTARY_BENCH_REPEAT (1),
 TRIBUTARY_BENCH_KEEP=1 (keep the work directory: state, logs),
 TRIBUTARY_BENCH_BURST_PAGES (default 6000: at 2 req/s a sync of at least 10 s), TRIBUTARY_BENCH_BURST_RATE (2), TRIBUTARY_BENCH_BURST (2).
 """
-import argparse, base64, json, math, os, random, re, shutil, signal, subprocess, sys, tempfile, time, urllib.request
+import argparse, base64, json, math, os, random, re, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.request
 
 EMAIL = "b@example.com"
 SYNC_CALLS = ("fdatasync", "fsync", "msync", "sync_file_range", "syncfs")
@@ -35,6 +37,8 @@ def main():
                    help="also run 100,000 pages and print time(100k)/time(20k)")
     p.add_argument("--peer-first", action="store_true", help="run the peer pipeline before tributaryd")
     p.add_argument("--skip-burst", action="store_true", help="skip the burst-limit run")
+    p.add_argument("--repeat", type=int, default=int(os.environ.get("TRIBUTARY_BENCH_REPEAT", "1")),
+                   help="time N pairs (a fresh daemon and peer index each) and compare the medians")
     args = p.parse_args()
     sizes = [args.pages] + ([100000] if args.scale and args.pages != 100000 else [])
     print("sync bench: %d cores, load average %.2f at start (other work on this machine competes for the cores)"
@@ -154,6 +158,9 @@ class SizeRun:
             for what in order:
                 out[what] = self.tributary(daemon_pid, ctl, None) if what == "tributary" else self.peer()
             t, peer = out["tributary"], out["peer"]
+            times = [(t["seconds"], peer["seconds"])]
+            for number in range(1, max(1, args.repeat)):
+                times.append(self.repetition(procs, number, order))
             if shutil.which("strace"):
                 t["sync_calls"], traced_seconds = self.traced_sync(procs)
             print("  order: %s ran first, then %s (same fake process, stats reset between)" % tuple(order))
@@ -164,7 +171,14 @@ class SizeRun:
                   % (peer["seconds"], peer["pages"] / peer["seconds"], peer["pages"], peer["chunks"],
                      peer["peak_rss_kb"] / 1024, peer["merge_seconds"]))
             ratio = t["seconds"] / peer["seconds"]
-            print("  ratio tributaryd / peer  %7.2f   (target ≤ 0.5: %s)" % (ratio, verdict(ratio <= 0.5)))
+            if len(times) == 1:
+                print("  ratio tributaryd / peer  %7.2f   (target ≤ 0.5: %s)" % (ratio, verdict(ratio <= 0.5)))
+            else:
+                mine, theirs = statistics.median(a for a, _ in times), statistics.median(b for _, b in times)
+                ratio = mine / theirs
+                print("  %d pairs (tributaryd s, peer s): %s" % (len(times), ", ".join("%.2f/%.2f" % pair for pair in times)))
+                print("  ratio tributaryd / peer  %7.2f   of the medians, %.2f s / %.2f s (target ≤ 0.5: %s); pairs' ratios %.2f-%.2f"
+                      % (ratio, mine, theirs, verdict(ratio <= 0.5), min(a / b for a, b in times), max(a / b for a, b in times)))
             bound = math.ceil(t["discovered"] / 250) + 5
             print("  full sync requests       %7d   (bound ⌈N/250⌉+5 = %d: %s; %d answered 429); peer: %d requests"
                   % (t["requests"], bound, verdict(t["requests"] <= bound), t["429"], peer["requests"]))
@@ -198,11 +212,27 @@ class SizeRun:
             if bench_search.returncode == 0:
                 print("  search over the socket: " + bench_search.stdout.strip().replace("\n", "\n  "))
             sys.stdout.flush()
-            return {"tributary": t["seconds"], "peer": peer["seconds"]}
+            return {"tributary": statistics.median(a for a, _ in times), "peer": statistics.median(b for _, b in times)}
         finally:
             procs.close()
 
-    def tributary(self, pid, ctl, trace):
+    def repetition(self, procs, number, order):
+        """One more timed pair: a fresh daemon (empty state) and a fresh peer index. Returns the
+        two times; both state directories are removed after."""
+        name = "tributaryd-%d" % number
+        pid, ctl = start_daemon(procs, self.args.bin_dir, name, "default_rate_limit = 1000\nlog = stderr\n")
+        seconds = {}
+        for what in order:
+            if what == "tributary":
+                seconds[what] = self.tributary(pid, ctl, None, log_name=name, report=False)["seconds"]
+            else:
+                seconds[what] = self.peer(index_name="peer-index-%d" % number)["seconds"]
+        os.kill(pid, signal.SIGTERM)
+        for directory in (name + "-state", "peer-index-%d" % number):
+            shutil.rmtree(os.path.join(procs.work, directory), ignore_errors=True)
+        return seconds["tributary"], seconds["peer"]
+
+    def tributary(self, pid, ctl, trace, log_name="tributaryd", report=True):
         reset(self.origin)
         calls_before = count_sync_calls(trace)
         cpu_before, io_before = cpu_seconds(pid), proc_io(pid).get("syscw", 0)
@@ -219,17 +249,18 @@ class SizeRun:
         # With no excluded label, labels are surveyed after ready (on Cloud), by the same job right
         # after the cycle: counted apart, not hidden. The survey connects again as the cycle did
         # (one space: the same connection requests), so half the connection requests are its own.
-        refresh = wait_label_refresh(os.path.join(self.work, "tributaryd.log"), 300)
+        refresh = wait_label_refresh(os.path.join(self.work, log_name + ".log"), 300)
         after = stats(self.origin)
         kinds = after["byKind"]
         survey = sum(kinds.get(k, 0) for k in SURVEY_KINDS)
         connects = sum(v for k, v in kinds.items() if k in ("v2.spaces", "v2.space"))
         refresh_requests = survey + (connects // 2 if refresh else 0)
-        print("  label survey after ready %7d   requests (%s, connection %d), done %.1f s after ready%s; "
-              "%d requests had been made when ready was seen"
-              % (refresh_requests, ", ".join("%s %d" % (k, kinds.get(k, 0)) for k in SURVEY_KINDS),
-                 connects // 2 if refresh else 0, refresh - (start + seconds) if refresh else float("nan"),
-                 "" if refresh else " (NOT seen in the log)", st["requests"]))
+        if report:
+            print("  label survey after ready %7d   requests (%s, connection %d), done %.1f s after ready%s; "
+                  "%d requests had been made when ready was seen"
+                  % (refresh_requests, ", ".join("%s %d" % (k, kinds.get(k, 0)) for k in SURVEY_KINDS),
+                     connects // 2 if refresh else 0, refresh - (start + seconds) if refresh else float("nan"),
+                     "" if refresh else " (NOT seen in the log)", st["requests"]))
         return {"seconds": seconds, "requests": after["requests"] - refresh_requests, "429": st["rateLimited"],
                 "indexed": status["pages"]["indexed"], "discovered": status["pages"]["discovered"],
                 "user": cpu[0] - cpu_before[0], "system": cpu[1] - cpu_before[1], "rss_kb": proc_status(pid).get("VmHWM", 0),
@@ -251,9 +282,9 @@ class SizeRun:
         os.kill(pid, signal.SIGTERM)
         return {k: v - before.get(k, 0) for k, v in calls.items() if v - before.get(k, 0)}, seconds
 
-    def peer(self):
+    def peer(self, index_name="peer-index"):
         reset(self.origin)
-        index_dir = os.path.join(self.work, "peer-index")
+        index_dir = os.path.join(self.work, index_name)
         r = subprocess.run([self.args.peer_python, os.path.join(self.args.repo, "scripts/lib/peer_pipeline.py"), self.origin,
                             EMAIL, self.token_file, "GEN", index_dir], capture_output=True, text=True, timeout=7200)
         if r.returncode != 0:
