@@ -64,9 +64,9 @@ struct DatastoreQueries: Sendable {
         return id
     }
 
-    /// The datastore's snapshot now, then after every change (at most every
-    /// ``EngineOptions/progressIntervalMillis`` of the engine's clock), until it is deleted or
-    /// the engine stops.
+    /// The datastore's snapshot now, then after every change until it is deleted or the engine
+    /// stops: a change of state at once, progress at most every
+    /// ``EngineOptions/progressIntervalMillis`` of the engine's clock (see ``WatchThrottle``).
     func watch(name: String) throws(EngineError) -> AsyncStream<DatastoreSnapshot> {
         let id = try identifier(of: name)
         // Subscribed before the first snapshot: a change in between is not missed.
@@ -76,16 +76,21 @@ struct DatastoreQueries: Sendable {
         let clock = core.clock
         let queries = self
         return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
-            continuation.yield(first)
+            let throttle = WatchThrottle(first: first, intervalMillis: interval, clock: clock,
+                                         read: { try? queries.snapshot(id: id) }, continuation: continuation)
             let task = Task {
-                var last = first
-                for await _ in signals {
-                    guard let next = try? queries.snapshot(id: id) else { break }
-                    if next != last {
-                        continuation.yield(next)
-                        last = next
+                await withDiscardingTaskGroup { flushes in
+                    for await _ in signals {
+                        let (alive, flushAt) = throttle.changed()
+                        guard alive else { break }
+                        if let flushAt {
+                            flushes.addTask {
+                                guard (try? await clock.sleep(untilMillis: flushAt)) != nil else { return }
+                                throttle.flush()
+                            }
+                        }
                     }
-                    if interval > 0 { try? await clock.sleep(untilMillis: clock.nowMillis + interval) }
+                    flushes.cancelAll()
                 }
                 continuation.finish()
             }
