@@ -17,7 +17,7 @@ struct PageConversionTests {
         let temporary = try TemporaryEngineStore()
         var options = EngineOptions()
         options.maxBodyBytes = 2_000
-        let conversion = PageConversion(options: options, index: try SearchIndex(store: temporary.store), tokenizers: TokenizerPool())
+        let conversion = PageConversion(options: options, index: try SearchIndex(store: temporary.store))
         let pages = (0..<101).map { number -> Page in
             let body: String?
             switch number % 17 {
@@ -74,7 +74,7 @@ struct GroupedListingCommitTests {
         for id in ids { harness.confluence.putPage(space: "DOC", id: id, title: "Runbook", body: Self.body) }
         // Every page costs the same: its tokens, as the conversion counts them, at the policy's price.
         let site = ConfluenceSite(flavor: .cloud, host: "example.atlassian.net", contextPath: "/wiki")
-        let probe = PageConversion(options: options, index: try SearchIndex(store: harness.temporary.store), tokenizers: TokenizerPool())
+        let probe = PageConversion(options: options, index: try SearchIndex(store: harness.temporary.store))
             .convert(ids: ["P00"], fetched: [Page(id: "P00", title: "Runbook", storageBody: Self.body)], site: site)
         let pageCost = CreditPolicy().cost(tokens: try #require(probe.results.first).tokens)
         #expect(pageCost > 0)

@@ -46,29 +46,6 @@ struct PreparedPartsTests {
         Self.same(joined, whole)
     }
 
-    @Test("Parts analysed by warm tokenizers (vocabularies full of earlier batches' words) join to the whole")
-    func warmTokenizersJoinToTheWhole() throws {
-        let fixture = try IndexFixture()
-        let updates = Self.pages()
-        let whole = try fixture.index.prepare(updates, tokenizer: try Tokenizer())
-        // Each tokenizer has analysed other text first, in its own order: the same words get
-        // different ids in each, and each knows words the batch does not use.
-        let warm = try (0..<3).map { number -> Tokenizer in
-            let tokenizer = try Tokenizer()
-            let earlier = (0..<30).map { TestPage(id: "E\(number)-\($0)", title: "earlier \(number) \($0) unrelated",
-                                                   sections: [("Other \($0)", "words never in the batch \(number * 100 + $0) " +
-                                                               "vacuum checkpoint quokka\(number)")]).update }
-            _ = try fixture.index.analyse(number == 1 ? earlier.reversed() : earlier, tokenizer: tokenizer)
-            return tokenizer
-        }
-        let size = (updates.count + 2) / 3
-        let analysed = try (0..<3).map { part in
-            try fixture.index.analyse(Array(updates[(part * size)..<min(updates.count, (part + 1) * size)]), tokenizer: warm[part])
-        }
-        let joined = try #require(PreparedPages.joining(analysed))
-        Self.same(joined, whole)
-    }
-
     @Test("A page in two parts cannot be joined (the last entry must win); within a part the last wins")
     func repeatedPageAcrossParts() throws {
         let fixture = try IndexFixture()

@@ -48,7 +48,7 @@ struct BatchProcessor {
         } catch {
             throw SyncFailure(error)
         }
-        let conversion = PageConversion(options: core.options, index: core.index, tokenizers: core.tokenizers)
+        let conversion = PageConversion(options: core.options, index: core.index)
         let converted = conversion.convert(ids: ids, fetched: fetched, site: site)
         // Commit in groups: each group is one transaction with its pages' chunks, postings,
         // manifest entries and credits. Replacing pages deletes postings all over the index, and

@@ -21,9 +21,6 @@ final class SyncContext: Sendable {
     let attachments: AttachmentRepository
     let queue: JobQueue
     let index: SearchIndex
-    /// Tokenizers for indexing, lent to each part of a batch's conversion and kept warm across
-    /// batches: two a core, for the stages converting side by side.
-    let tokenizers = TokenizerPool(capacity: 2 * PageConversion.parallelism, maxVocabularyWords: 50_000)
     let lifecycle: LifecycleApplier
     let options: EngineOptions
     let logger: Logger

@@ -29,9 +29,6 @@ struct PreparedBatch: Sendable {
 struct PageConversion: Sendable {
     let options: EngineOptions
     let index: SearchIndex
-    /// Tokenizers kept warm across batches (``SyncContext/tokenizers``): a fresh one stems and
-    /// interns every distinct word of its part again, about 7 % of a full sync's CPU.
-    let tokenizers: TokenizerPool
 
     /// `ids` in order; an id absent from `fetched` is gone since it was listed.
     func convert(ids: [String], fetched: [Page], site: ConfluenceSite) -> (results: [PageResult], updates: [PageUpdate]) {
@@ -74,11 +71,7 @@ struct PageConversion: Sendable {
                     let start = clock.now
                     let (results, updates) = convert(ids: slice.map(\.id), fetched: slice, site: site)
                     let converted = clock.now
-                    let analysed = Result { () throws(SearchError) in
-                        try tokenizers.withTypedTokenizer { tokenizer throws(SearchError) in
-                            try index.analyse(updates, tokenizer: tokenizer)
-                        }
-                    }
+                    let analysed = Result { () throws(SearchError) in try index.analyse(updates, tokenizer: try Tokenizer()) }
                     return (part, results, updates, analysed, converted - start, clock.now - converted)
                 }
             }

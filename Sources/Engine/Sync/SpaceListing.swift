@@ -217,7 +217,7 @@ struct SpaceListing {
                     }
                 }
                 if !wanted.isEmpty {
-                    let conversion = PageConversion(options: core.options, index: core.index, tokenizers: core.tokenizers)
+                    let conversion = PageConversion(options: core.options, index: core.index)
                     let (prepared, convert, tokenize) = try await conversion.convertAndPrepareInParallel(wanted, site: site)
                     converted.prepared = prepared
                     converted.times.convert = convert

@@ -63,35 +63,19 @@ extension PreparedPages {
         for part in parts {
             for page in part.pages where !seen.insert(page.page.pageID).inserted { return nil }
         }
-        // Only the terms the parts use are mapped: a warm tokenizer's vocabulary also holds
-        // every word of the batches it analysed before.
         var vocabulary = first.vocabulary
-        var idOfTerm: [String: Int32] = [:]
-        var usedByFirst = [Bool](repeating: false, count: first.vocabulary.count)
-        for analysis in first.analyses {
-            for (id, _) in analysis.terms where !usedByFirst[Int(id)] {
-                usedByFirst[Int(id)] = true
-                idOfTerm[first.vocabulary[Int(id)]] = id
-            }
-        }
+        var idOfTerm = Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1, Int32($0)) })
         var analyses = first.analyses
         for part in parts.dropFirst() {
-            var remap = [Int32](repeating: -1, count: part.vocabulary.count)
+            let remap = part.vocabulary.map { term -> Int32 in
+                if let id = idOfTerm[term] { return id }
+                let id = Int32(vocabulary.count)
+                vocabulary.append(term)
+                idOfTerm[term] = id
+                return id
+            }
             for var analysis in part.analyses {
-                for index in analysis.terms.indices {
-                    let id = Int(analysis.terms[index].id)
-                    if remap[id] < 0 {
-                        let term = part.vocabulary[id]
-                        if let known = idOfTerm[term] {
-                            remap[id] = known
-                        } else {
-                            remap[id] = Int32(vocabulary.count)
-                            idOfTerm[term] = remap[id]
-                            vocabulary.append(term)
-                        }
-                    }
-                    analysis.terms[index].id = remap[id]
-                }
+                analysis.terms = analysis.terms.map { (remap[Int($0.id)], $0.frequencies) }
                 analyses.append(analysis)
             }
         }

@@ -32,28 +32,15 @@ public final class TokenizerPool: Sendable {
     /// Throws what `body` throws, or ``SearchError`` when no tokenizer can be made (like
     /// `Store.read`, it wraps untyped work: a search's storage and engine errors pass through).
     public func withTokenizer<R>(_ body: (Tokenizer) throws -> R) throws -> R {
-        let lent = try lend()
-        defer { keep(lent) }
-        return try body(lent.tokenizer)
-    }
-
-    /// ``withTokenizer(_:)`` for work whose only errors are ``SearchError``s (indexing), typed.
-    public func withTypedTokenizer<R>(_ body: (Tokenizer) throws(SearchError) -> R) throws(SearchError) -> R {
-        let lent = try lend()
-        defer { keep(lent) }
-        return try body(lent.tokenizer)
-    }
-
-    private func lend() throws(SearchError) -> Lent {
-        if let idle = idle.withLock({ $0.popLast() }) { return idle }
-        return Lent(try Tokenizer())
-    }
-
-    private func keep(_ lent: Lent) {
-        guard lent.tokenizer.vocabularyWords <= maxVocabularyWords else { return }
-        idle.withLock { tokenizers in
-            if tokenizers.count < capacity { tokenizers.append(lent) }
+        let lent = try idle.withLock({ $0.popLast() }) ?? Lent(Tokenizer())
+        defer {
+            if lent.tokenizer.vocabularyWords <= maxVocabularyWords {
+                idle.withLock { tokenizers in
+                    if tokenizers.count < capacity { tokenizers.append(lent) }
+                }
+            }
         }
+        return try body(lent.tokenizer)
     }
 
     /// Idle tokenizers held now (for tests).
