@@ -272,15 +272,9 @@ class SizeRun:
         and its create→ready seconds (slower than untraced; not the figure compared)."""
         trace = os.path.join(procs.work, "sync-calls.strace")
         pid, ctl = start_daemon(procs, self.args.bin_dir, "traced", "default_rate_limit = 1000\nlog = stderr\n", trace)
-        before = count_sync_calls(trace)
-        start = time.time()
-        run(ctl + ["create", "bench", "--url", self.origin + "/wiki/spaces/GEN", "--email", EMAIL, "--token-file", self.token_file,
-                   "--attachments", "none"])
-        run(ctl + ["watch", "bench", "--until", "ready", "--timeout", "3600"])
-        seconds = time.time() - start
-        calls = count_sync_calls(trace)
+        t = self.tributary(pid, ctl, trace, log_name="traced", report=False)
         os.kill(pid, signal.SIGTERM)
-        return {k: v - before.get(k, 0) for k, v in calls.items() if v - before.get(k, 0)}, seconds
+        return t["sync_calls"], t["seconds"]
 
     def peer(self, index_name="peer-index"):
         reset(self.origin)
