@@ -21,7 +21,7 @@ public struct DatastoreSnapshot: Sendable, Equatable {
     public var skipped: Int { counts.skipped }
     public var failed: Int { counts.failed }
     /// Pages known in the datastore's scope or skipped from it (deleted ones excluded).
-    public var discovered: Int { pending + indexed + skipped + failed }
+    public var discovered: Int { counts.discovered }
     /// Whether any page content can be found by search.
     public var searchable: Bool { counts.searchablePages > 0 }
     public var skippedByReason: [String: Int] { counts.skippedByReason }

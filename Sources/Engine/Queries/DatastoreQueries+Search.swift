@@ -144,7 +144,7 @@ extension DatastoreQueries {
         }
         var seen: Set<String> = []
         return try names.filter { seen.insert($0).inserted }.map { name in
-            guard let id = try txn.get(core.tables.names, name) else { throw EngineError.noSuchDatastore(name) }
+            guard let id = try core.datastores.identifier(txn, named: name) else { throw EngineError.noSuchDatastore(name) }
             return (id, name)
         }
     }
@@ -157,14 +157,13 @@ extension DatastoreQueries {
         case .id(let pageId):
             // Longer ids cannot be indexed (nor be LMDB keys): no such page.
             guard pageId.utf8.count <= Self.maxPageIDBytes else { return nil }
-            return try core.tables.page(txn, datastore: datastore, pageId: pageId)
+            return try core.manifest.page(txn, datastore: datastore, pageId: pageId)
         case .webURL(let url):
             // A URL with no id in it (Data Center's /display/SPACE/Title): compare with every
             // page's cited URL. Rare, so a scan of the datastore's manifest is fine.
             let wanted = Self.comparable(url)
             var found: ManifestEntry?
-            try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
-                let entry = coded.value
+            try core.manifest.forEach(txn, datastore: datastore) { entry in
                 guard let webui = entry.webui, entry.versionIndexed != nil else { return .continue }
                 let cited = Self.pageURL(record: record, entry: entry) ?? webui
                 if Self.comparable(cited) == wanted || Self.comparable(webui) == wanted {
@@ -220,7 +219,7 @@ extension DatastoreQueries {
                         _ txn: ReadTransaction) throws -> EnginePage? {
         guard let attachment = try core.attachments.attachment(txn, datastore: datastore.id, id: attachmentId),
               let text = try core.index.pageText(pageID: attachment.documentId, datastore: datastore.id, in: txn) else { return nil }
-        let parent = try core.tables.page(txn, datastore: datastore.id, pageId: attachment.pageId)
+        let parent = try core.manifest.page(txn, datastore: datastore.id, pageId: attachment.pageId)
         let url = attachment.downloadPath.flatMap { path in record?.site.map { AttachmentSweep.downloadURL(path, site: $0) } } ?? ""
         return EnginePage(datastore: datastore.name, pageId: attachment.documentId, title: attachment.title, url: url,
                           space: parent?.spaceKey ?? "", labels: parent?.labels ?? [],

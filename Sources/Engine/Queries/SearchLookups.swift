@@ -25,10 +25,10 @@ struct SearchLookups: Sendable {
         try records.value(for: id, in: txn) { try core.record(txn, id) }
     }
 
-    /// A page's manifest entry, as `core.tables.page(txn, datastore:pageId:)` reads it.
+    /// A page's manifest entry, as `core.manifest.page(txn, datastore:pageId:)` reads it.
     func page(_ txn: ReadTransaction, datastore: UInt64, pageId: String) throws -> ManifestEntry? {
         try pages.value(for: RecordKey(datastore: datastore, id: pageId), in: txn) {
-            try core.tables.page(txn, datastore: datastore, pageId: pageId)
+            try core.manifest.page(txn, datastore: datastore, pageId: pageId)
         }
     }
 

@@ -16,6 +16,11 @@ public struct PageCounts: Sendable, Equatable {
 
     public init() {}
 
+    /// Pages the listings found and did not find gone since: all but the deleted.
+    public var discovered: Int { pending + indexed + skipped + failed }
+    /// Entries of every disposition, deleted ones included: every page the manifest holds.
+    public var entries: Int { pending + indexed + skipped + failed + deleted }
+
     /// Rebuilds the counts from the stored rows (`disposition.<d>`, `skipped.<reason>`,
     /// `failed.<reason>`, `macro.<name>`, `searchable`): the on-disk layout stays as it was.
     init(rows: [(String, Int)]) {

@@ -79,7 +79,7 @@ struct AttachmentSweep {
                 let step = candidates[nextCandidate..<min(candidates.count, nextCandidate + 1_000)]
                 nextCandidate += step.count
                 pages = try storage {
-                    try core.store.read { txn in try step.map { ($0, try core.tables.page(txn, datastore: datastore, pageId: $0)) } }
+                    try core.store.read { txn in try step.map { ($0, try core.manifest.page(txn, datastore: datastore, pageId: $0)) } }
                 }
             } else {
                 pages = try storage { try core.store.read { try nextPages($0, after: after, count: Self.pagesPerJob) } }.map { ($0.pageId, $0) }
@@ -118,7 +118,7 @@ struct AttachmentSweep {
     static func candidatePages(_ txn: ReadTransaction, core: EngineCore, datastore: UInt64,
                                listed: [String: [Attachment]]?, after: String?) throws -> [String] {
         var pages = Set<String>()
-        for pageId in listed.map({ Array($0.keys) }) ?? [] where try txn.contains(core.tables.pages, PageRef(datastore: datastore, pageId: pageId)) {
+        for pageId in listed.map({ Array($0.keys) }) ?? [] where try core.manifest.contains(txn, datastore: datastore, pageId: pageId) {
             pages.insert(pageId)
         }
         try txn.forEach(in: core.attachments.entries, .prefix(datastoreKeyPrefix(datastore))) { key, _ in
@@ -372,11 +372,8 @@ struct AttachmentSweep {
     /// The next `count` pages after `after` in page-id order.
     private func nextPages(_ txn: ReadTransaction, after: String?, count: Int) throws -> [ManifestEntry] {
         var result: [ManifestEntry] = []
-        let bounds: KeyBounds<PageRef> = after.map { .from(PageRef(datastore: datastore, pageId: $0)) } ?? .prefix(PageRef.prefix(datastore))
-        try txn.forEach(in: core.tables.pages, bounds) { key, coded in
-            guard key.datastore == datastore else { return .stop }
-            if key.pageId == after { return .continue }
-            result.append(coded.value)
+        try core.manifest.forEach(txn, datastore: datastore, after: after) { entry in
+            result.append(entry)
             return result.count >= count ? .stop : .continue
         }
         return result

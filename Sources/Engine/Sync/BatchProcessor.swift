@@ -31,7 +31,7 @@ struct BatchProcessor {
         let (ids, replacing, entries): ([String], Set<String>, [String: ManifestEntry]) = try storage {
             try core.store.read { txn in
                 let ids = try nextPendingIDs(txn)
-                let replacing = try ids.filter { try core.tables.page(txn, datastore: datastore, pageId: $0)?.versionIndexed != nil }
+                let replacing = try ids.filter { try core.manifest.page(txn, datastore: datastore, pageId: $0)?.versionIndexed != nil }
                 return (ids, Set(replacing), try ContentFetch.entries(txn, core: core, datastore: datastore, ids: ids))
             }
         }
@@ -111,12 +111,7 @@ struct BatchProcessor {
 
     /// The next batch: up to `batchSize` pending page ids, in key order.
     private func nextPendingIDs(_ txn: ReadTransaction) throws -> [String] {
-        var ids: [String] = []
-        try txn.forEach(in: core.tables.pending, .prefix(PageRef.prefix(datastore))) { key, _ in
-            ids.append(key.pageId)
-            return ids.count >= core.options.batchSize ? .stop : .continue
-        }
-        return ids
+        try core.manifest.pendingIDs(txn, datastore: datastore, limit: core.options.batchSize)
     }
 
     /// After a batch exhausted its retries: its pages are marked failed with the last error, so
@@ -129,12 +124,12 @@ struct BatchProcessor {
                 // No pages pending: it was the attachment sweep that failed; it ends for this cycle.
                 if ids.isEmpty { try AttachmentSweep.giveUp(txn, core: core, record: &record) }
                 for id in ids {
-                    guard let old = try core.tables.page(txn, datastore: datastore, pageId: id) else { continue }
+                    guard let old = try core.manifest.page(txn, datastore: datastore, pageId: id) else { continue }
                     var entry = old
                     entry.disposition = .failed
                     entry.reason = "fetch_failed: " + reason
                     entry.failures += 1
-                    try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
+                    try core.manifest.put(txn, datastore: datastore, old: old, new: entry)
                 }
                 record.phaseDone += ids.count
                 try core.put(txn, record)

@@ -108,7 +108,7 @@ struct ContentFetch: Sendable {
     /// The manifest entries of `ids`, for ``fetch(ids:entries:statuses:)``.
     static func entries(_ txn: ReadTransaction, core: EngineCore, datastore: UInt64, ids: [String]) throws -> [String: ManifestEntry] {
         var entries: [String: ManifestEntry] = [:]
-        for id in ids { entries[id] = try core.tables.page(txn, datastore: datastore, pageId: id) }
+        for id in ids { entries[id] = try core.manifest.page(txn, datastore: datastore, pageId: id) }
         return entries
     }
 

@@ -9,8 +9,9 @@ import Storage
 /// What the sync workers (``MetadataSync``, ``BatchProcessor``, ``JobRunner``) may use: the
 /// store with its typed repositories, the lifecycle applier, the page sources and the clock.
 /// The narrow context is ``datastores``, ``manifest``, ``ledger``, ``queue``, ``index`` and
-/// ``lifecycle``; the raw ``tables`` and the helpers below stay reachable under their old names
-/// while the workers move onto the repositories (issue #12).
+/// ``lifecycle``: the workers read and write pages, counts and the pending set only through
+/// ``manifest``. The raw ``tables`` remain for the tables no repository owns yet (site rates and
+/// back-offs, sealed secrets, the name index) and for the state fingerprint.
 final class SyncContext: Sendable {
     let store: Store
     let tables: EngineTables
@@ -122,12 +123,9 @@ final class SyncContext: Sendable {
     func estimateMillicredits(_ txn: ReadTransaction, datastore: UInt64) throws -> Int64 {
         let policy = try ledger.policy(txn)
         // Nothing pending (a completed first sync, most cycles): no scan of every entry.
-        if try tables.counts(txn, datastore: datastore)["disposition.pending"] ?? 0 == 0 { return policy.cost(tokens: 0) }
-        var knownTokens = 0, unknownPages = 0, indexedTokens = 0, indexedPages = 0, visited = 0
-        try txn.forEach(in: tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
-            visited += 1
-            if visited % ManifestScan.releaseEvery == 0 { txn.releaseResidentMapPages() }
-            let entry = coded.value
+        if try manifest.counts(txn, datastore: datastore).pending == 0 { return policy.cost(tokens: 0) }
+        var knownTokens = 0, unknownPages = 0, indexedTokens = 0, indexedPages = 0
+        try manifest.forEach(txn, datastore: datastore) { entry in
             switch entry.disposition {
             case .pending:
                 if entry.tokens > 0 { knownTokens += entry.tokens } else { unknownPages += 1 }
@@ -146,11 +144,3 @@ final class SyncContext: Sendable {
 
 /// The workers' name for their context (kept while the pipeline moves onto ``SyncContext``).
 typealias EngineCore = SyncContext
-
-/// Scans of a whole manifest (every page of a datastore, about 1 KB each) read the map from end
-/// to end; they release it from the RSS every so many entries, so a scan of 100,000 pages costs
-/// no more memory than one of 256. Few: the leaves of a B-tree written over many transactions
-/// lie all over the file, and the kernel maps 16 neighbouring pages with each one faulted in.
-enum ManifestScan {
-    static let releaseEvery = 256
-}

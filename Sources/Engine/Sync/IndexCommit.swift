@@ -48,7 +48,7 @@ struct IndexCommit {
             if let (before, after) = staged[result.pageId] {
                 (old, entry) = (before, after)
             } else {
-                guard let stored = try core.tables.page(txn, datastore: datastore, pageId: result.pageId) else { continue }
+                guard let stored = try core.manifest.page(txn, datastore: datastore, pageId: result.pageId) else { continue }
                 (old, entry) = (stored, stored)
             }
             entry.disposition = result.disposition
@@ -77,7 +77,7 @@ struct IndexCommit {
             default:
                 entry.forgetIndexedContent()
             }
-            try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
+            try core.manifest.put(txn, datastore: datastore, old: old, new: entry)
         }
         return .written(cost: cost, toppedOff: toppedOff)
     }

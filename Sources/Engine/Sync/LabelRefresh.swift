@@ -67,11 +67,7 @@ struct LabelRefresh {
         var changes: [(String, [String])] = []
         try storage {
             try core.store.read { txn in
-                var visited = 0
-                try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
-                    visited += 1
-                    if visited % ManifestScan.releaseEvery == 0 { txn.releaseResidentMapPages() }
-                    let entry = coded.value
+                try core.manifest.forEach(txn, datastore: datastore) { entry in
                     guard entry.disposition != .deleted else { return .continue }
                     let page = Page(id: entry.pageId, title: "", status: PageStatus(rawValue: entry.status))
                     if let labels = survey.labels(of: page), labels != entry.labels { changes.append((entry.pageId, labels)) }
@@ -84,10 +80,10 @@ struct LabelRefresh {
                 try core.store.write { txn in
                     guard try core.record(txn, datastore) != nil else { throw SyncFailure.abandoned }
                     for (pageId, labels) in changes[start..<min(start + 1_000, changes.count)] {
-                        guard let old = try core.tables.page(txn, datastore: datastore, pageId: pageId), old.labels != labels else { continue }
+                        guard let old = try core.manifest.page(txn, datastore: datastore, pageId: pageId), old.labels != labels else { continue }
                         var entry = old
                         entry.labels = labels
-                        try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
+                        try core.manifest.put(txn, datastore: datastore, old: old, new: entry)
                     }
                 }
             }

@@ -106,7 +106,7 @@ struct MetadataSync {
         try finishListing(cycle: cycle, configuration: configuration, vanishedSpaces: vanished, firstSeen: firstSeen)
         let (pending, attachmentPages) = try storage {
             try core.store.read { txn in
-                (try core.tables.counts(txn, datastore: datastore)["disposition.pending"] ?? 0,
+                (try core.manifest.counts(txn, datastore: datastore).pending,
                  try AttachmentSweep.pagesToSweep(txn, core: core, record: record))
             }
         }
@@ -127,10 +127,8 @@ struct MetadataSync {
     /// bodies by id.
     static func listsWithBodies(_ txn: ReadTransaction, core: EngineCore, record: DatastoreRecord) throws -> Bool {
         if record.lastSyncCompleted == nil { return true }
-        let counts = try core.tables.counts(txn, datastore: record.id)
-        let pending = counts["disposition.pending"] ?? 0
-        let listed = counts.filter { $0.key.hasPrefix("disposition.") && $0.key != "disposition.deleted" }.values.reduce(0, +)
-        return listed == 0 || pending * 2 >= listed
+        let counts = try core.manifest.counts(txn, datastore: record.id)
+        return counts.discovered == 0 || counts.pending * 2 >= counts.discovered
     }
 
     /// What the diff makes of a listed page: skipped by a filter, left alone when its version
@@ -159,7 +157,7 @@ struct MetadataSync {
     @discardableResult
     func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, labels: [String]?,
                excludedLabels: [String], comments: String?, txn: WriteTransaction, deferPending: Bool = false) throws -> Applied {
-        let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
+        let old = try core.manifest.page(txn, datastore: datastore, pageId: page.id)
         var entry = old ?? ManifestEntry(pageId: page.id, title: page.title, spaceKey: spaceKey, parentId: page.parentId,
                                          status: page.status.rawValue, versionSeen: page.version, seenInCycle: cycle,
                                          webui: page.webui)
@@ -192,7 +190,7 @@ struct MetadataSync {
             entry.reason = nil
         }
         if deferPending, entry.disposition == .pending { return Applied(old: old, entry: entry, written: false) }
-        if entry != old { try core.tables.putPage(txn, datastore: datastore, old: old, new: entry) }
+        if entry != old { try core.manifest.put(txn, datastore: datastore, old: old, new: entry) }
         return Applied(old: old, entry: entry, written: true)
     }
 
@@ -205,12 +203,12 @@ struct MetadataSync {
                     guard let current = try core.record(txn, datastore), current.cycle == cycle else { throw SyncFailure.abandoned }
                     for (offset, (page, _)) in pages[start..<min(start + 1_000, pages.count)].enumerated() {
                         // One lookup a page, each far from the last: keep few of them resident.
-                        if offset % ManifestScan.releaseEvery == ManifestScan.releaseEvery - 1 { txn.releaseResidentMapPages() }
+                        if offset % ManifestRepository.releaseEvery == ManifestRepository.releaseEvery - 1 { txn.releaseResidentMapPages() }
                         guard let labels = survey.labels(of: page),
-                              let old = try core.tables.page(txn, datastore: datastore, pageId: page.id), old.labels != labels else { continue }
+                              let old = try core.manifest.page(txn, datastore: datastore, pageId: page.id), old.labels != labels else { continue }
                         var entry = old
                         entry.labels = labels
-                        try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
+                        try core.manifest.put(txn, datastore: datastore, old: old, new: entry)
                     }
                 }
             }
@@ -231,17 +229,10 @@ struct MetadataSync {
             var changes: [(String, PageDisposition, String?)] = []
             var parents: [String: String] = [:]
             let everySeen = try vanishedSpaces.isEmpty && configuration.rootPageIds.isEmpty && core.store.read { txn in
-                let entries = try core.tables.counts(txn, datastore: datastore)
-                    .filter { $0.key.hasPrefix("disposition.") }.values.reduce(0, +)
-                return entries == firstSeen
+                try core.manifest.counts(txn, datastore: datastore).entries == firstSeen
             }
             if !everySeen { try core.store.read { txn in
-                var visited = 0
-                try txn.forEach(in: core.tables.pages, .prefix(PageRef.prefix(datastore))) { _, coded in
-                    // The whole manifest passes through the map: keep only a slice of it resident.
-                    visited += 1
-                    if visited % ManifestScan.releaseEvery == 0 { txn.releaseResidentMapPages() }
-                    let entry = coded.value
+                try core.manifest.forEach(txn, datastore: datastore) { entry in
                     if entry.seenInCycle != cycle || vanishedSpaces.contains(entry.spaceKey) {
                         if entry.disposition != .deleted {
                             changes.append((entry.pageId, .deleted, "not_listed"))
@@ -277,14 +268,14 @@ struct MetadataSync {
                 try core.store.write { txn in
                     guard try core.record(txn, datastore) != nil else { throw SyncFailure.abandoned }
                     for (pageId, disposition, reason) in changes[slice..<min(slice + 500, changes.count)] {
-                        guard let old = try core.tables.page(txn, datastore: datastore, pageId: pageId) else { continue }
+                        guard let old = try core.manifest.page(txn, datastore: datastore, pageId: pageId) else { continue }
                         if old.disposition == .skipped, disposition == .skipped, old.reason == reason { continue }
                         var entry = old
                         if entry.versionIndexed != nil { try removeFromIndex(pageId, txn: txn) }
                         entry.disposition = disposition
                         entry.reason = reason
                         entry.forgetIndexedContent()
-                        try core.tables.putPage(txn, datastore: datastore, old: old, new: entry)
+                        try core.manifest.put(txn, datastore: datastore, old: old, new: entry)
                     }
                 }
             }

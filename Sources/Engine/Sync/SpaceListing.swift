@@ -201,7 +201,7 @@ struct SpaceListing {
                 var wanted: [Page] = try storage {
                     try core.store.read { txn in
                         try pages.filter { page in
-                            let old = try core.tables.page(txn, datastore: datastore, pageId: page.id)
+                            let old = try core.manifest.page(txn, datastore: datastore, pageId: page.id)
                             return MetadataSync.disposition(of: page, old: old, filter: filter,
                                                             excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
                                                             comments: comments?.digest(of: page.id)) == .pending
@@ -277,7 +277,7 @@ struct SpaceListing {
                     if indexing, !written {
                         // Not indexed here: the entries stay pending, for processing by id.
                         for (old, new) in staged.values where new != old {
-                            try core.tables.putPage(txn, datastore: datastore, old: old, new: new)
+                            try core.manifest.put(txn, datastore: datastore, old: old, new: new)
                         }
                     }
                 }
