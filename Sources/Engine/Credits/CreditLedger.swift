@@ -8,7 +8,7 @@ import Storage
 /// processed batch in one commit: a crash either keeps all of it or none, and a page version is
 /// charged exactly once.
 public struct CreditLedger: Sendable {
-    private let entries: Table<UInt64, JSONCoded<LedgerEntry>>
+    private let entries: Table<UInt64, LedgerRecord>
     private let charges: Table<ChargeKey, UInt64>
     private let counters: Table<String, Int64>
     private let settings: Table<String, JSONCoded<CreditPolicy>>
@@ -213,7 +213,7 @@ public struct CreditLedger: Sendable {
         // by an older build from trapping.
         let balanceAfter = Saturating.add(try balance(txn), entry.amount)
         entry.balanceAfter = balanceAfter
-        try txn.put(entries, sequence, JSONCoded(entry), mode: .append)
+        try txn.put(entries, sequence, LedgerRecord(entry), mode: .append)
         try txn.put(counters, Self.sequenceKey, Int64(sequence))
         try txn.put(counters, Self.balanceKey, balanceAfter)
         return entry

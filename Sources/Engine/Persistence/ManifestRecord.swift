@@ -8,20 +8,18 @@ import Storage
 /// (they start with `{`) and are still read; each is rewritten in this form the next time its
 /// page changes, so no migration pass is needed.
 ///
-/// Layout (integers big-endian): format byte 1; a 16-bit mask of the optional fields present
-/// (``Field``); page id, title, space key and status as length-prefixed strings; version seen,
+/// Layout (integers big-endian, after ``BinaryRecord``'s format byte): a 16-bit mask of the
+/// optional fields present (``Field``); page id, title, space key and status as length-prefixed strings; version seen,
 /// cycle seen, chunks, tokens and failures as 64-bit integers; the disposition as one byte
 /// (``dispositionCodes``); the unrendered macros as a 32-bit count and strings; then each
 /// optional field present, in ``Field`` order. Nothing may follow.
-struct ManifestRecord: StorageCodable, Sendable {
+struct ManifestRecord: BinaryRecord, Sendable {
+    static let tableName = "pages"
     var value: ManifestEntry
 
     init(_ value: ManifestEntry) {
         self.value = value
     }
-
-    /// The first byte of a record in this layout (JSON cannot start with it).
-    static let binaryFormat: UInt8 = 1
 
     /// Bits of the mask of optional fields present, in the order their values follow.
     private enum Field: UInt16, CaseIterable {
@@ -36,8 +34,7 @@ struct ManifestRecord: StorageCodable, Sendable {
     private static let dispositionsByCode: [UInt8: PageDisposition] =
         Dictionary(uniqueKeysWithValues: dispositionCodes.map { ($1, $0) })
 
-    func withStorageBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let entry = value
+    static func encode(_ entry: ManifestEntry, to writer: inout ByteWriter) {
         var mask: UInt16 = 0
         func mark(_ field: Field, _ present: Bool) { if present { mask |= field.rawValue } }
         mark(.parentId, entry.parentId != nil)
@@ -51,8 +48,6 @@ struct ManifestRecord: StorageCodable, Sendable {
         mark(.commentsSeen, entry.commentsSeen != nil)
         mark(.commentsIndexed, entry.commentsIndexed != nil)
 
-        var writer = ByteWriter(capacity: 96 + entry.pageId.utf8.count + entry.title.utf8.count + (entry.webui?.utf8.count ?? 0))
-        writer.append(Self.binaryFormat)
         writer.append(mask)
         writer.appendPrefixed(entry.pageId)
         writer.appendPrefixed(entry.title)
@@ -75,32 +70,10 @@ struct ManifestRecord: StorageCodable, Sendable {
         if let contentType = entry.contentType { writer.appendPrefixed(contentType) }
         if let commentsSeen = entry.commentsSeen { writer.appendPrefixed(commentsSeen) }
         if let commentsIndexed = entry.commentsIndexed { writer.appendPrefixed(commentsIndexed) }
-        return try writer.bytes.withUnsafeBytes(body)
     }
 
-    init(storageBytes bytes: UnsafeRawBufferPointer) throws(StorageError) {
-        guard let first = bytes.first else {
-            throw .decoding(table: "pages", detail: "empty manifest record")
-        }
-        if first == Self.binaryFormat {
-            var reader = ByteReader(bytes)
-            value = try Self.decodeBinary(&reader)
-            guard reader.remainingCount == 0 else {
-                throw .decoding(table: "pages", detail: "\(reader.remainingCount) bytes after the manifest record")
-            }
-        } else {
-            // Written before the binary layout; anything else fails here as invalid JSON.
-            value = try JSONCoded<ManifestEntry>(storageBytes: bytes).value
-        }
-    }
-
-    private static func decodeBinary(_ reader: inout ByteReader) throws(StorageError) -> ManifestEntry {
-        _ = try reader.read(UInt8.self)
-        let mask = try reader.read(UInt16.self)
-        let known = Field.allCases.reduce(UInt16(0)) { $0 | $1.rawValue }
-        guard mask & ~known == 0 else {
-            throw .decoding(table: "pages", detail: "unknown optional fields \(mask & ~known) in a manifest record")
-        }
+    static func decode(_ reader: inout ByteReader) throws(StorageError) -> ManifestEntry {
+        let mask = try readFieldMask(&reader, known: Field.allCases.reduce(UInt16(0)) { $0 | $1.rawValue })
         func has(_ field: Field) -> Bool { mask & field.rawValue != 0 }
         let pageId = try reader.readPrefixedString()
         let title = try reader.readPrefixedString()
