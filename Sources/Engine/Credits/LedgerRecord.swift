@@ -5,9 +5,9 @@ import Storage
 /// Entries written by earlier versions are JSON (they start with `{`) and still read; the
 /// ledger is append-only, so those stay JSON.
 ///
-/// Layout (integers big-endian, after ``BinaryRecord``'s format byte): a mask of the optional fields present
-/// (``Field``); sequence, timestamp and amount; the kind as one byte (``kindCodes``); then each
-/// optional field present, in ``Field`` order. Nothing may follow.
+/// Layout (integers big-endian, after ``BinaryRecord``'s format byte): a mask of the optional
+/// fields present (``Field``); sequence, timestamp and amount; the kind as one byte
+/// (``kindCodes``); then each optional field present, in ``Field`` order.
 struct LedgerRecord: BinaryRecord, Sendable {
     static let tableName = "ledger"
     var value: LedgerEntry
@@ -55,7 +55,7 @@ struct LedgerRecord: BinaryRecord, Sendable {
         let amount = try reader.read(Int64.self)
         let code = try reader.read(UInt8.self)
         guard let kind = Self.kindsByCode[code] else {
-            throw .decoding(table: "ledger", detail: "unknown ledger entry kind \(code)")
+            throw .decoding(table: tableName, detail: "unknown ledger entry kind \(code)")
         }
         return LedgerEntry(
             sequence: sequence, timestamp: timestamp, kind: kind, amount: amount,

@@ -9,10 +9,10 @@ import Storage
 /// page changes, so no migration pass is needed.
 ///
 /// Layout (integers big-endian, after ``BinaryRecord``'s format byte): a 16-bit mask of the
-/// optional fields present (``Field``); page id, title, space key and status as length-prefixed strings; version seen,
-/// cycle seen, chunks, tokens and failures as 64-bit integers; the disposition as one byte
-/// (``dispositionCodes``); the unrendered macros as a 32-bit count and strings; then each
-/// optional field present, in ``Field`` order. Nothing may follow.
+/// optional fields present (``Field``); page id, title, space key and status as length-prefixed
+/// strings; version seen, cycle seen, chunks, tokens and failures as 64-bit integers; the
+/// disposition as one byte (``dispositionCodes``); the unrendered macros as a 32-bit count and
+/// strings; then each optional field present, in ``Field`` order.
 struct ManifestRecord: BinaryRecord, Sendable {
     static let tableName = "pages"
     var value: ManifestEntry
@@ -88,7 +88,7 @@ struct ManifestRecord: BinaryRecord, Sendable {
         entry.failures = try readInt(&reader)
         let code = try reader.read(UInt8.self)
         guard let disposition = dispositionsByCode[code] else {
-            throw .decoding(table: "pages", detail: "unknown page disposition \(code) in a manifest record")
+            throw .decoding(table: tableName, detail: "unknown page disposition \(code) in a manifest record")
         }
         entry.disposition = disposition
         entry.unrenderedMacros = try readStrings(&reader)
@@ -114,7 +114,7 @@ struct ManifestRecord: BinaryRecord, Sendable {
         let count = Int(try reader.read(UInt32.self))
         // Each string takes at least its 4-byte length: a count beyond that is damage, not a size to reserve.
         guard count <= reader.remainingCount / 4 else {
-            throw .decoding(table: "pages", detail: "\(count) strings cannot fit in \(reader.remainingCount) bytes")
+            throw .decoding(table: tableName, detail: "\(count) strings cannot fit in \(reader.remainingCount) bytes")
         }
         var strings: [String] = []
         strings.reserveCapacity(count)

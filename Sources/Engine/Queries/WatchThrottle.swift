@@ -1,9 +1,9 @@
 import Synchronization
 
 /// When a watcher of a datastore sees its next snapshot. A change of state (`ready`, `failed`,
-/// `paused`, …) or of the kind of wait it is in (throttled, retrying, …) goes out at once; progress alone (counts,
-/// phase) at most once per `intervalMillis`, and the latest progress held back goes out when
-/// the interval ends, so a watcher never keeps a stale count and `watch --until ready` returns
+/// `paused`, …) or of the kind of wait it is in (throttled, retrying, …) goes out at once;
+/// progress alone (counts, phase) at most once per `intervalMillis`, and the latest progress
+/// held back goes out when the interval ends, so a watcher never keeps a stale count and `watch --until ready` returns
 /// as soon as the datastore is ready (sleeping after every snapshot delayed it by up to an
 /// interval: 250 ms by default).
 ///
