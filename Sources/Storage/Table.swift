@@ -55,3 +55,26 @@ public enum PutMode: Sendable {
     /// The key is greater than every key in the table: a fast path for sorted bulk loads.
     case append
 }
+
+/// A table's records and the pages its B-tree takes (LMDB's `mdb_stat`), read in a transaction.
+public struct TableStatistics: Sendable, Equatable {
+    /// Records (for duplicate tables, key/value pairs).
+    public var entries: Int
+    /// Levels of the B-tree (0 when empty).
+    public var depth: Int
+    public var branchPages: Int
+    public var leafPages: Int
+    /// Pages of values too large for a leaf page.
+    public var overflowPages: Int
+    /// The size of each page in bytes.
+    public var pageSize: Int
+
+    public init(entries: Int, depth: Int, branchPages: Int, leafPages: Int, overflowPages: Int, pageSize: Int) {
+        self.entries = entries
+        self.depth = depth
+        self.branchPages = branchPages
+        self.leafPages = leafPages
+        self.overflowPages = overflowPages
+        self.pageSize = pageSize
+    }
+}

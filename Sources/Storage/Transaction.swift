@@ -93,10 +93,17 @@ public class ReadTransaction {
 
     /// The number of records (for duplicate tables, key/value pairs) in `table`.
     public func count<K, V>(_ table: Table<K, V>) throws(StorageError) -> Int {
+        try statistics(table).entries
+    }
+
+    /// How `table` is laid out: its records and the pages of its B-tree.
+    public func statistics<K, V>(_ table: Table<K, V>) throws(StorageError) -> TableStatistics {
         try ensureUsable(table)
         var stat = MDB_stat()
         try check(mdb_stat(pointer, table.handle, &stat), "stat '\(table.name)'", table.name)
-        return stat.ms_entries
+        return TableStatistics(entries: stat.ms_entries, depth: Int(stat.ms_depth), branchPages: stat.ms_branch_pages,
+                               leafPages: stat.ms_leaf_pages, overflowPages: stat.ms_overflow_pages,
+                               pageSize: Int(stat.ms_psize))
     }
 
     // MARK: Scans

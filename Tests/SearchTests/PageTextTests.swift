@@ -140,6 +140,59 @@ struct PageTextTests {
         }
         #expect(try fixture.audit().problems == ["page '9' has a stored text but no chunks"])
     }
+
+    @Test("Texts written in page-id order fill their leaf pages; written in any order, across datastores, all read back")
+    func packedInIDOrder() throws {
+        let fixture = try IndexFixture()
+        var generator = SeededGenerator(seed: 5)
+        let vocabulary = SyntheticWords.vocabulary(count: 800, using: &generator)
+        // Texts of 2-4 pieces each; ids of one width, so id order is key order (a listing's order).
+        let pages = (0..<240).map { index in
+            TestPage(id: String(10_000 + index), title: "Page \(index)", sections: (0..<3).map { part in
+                ("Part \(part)", (0..<Int.random(in: 90...160, using: &generator)).map { _ in
+                    SyntheticWords.draw(vocabulary, using: &generator)
+                }.joined(separator: " "))
+            })
+        }
+        func write(_ pages: [TestPage], datastore: UInt64) throws {
+            for start in stride(from: 0, to: pages.count, by: 40) {
+                try fixture.store.write { txn in
+                    try fixture.index.replacePages(pages[start..<min(start + 40, pages.count)].map(\.update), datastore: datastore,
+                                                   in: txn, tokenizer: fixture.tokenizer)
+                }
+            }
+        }
+        // Datastore 2 first, so datastore 1's keys never sort last: every put of its texts falls
+        // back from appending to an ordinary insert.
+        try write(pages.shuffled(using: &generator), datastore: 2)
+        try write(pages, datastore: 1)
+        try write(pages.reversed(), datastore: 3)
+        for page in pages {
+            for datastore: UInt64 in 1...3 {
+                let stored = try fixture.store.read { try fixture.index.pageText(pageID: page.id, datastore: datastore, in: $0) }
+                #expect(stored == PageText(document: page.document), "page \(page.id) of datastore \(datastore)")
+            }
+        }
+        #expect(try fixture.audit().problems == [])
+
+        // Alone in a table, texts written in id order are appended: leaf pages stay full instead
+        // of being split in half at every insert past the last key.
+        let packed = try IndexFixture()
+        try packed.store.write { txn in
+            try packed.index.replacePages(pages.map(\.update), datastore: 7, in: txn, tokenizer: packed.tokenizer)
+        }
+        let (bytes, statistics) = try packed.store.read { txn in
+            var bytes = 0
+            try txn.forEachRaw(in: packed.index.tables.documents) { key, value in
+                bytes += key.count + value.count
+                return .continue
+            }
+            return (bytes, try txn.statistics(packed.index.tables.documents))
+        }
+        #expect(statistics.entries > 2 * pages.count)
+        let fill = Double(bytes) / Double(statistics.leafPages * statistics.pageSize)
+        #expect(fill > 0.8, "documents fill \(fill) of \(statistics.leafPages) leaf pages")
+    }
 }
 
 @Suite("Filtered search and passages")

@@ -183,12 +183,13 @@ class SizeRun:
             print("  full sync requests       %7d   (bound ⌈N/250⌉+5 = %d: %s; %d answered 429); peer: %d requests"
                   % (t["requests"], bound, verdict(t["requests"] <= bound), t["429"], peer["requests"]))
             if t["sync_calls"] is None:
-                print("  fdatasync count          n/a (strace missing); write syscalls %d (/proc/PID/io syscw)" % t["syscw"])
+                print("  fdatasync count          n/a (strace missing); write syscalls %d, %.0f MB written (/proc/PID/io syscw, wchar)"
+                      % (t["syscw"], t["wchar"] / 1048576))
             else:
                 print("  fdatasync count          %7d   during a full sync (%s; a second daemon under strace, create→ready "
-                      "%.2f s traced); write syscalls %d"
+                      "%.2f s traced); write syscalls %d, %.0f MB written"
                       % (sum(t["sync_calls"].values()), ", ".join("%s %d" % kv for kv in sorted(t["sync_calls"].items())) or "none",
-                         traced_seconds, t["syscw"]))
+                         traced_seconds, t["syscw"], t["wchar"] / 1048576))
             stages = listing_times(os.path.join(procs.work, "tributaryd.log"))
             if stages:
                 print("  where the listing's time went: " + ", ".join("%s %s s" % (k.replace("_seconds", "").replace("_", " "), v)
@@ -235,7 +236,7 @@ class SizeRun:
     def tributary(self, pid, ctl, trace, log_name="tributaryd", report=True):
         reset(self.origin)
         calls_before = count_sync_calls(trace)
-        cpu_before, io_before = cpu_seconds(pid), proc_io(pid).get("syscw", 0)
+        cpu_before, io_before = cpu_seconds(pid), proc_io(pid)
         start = time.time()
         # Pages only: the bounds below are the page sync's (the generated space's attachments would add a download each).
         run(ctl + ["create", "bench", "--url", self.origin + "/wiki/spaces/GEN", "--email", EMAIL, "--token-file", self.token_file,
@@ -265,7 +266,7 @@ class SizeRun:
                 "indexed": status["pages"]["indexed"], "discovered": status["pages"]["discovered"],
                 "user": cpu[0] - cpu_before[0], "system": cpu[1] - cpu_before[1], "rss_kb": proc_status(pid).get("VmHWM", 0),
                 "sync_calls": None if calls is None else {k: v - calls_before.get(k, 0) for k, v in calls.items() if v - calls_before.get(k, 0)},
-                "syscw": proc_io(pid).get("syscw", 0) - io_before}
+                **{k: proc_io(pid).get(k, 0) - io_before.get(k, 0) for k in ("syscw", "wchar")}}
 
     def traced_sync(self, procs):
         """A full sync of the same space by a second daemon under strace: its sync calls, by name,
