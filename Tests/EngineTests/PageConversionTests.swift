@@ -34,8 +34,8 @@ struct PageConversionTests {
         let sequential = conversion.convert(ids: pages.map(\.id), fetched: pages, site: Self.site)
         let sequentialBatch = try conversion.prepare(results: sequential.results, updates: sequential.updates,
                                                      tokenizer: try Tokenizer())
-        let parallel = try await conversion.convertAndPrepareInParallel(pages, site: Self.site).batch
-        #expect(PageConversion.parallelism == 1 || pages.count / PageConversion.minimumPagesPerPart > 1)
+        let parallel = try await conversion.convertAndPrepareInParallel(pages, site: Self.site, parts: 3).batch
+        #expect(pages.count / PageConversion.minimumPagesPerPart >= 3, "the batch is converted in 3 parts")
         #expect(parallel.results.map(\.pageId) == pages.map(\.id))
         #expect(parallel.results.map(\.pageId) == sequential.results.map(\.pageId))
         #expect(parallel.results.map(\.disposition) == sequential.results.map(\.disposition))
@@ -135,5 +135,36 @@ struct ListingRequestsAheadTests {
             let outcome = try await Self.firstSync(ahead: ahead)
             #expect(outcome.indexed == 45 && outcome.requests == oneAtATime.requests, "\(ahead) ahead: \(outcome)")
         }
+    }
+
+    /// The nice value of the calling thread (Linux: who 0 is the calling thread).
+    private static func currentNice() -> Int32 {
+        getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+    }
+
+    @Test("A listing's conversions, their parallel parts included, run below the priority of the job that commits them")
+    func conversionsYieldToTheWriter() async {
+        let job = await Task(executorPreference: SyncWorkExecutor.shared) { Self.currentNice() }.value
+        let parts = await Task(executorPreference: SyncWorkExecutor.conversions) {
+            await withTaskGroup(of: Int32.self) { group in
+                for _ in 0..<2 { group.addTask { Self.currentNice() } }
+                return await group.reduce(into: [Int32]()) { $0.append($1) }
+            }
+        }.value
+        let process = Self.currentNice()
+        #expect(job > process || process >= 10, "the job itself runs below the searches' priority")
+        #expect(parts.count == 2)
+        // A process started at nice 15 or more leaves both pools at its own priority.
+        #expect(parts.allSatisfy { $0 > job } || process >= 15, "parts at \(parts), the job at \(job)")
+    }
+
+    @Test("A batch is split over the cores the stages converting side by side leave, never into fewer than one part")
+    func partsPerBatch() {
+        #expect(PageConversion.parts(stagesAhead: 2, cores: 2) == 1)
+        #expect(PageConversion.parts(stagesAhead: 2, cores: 8) == 4)
+        #expect(PageConversion.parts(stagesAhead: 3, cores: 8) == 2)
+        #expect(PageConversion.parts(stagesAhead: 1, cores: 2) == 2)
+        #expect(PageConversion.parts(stagesAhead: 4, cores: 2) == 1)
+        #expect(PageConversion.parts(stagesAhead: 0, cores: 1) == 1)
     }
 }

@@ -178,10 +178,9 @@ struct SpaceListing {
         let datastore = self.datastore
         let comments = self.comments
         let contentFetch = self.fetch
-        // On the sync threads, as the job itself: at the same (background) priority as the
-        // commit stage, which otherwise waited for a core behind its own conversions, and
-        // behind searches rather than ahead of them.
-        return Task(executorPreference: SyncWorkExecutor.shared) {
+        // Below the job's own priority (and so behind searches too): the commit stage, which
+        // otherwise waited for a core behind its own conversions, comes first.
+        return Task(executorPreference: SyncWorkExecutor.conversions) {
             do throws(SyncFailure) {
                 guard case .success(.some(let pages)) = await Self.value(of: fetch) else { return .success(nil) }
                 let index = !short.isSet
@@ -218,7 +217,8 @@ struct SpaceListing {
                 }
                 if !wanted.isEmpty {
                     let conversion = PageConversion(options: core.options, index: core.index)
-                    let (prepared, convert, tokenize) = try await conversion.convertAndPrepareInParallel(wanted, site: site)
+                    let (prepared, convert, tokenize) = try await conversion.convertAndPrepareInParallel(
+                        wanted, site: site, parts: PageConversion.parts(stagesAhead: core.options.listingRequestsAhead))
                     converted.prepared = prepared
                     converted.times.convert = convert
                     converted.times.tokenize = tokenize
