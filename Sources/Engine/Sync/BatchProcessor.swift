@@ -89,7 +89,7 @@ struct BatchProcessor {
                 guard var record = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
                 guard record.state == .processing else { throw SyncFailure.abandoned }
                 let cost: Int64
-                switch try IndexCommit(core: core, datastore: datastore).write(batch, txn: txn, now: now, tokenizer: tokenizer) {
+                switch try IndexCommit(core, datastore: datastore).write(batch, txn: txn, now: now, tokenizer: tokenizer) {
                 case .insufficientCredits(let needed):
                     return (.insufficientCredits(neededMillicredits: needed), nil, record.configuration.name)
                 case .written(let paid, let added):
@@ -102,7 +102,7 @@ struct BatchProcessor {
                 return (.more, toppedOff, record.configuration.name)
             }
         }
-        IndexCommit(core: core, datastore: datastore).logTopOff(toppedOff, datastoreName: name)
+        IndexCommit(core, datastore: datastore).logTopOff(toppedOff, datastoreName: name)
         // The batch touched index pages all over the map; they need not stay in our RSS.
         core.store.releaseResidentMapPages()
         core.changed(datastore)

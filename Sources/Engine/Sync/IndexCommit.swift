@@ -8,10 +8,22 @@ import TributaryEvents
 /// Writes a prepared batch inside the caller's write transaction: the credit debit, the
 /// chunks and postings, and each page's manifest entry, so a crash leaves either all of it or
 /// none, and a page version is charged once however often its batch is replayed. Shared by
-/// processing by id (``BatchProcessor``) and the single-pass listing (``BodiesListing``).
+/// processing by id (``BatchProcessor``) and the single-pass listing (``SpaceListing``).
 struct IndexCommit {
-    let core: EngineCore
+    let ledger: CreditLedger
+    let index: SearchIndex
+    let manifest: ManifestRepository
+    let logger: Logger
     let datastore: UInt64
+
+    /// What a batch's commit touches, and nothing else of the sync's context.
+    init(_ context: SyncContext, datastore: UInt64) {
+        ledger = context.ledger
+        index = context.index
+        manifest = context.manifest
+        logger = context.logger
+        self.datastore = datastore
+    }
 
     enum Result {
         /// Written; `cost` was debited, `toppedOff` credits were added first by auto top-off.
@@ -25,15 +37,15 @@ struct IndexCommit {
     /// balance cannot pay: the caller writes them then.
     func write(_ batch: PreparedBatch, txn: WriteTransaction, now: Int64, tokenizer: Tokenizer?,
                staged: [String: (old: ManifestEntry?, new: ManifestEntry)] = [:]) throws -> Result {
-        let policy = try core.ledger.policy(txn)
+        let policy = try ledger.policy(txn)
         var cost: Int64 = 0
         for result in batch.results where result.disposition == .indexed {
-            if try !core.ledger.isCharged(txn, datastore: datastore, pageId: result.pageId, version: result.version ?? 0) {
+            if try !ledger.isCharged(txn, datastore: datastore, pageId: result.pageId, version: result.version ?? 0) {
                 cost = Saturating.add(cost, policy.cost(tokens: result.tokens))
             }
         }
         var toppedOff: Int64?
-        switch try core.ledger.authorize(txn, cost: cost, now: now) {
+        switch try ledger.authorize(txn, cost: cost, now: now) {
         case .insufficient(let needed):
             return .insufficientCredits(neededMillicredits: needed)
         case .allowedAfterTopOff(let added):
@@ -41,14 +53,14 @@ struct IndexCommit {
         case .allowed:
             break
         }
-        try core.index.apply(batch.pages, datastore: datastore, in: txn, tokenizer: tokenizer)
+        try index.apply(batch.pages, datastore: datastore, in: txn, tokenizer: tokenizer)
         for result in batch.results {
             let old: ManifestEntry?
             var entry: ManifestEntry
             if let (before, after) = staged[result.pageId] {
                 (old, entry) = (before, after)
             } else {
-                guard let stored = try core.manifest.page(txn, datastore: datastore, pageId: result.pageId) else { continue }
+                guard let stored = try manifest.page(txn, datastore: datastore, pageId: result.pageId) else { continue }
                 (old, entry) = (stored, stored)
             }
             entry.disposition = result.disposition
@@ -70,14 +82,14 @@ struct IndexCommit {
                 entry.failures = 0
                 // The comments fetched with the body are those the cycle's survey saw.
                 entry.commentsIndexed = entry.commentsSeen
-                _ = try core.ledger.charge(txn, datastore: datastore, pageId: result.pageId, version: version,
+                _ = try ledger.charge(txn, datastore: datastore, pageId: result.pageId, version: version,
                                            tokens: result.tokens, now: now)
             case .failed:
                 entry.failures += 1
             default:
                 entry.forgetIndexedContent()
             }
-            try core.manifest.put(txn, datastore: datastore, old: old, new: entry)
+            try manifest.put(txn, datastore: datastore, old: old, new: entry)
         }
         return .written(cost: cost, toppedOff: toppedOff)
     }
@@ -85,7 +97,7 @@ struct IndexCommit {
     /// Logs an auto top-off once its transaction committed.
     func logTopOff(_ added: Int64?, datastoreName: String) {
         guard let added else { return }
-        core.logger.notice("auto top-off added \(Credits.format(added)) credits",
+        logger.notice("auto top-off added \(Credits.format(added)) credits",
                            metadata: ["message_id": "\(TributaryEvent.creditsAdded.messageID)", "datastore": "\(datastoreName)"])
     }
 }

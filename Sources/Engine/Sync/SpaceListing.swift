@@ -239,7 +239,7 @@ struct SpaceListing {
         // Read once: the survey may finish meanwhile, and a batch written without labels must be
         // reported unlabelled (a rerun of the transaction sees the same labels too).
         let labelled = group.map { $0.survey ?? surveyed.current }
-        let commit = IndexCommit(core: core, datastore: datastore)
+        let commit = IndexCommit(core, datastore: datastore)
         let (short, toppedOff, name, firstSeen): (Bool, [Int64], String, Int) = try storage {
             try write { txn in
                 guard var current = try core.record(txn, datastore), current.cycle == cycle else {
