@@ -242,7 +242,7 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "EngineTestSupport", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
+                "Engine", "EngineTestSupport", "ConcurrencyTestSupport", "Storage", "Search", "Confluence", "FakeConfluenceSupport",
                 "InputLimits", "Extraction", "Embeddings", "HTTP", "SystemdTestSupport", "RandomTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],

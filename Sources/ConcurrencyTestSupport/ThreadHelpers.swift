@@ -54,3 +54,9 @@ public final class GlobalPoolOccupier: @unchecked Sendable {
     }
 }
 
+
+/// The nice value of the calling thread alone (Linux: `who` 0 of `PRIO_PROCESS` is the calling
+/// thread), to check on which priority a pool's threads run work.
+public func currentThreadNice() -> Int32 {
+    getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+}

@@ -1,3 +1,4 @@
+import ConcurrencyTestSupport
 import Confluence
 import EngineTestSupport
 import Foundation
@@ -137,21 +138,16 @@ struct ListingRequestsAheadTests {
         }
     }
 
-    /// The nice value of the calling thread (Linux: who 0 is the calling thread).
-    private static func currentNice() -> Int32 {
-        getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-    }
-
     @Test("A listing's conversions, their parallel parts included, run below the priority of the job that commits them")
     func conversionsYieldToTheWriter() async {
-        let job = await Task(executorPreference: SyncWorkExecutor.shared) { Self.currentNice() }.value
+        let job = await Task(executorPreference: SyncWorkExecutor.shared) { currentThreadNice() }.value
         let parts = await Task(executorPreference: SyncWorkExecutor.conversions) {
             await withTaskGroup(of: Int32.self) { group in
-                for _ in 0..<2 { group.addTask { Self.currentNice() } }
+                for _ in 0..<2 { group.addTask { currentThreadNice() } }
                 return await group.reduce(into: [Int32]()) { $0.append($1) }
             }
         }.value
-        let process = Self.currentNice()
+        let process = currentThreadNice()
         #expect(job > process || process >= 10, "the job itself runs below the searches' priority")
         #expect(parts.count == 2)
         // A process started at nice 15 or more leaves both pools at its own priority.

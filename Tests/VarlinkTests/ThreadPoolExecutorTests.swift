@@ -1,21 +1,16 @@
-import Glibc
+import ConcurrencyTestSupport
 import Testing
 import TaskThreads
 
 @Suite("ThreadPoolExecutor: tasks on threads of their own")
 struct ThreadPoolExecutorTests {
-    /// The nice value of the thread the caller runs on (Linux: who 0 is the calling thread).
-    private static func currentNice() -> Int32 {
-        getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-    }
-
     @Test("A background pool's jobs run at the raised nice value; a normal pool's at the process's")
     func priority() async {
         let background = ThreadPoolExecutor(name: "test-bg", threads: 1, priority: .background(nice: 10))
         let normal = ThreadPoolExecutor(name: "test-normal", threads: 1)
-        let processNice = Self.currentNice()
-        let low = await Task(executorPreference: background) { Self.currentNice() }.value
-        let same = await Task(executorPreference: normal) { Self.currentNice() }.value
+        let processNice = currentThreadNice()
+        let low = await Task(executorPreference: background) { currentThreadNice() }.value
+        let same = await Task(executorPreference: normal) { currentThreadNice() }.value
         #expect(low == max(processNice, 10))
         #expect(same == processNice)
         background.shutdown()
