@@ -156,9 +156,9 @@ extension SearchIndex {
     }
 
     /// Postings deleted between two releases of the map from the RSS. Each one reads a few
-    /// B-tree pages far from the last, and the kernel maps 16 neighbouring pages
-    /// of the file with each one it faults in (fault-around, which `MADV_RANDOM` does not
-    /// stop): without releases, a transaction replacing a few pages kept tens of MB resident.
+    /// B-tree pages far from the last, and the kernel maps 16 neighbouring pages of the file
+    /// with each one it faults in (fault-around, which `MADV_RANDOM` does not stop): without
+    /// releases, a transaction replacing a few pages kept tens of MB resident.
     static let releaseMapEvery = 256
 
     /// Postings lists appended between two releases of the map, when a batch is written. Those
