@@ -10,11 +10,11 @@ import Storage
 /// - ``DatastoreCommands`` and ``CreditCommands``: what a person changes, through the
 ///   ``Lifecycle`` (one pure function decides every state change).
 /// - ``DatastoreQueries``: read-only lists, snapshots, watches, explanations, search.
-/// - ``SyncContext``: the store with its repositories, given to the sync workers.
+/// - ``EngineParts``: the store with its repositories, from which each piece gets what it uses.
 ///
 /// Everything is persisted in one LMDB ``Store``.
 public actor Engine {
-    nonisolated let core: SyncContext
+    nonisolated let parts: EngineParts
     nonisolated let scheduler: Scheduler
     nonisolated let commands: DatastoreCommands
     nonisolated let creditCommands: CreditCommands
@@ -46,23 +46,23 @@ public actor Engine {
         self.hub = hub
         // Every committed change may have added chunks to embed.
         let embeddingDoorbell = Doorbell()
-        let core = try SyncContext(store: store, options: options, logger: logger, clock: clock, sources: sources,
-                                   secrets: secrets, changed: { hub.changed($0); embeddingDoorbell.ring() })
-        self.core = core
-        let scheduler = Scheduler(core: core, probe: freeSpace ?? StatvfsFreeSpaceProbe(path: store.path))
+        let parts = try EngineParts(store: store, options: options, logger: logger, clock: clock, sources: sources,
+                                    secrets: secrets, changed: { hub.changed($0); embeddingDoorbell.ring() })
+        self.parts = parts
+        let scheduler = Scheduler(parts, probe: freeSpace ?? StatvfsFreeSpaceProbe(path: store.path))
         self.scheduler = scheduler
-        let commands = DatastoreCommands(core: core, scheduler: scheduler, hub: hub)
+        let commands = DatastoreCommands(parts, scheduler: scheduler, hub: hub)
         self.commands = commands
-        creditCommands = CreditCommands(core: core, datastores: commands)
-        let embedding = options.embedder.map { EmbeddingStage(core: core, embedder: $0, doorbell: embeddingDoorbell) }
+        creditCommands = CreditCommands(parts, datastores: commands)
+        let embedding = options.embedder.map { EmbeddingStage(parts, embedder: $0, doorbell: embeddingDoorbell) }
         self.embedding = embedding
-        queries = DatastoreQueries(core: core, hub: hub, embedding: embedding,
+        queries = DatastoreQueries(parts, hub: hub, embedding: embedding,
                                    queryVectors: QueryEmbeddingCache(capacity: options.queryEmbeddingCacheSize))
         startedAt = Date(timeIntervalSince1970: Double(clock.nowMillis) / 1_000)
     }
 
     /// Milliseconds since the scheduler last went round its loop (a stalled engine grows it).
-    public nonisolated var heartbeatAgeMillis: Int64 { core.clock.nowMillis - scheduler.heartbeat.last }
+    public nonisolated var heartbeatAgeMillis: Int64 { parts.clock.nowMillis - scheduler.heartbeat.last }
 
     // MARK: Start and stop
 
@@ -74,35 +74,13 @@ public actor Engine {
     /// one is stored (set by the first start or with `tributaryctl credits`), the stored one wins.
     public func start(initialCredits: Int64? = nil, autoTopOff: CreditPolicy.AutoTopOff? = nil,
                       millicreditsPerThousandTokens: Int64? = nil) async throws(EngineError) {
-        let now = core.clock.nowMillis
-        let core = core
-        let kept: CreditPolicy? = try engineStorage {
-            try core.store.write { txn in
-                for job in try core.queue.all(txn) where job.lease != nil {
-                    try core.queue.release(txn, job, now: now)
-                }
-                let stored = try core.ledger.storedPolicy(txn)
-                if stored == nil, millicreditsPerThousandTokens != nil || autoTopOff != nil {
-                    var policy = try core.ledger.policy(txn)
-                    if let millicreditsPerThousandTokens { policy.millicreditsPerThousandTokens = millicreditsPerThousandTokens }
-                    if let autoTopOff { policy.autoTopOff = autoTopOff }
-                    try core.ledger.setPolicy(txn, policy)
-                }
-                if let initialCredits, try core.ledger.allEntries(txn).allSatisfy({ [.charge, .modelUsage, .embedding].contains($0.kind) }),
-                   try !core.ledger.policy(txn).enforced {
-                    try core.ledger.add(txn, millicredits: initialCredits, note: "initial_credits from the daemon configuration", now: now)
-                }
-                return stored
-            }
-        }
-        if let kept, let configured = millicreditsPerThousandTokens, configured != kept.millicreditsPerThousandTokens {
-            let message = "the stored credit price (\(Credits.format(kept.millicreditsPerThousandTokens)) per 1000 tokens) applies; "
-                + "the configured \(Credits.format(configured)) only seeds a new store (change it with tributaryctl credits price)"
-            core.logger.info("\(message)")
-        }
-        try clampStoredValues(now: now)
+        let now = parts.clock.nowMillis
+        let upkeep = StartupUpkeep(parts)
+        try upkeep.releaseLeasesAndSeedCredits(now: now, initialCredits: initialCredits, autoTopOff: autoTopOff,
+                                               millicreditsPerThousandTokens: millicreditsPerThousandTokens)
+        try upkeep.clampStoredValues(now: now)
         try scheduler.seedBackoffs()
-        let outdated = try dropOutdatedIndexes()
+        let outdated = try upkeep.dropOutdatedIndexes()
         await scheduler.start()
         embedding?.start()
         for name in outdated {
@@ -111,40 +89,12 @@ public actor Engine {
         }
     }
 
-    /// Empties the index of every datastore written with another index layout or text
-    /// analysis (after an upgrade of Tributary or of libstemmer, pages could not be replaced
-    /// in place) and marks its pages for processing again. Page versions already paid for are
-    /// not charged again. Returns the names of the datastores to sync.
-    private func dropOutdatedIndexes() throws(EngineError) -> [String] {
-        let core = core
-        return try engineStorage {
-            let datastores = try core.store.read { txn in
-                try core.datastores.all(txn).filter { try core.index.needsRebuild(datastore: $0.id, in: txn) }
-            }
-            for (id, name) in datastores {
-                // Gathered in a read snapshot first: never scan a table while writing it.
-                let indexed = try core.store.read { txn in
-                    try core.manifest.entries(txn, datastore: id) { $0.versionIndexed != nil || $0.disposition == .indexed }
-                }
-                try core.store.write { txn in
-                    try core.index.removeDatastore(id, in: txn)
-                    // Attachments are fetched again too (their versions are paid for already).
-                    try core.attachments.removeAll(txn, datastore: id)
-                    for old in indexed {
-                        var new = old
-                        new.versionIndexed = nil
-                        new.disposition = .pending
-                        new.reason = nil
-                        new.chunks = 0
-                        try core.manifest.put(txn, datastore: id, old: old, new: new)
-                    }
-                }
-                core.logger.notice(
-                    "the index of \(name) was written by another index format or text analysis; it is rebuilt from Confluence (\(indexed.count) pages, no credits charged again)",
-                    metadata: ["datastore": "\(name)", "pages": "\(indexed.count)"])
-            }
-            return datastores.map(\.name)
-        }
+    /// Seals every stored secret that is not sealed yet (stored as plaintext before a key was
+    /// configured) and returns how many it sealed. Run once at start, before the scheduler; with
+    /// ``PlaintextSecrets`` nothing is sealed. Logs the count, never a secret.
+    @discardableResult
+    public func sealStoredSecrets() throws(EngineError) -> Int {
+        try StartupUpkeep(parts).sealStoredSecrets()
     }
 
     /// Stops taking work, cancels running jobs, gives their leases back, and waits for them at
@@ -256,7 +206,7 @@ public actor Engine {
     public nonisolated func search(
         datastores names: [String], query: String, limit: Int, filters: SearchFilters = SearchFilters(), lexical: Bool
     ) async throws(EngineError) -> [EngineSearchHit] {
-        guard !lexical, let embedder = core.options.embedder,
+        guard !lexical, let embedder = parts.options.embedder,
               try queries.hasVectors(datastores: names, model: embedder.model) else {
             return try queries.search(datastores: names, query: query, limit: limit, filters: filters)
         }
@@ -268,8 +218,8 @@ public actor Engine {
     private nonisolated func queryVector(_ query: String, embedder: any TextEmbedder) async -> QuantizedVector? {
         if let cached = queries.queryVectors.vector(model: embedder.model, query: query) { return cached }
         guard query.utf8.count <= Self.maxQueryBytes else { return nil }
-        let clock = core.clock
-        let deadline = clock.nowMillis + core.options.queryEmbeddingTimeoutMillis
+        let clock = parts.clock
+        let deadline = clock.nowMillis + parts.options.queryEmbeddingTimeoutMillis
         // A slow or silent endpoint must not hold the search: past the deadline it is lexical.
         let outcome = await withTaskGroup(of: Result<EmbeddingBatch, EmbeddingError>?.self) { group in
             group.addTask {
@@ -290,10 +240,10 @@ public actor Engine {
             queries.queryVectors.insert(vector, model: embedder.model, query: query)
             return vector
         case .failure(let error)?:
-            core.logger.warning("search is lexical: the query could not be embedded (\(error))")
+            parts.logger.warning("search is lexical: the query could not be embedded (\(error))")
             return nil
         case nil:
-            core.logger.warning("search is lexical: the query was not embedded within \(core.options.queryEmbeddingTimeoutMillis) ms")
+            parts.logger.warning("search is lexical: the query was not embedded within \(parts.options.queryEmbeddingTimeoutMillis) ms")
             return nil
         }
     }
@@ -332,7 +282,7 @@ public actor Engine {
 
     /// Store statistics for health reports: bytes used and the current map size.
     public nonisolated func storeUsage() -> (used: Int64, map: Int64) {
-        let info = core.store.info()
+        let info = parts.store.info()
         return (Int64(info.usedBytes), Int64(info.mapSize))
     }
 }

@@ -68,3 +68,12 @@ public struct EngineOptions: Sendable {
 
     public init() {}
 }
+
+extension EngineOptions {
+    /// How long a job waits before its `attempt`-th retry: ``retryBaseMillis``, doubled per
+    /// attempt, at most ``maxRetryDelayMillis``.
+    func retryDelay(attempt: Int) -> Int64 {
+        let exponent = min(max(attempt - 1, 0), 20)
+        return min(retryBaseMillis << Int64(exponent), maxRetryDelayMillis)
+    }
+}

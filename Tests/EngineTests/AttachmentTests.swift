@@ -187,7 +187,7 @@ struct AttachmentTests {
             _ = try await harness.engine.create(harness.configuration("docs"), secret: nil)
             let first = try await harness.ready("docs")
             func attachmentCharges() throws -> [String] {
-                try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }
+                try harness.temporary.store.read { try harness.engine.parts.ledger.allEntries($0) }
                     .filter { $0.kind == .charge && ($0.pageId ?? "").hasPrefix(AttachmentEntry.documentPrefix) }
                     .map { "\($0.pageId ?? "")@\($0.pageVersion ?? 0)" }
             }
@@ -277,9 +277,9 @@ struct AttachmentTests {
         func outcome(_ harness: InProcessHarness) throws -> ([String], [String], Int) {
             let id = try harness.engine.identifier(of: "docs")
             let entries = try harness.temporary.store.read { txn in
-                try ["P1", "P2", "P3"].flatMap { try harness.engine.core.attachments.attachments(txn, datastore: id, pageId: $0) }
+                try ["P1", "P2", "P3"].flatMap { try harness.engine.parts.attachments.attachments(txn, datastore: id, pageId: $0) }
             }.map { "\($0.id):\($0.disposition.rawValue):\($0.versionIndexed ?? 0):\($0.chunks)" }
-            let charges = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }
+            let charges = try harness.temporary.store.read { try harness.engine.parts.ledger.allEntries($0) }
                 .filter { $0.kind == .charge }.map { "\($0.pageId ?? "")@\($0.pageVersion ?? 0)" }.sorted()
             let hits = try ["crossing", "okapi", "walrus"].reduce(0) { $0 + (try harness.engine.search(name: "docs", query: $1, limit: 10).count) }
             return (entries, charges, hits)

@@ -37,7 +37,7 @@ struct DiskFullTests {
         #expect(paused.failed == 0)
         #expect(paused.indexed == 0)  // the listing batch that held the big page committed nothing
         #expect(paused.record.state == .paused(.diskFull(neededBytes: 1 << 20)))
-        let jobs = try temporary.store.read { try harness.engine.core.queue.all($0) }
+        let jobs = try temporary.store.read { try harness.engine.parts.queue.all($0) }
         #expect(jobs.isEmpty)
 
         // Still no room: stays paused however long.

@@ -54,11 +54,11 @@ struct EmbeddingStageTests {
             #expect(done.embeddings?.dimensions == 64)
             #expect(done.record.state == .ready)
             let chunks = try harness.temporary.store.read { txn in
-                try harness.engine.core.index.statistics(datastore: done.record.id, in: txn).chunkCount
+                try harness.engine.parts.index.statistics(datastore: done.record.id, in: txn).chunkCount
             }
             #expect(done.embeddings?.embedded == chunks)
 
-            let entries = try harness.temporary.store.read { txn in try harness.engine.core.ledger.allEntries(txn) }
+            let entries = try harness.temporary.store.read { txn in try harness.engine.parts.ledger.allEntries(txn) }
             let embedding = entries.filter { $0.kind == .embedding }
             #expect(embedding.count == (chunks + 3) / 4)
             #expect(embedding.allSatisfy { $0.datastore == done.record.id && ($0.tokens ?? 0) > 0 })
@@ -103,8 +103,8 @@ struct EmbeddingStageTests {
             #expect(after.embeddings?.embedded == before - 1)
             let id = after.record.id
             let (state, vectors) = try harness.temporary.store.read { txn in
-                let state = try harness.engine.core.index.vectorState(datastore: id, in: txn)
-                let chunks = try harness.engine.core.index.chunkIDs(pageID: "B", datastore: id, in: txn)
+                let state = try harness.engine.parts.index.vectorState(datastore: id, in: txn)
+                let chunks = try harness.engine.parts.index.chunkIDs(pageID: "B", datastore: id, in: txn)
                 return (state, chunks)
             }
             #expect(vectors.isEmpty)
@@ -132,7 +132,7 @@ struct EmbeddingStageTests {
             #expect(done.embeddings?.dimensions == 32)
             #expect(second.textsEmbedded == done.embeddings?.embedded)
             let state = try again.temporary.store.read { txn in
-                try again.engine.core.index.vectorState(datastore: done.record.id, in: txn)
+                try again.engine.parts.index.vectorState(datastore: done.record.id, in: txn)
             }
             #expect(state?.model == "two" && state?.count == done.embeddings?.embedded)
 
@@ -140,7 +140,7 @@ struct EmbeddingStageTests {
             let off = try await again.until("docs", "no embeddings") { $0.embeddings == nil }
             #expect(off.embeddings == nil)
             let dropped = try await waitFor {
-                try again.temporary.store.read { txn in try again.engine.core.index.vectorState(datastore: off.record.id, in: txn) } == nil
+                try again.temporary.store.read { txn in try again.engine.parts.index.vectorState(datastore: off.record.id, in: txn) } == nil
             }
             #expect(dropped)
         }

@@ -94,7 +94,7 @@ final class EngineHarness: @unchecked Sendable {
         let id = try engine.identifier(of: name)
         return try temporary.store.read { txn in
             var result: [String: ManifestEntry] = [:]
-            try txn.forEach(in: engine.core.tables.pages, .prefix(PageRef.prefix(id))) { key, value in
+            try txn.forEach(in: engine.parts.tables.pages, .prefix(PageRef.prefix(id))) { key, value in
                 result[key.pageId] = value.value
                 return .continue
             }

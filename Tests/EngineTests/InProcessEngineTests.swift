@@ -66,7 +66,7 @@ struct InProcessEngineTests {
             _ = try await harness.engine.addCredits(millicredits: 100_000, note: "top-up")
             let ready = try await harness.ready("docs")
             #expect(ready.indexed == 60)
-            let charges = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }.filter { $0.kind == .charge }
+            let charges = try harness.temporary.store.read { try harness.engine.parts.ledger.allEntries($0) }.filter { $0.kind == .charge }
             #expect(charges.count == 60)
             #expect(Set(charges.map { "\($0.pageId ?? "")@\($0.pageVersion ?? 0)" }).count == 60)
         }
@@ -144,7 +144,7 @@ struct InProcessEngineTests {
             #expect(failed.indexed == 0)
             try await harness.engine.delete(name: "docs")
             #expect(throws: EngineError.noSuchDatastore("docs")) { try harness.engine.snapshot(name: "docs") }
-            let jobs = try harness.temporary.store.read { try harness.engine.core.queue.all($0) }
+            let jobs = try harness.temporary.store.read { try harness.engine.parts.queue.all($0) }
             #expect(jobs.isEmpty)
         }
     }
@@ -162,7 +162,7 @@ struct InProcessEngineTests {
         let ready = try await harness.ready("docs")
         #expect(ready.indexed == 40)
         // 40 first versions and 15 second ones, each charged once.
-        let charges = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }.filter { $0.kind == .charge }
+        let charges = try harness.temporary.store.read { try harness.engine.parts.ledger.allEntries($0) }.filter { $0.kind == .charge }
         #expect(charges.count == 55)
         #expect(Set(charges.map { "\($0.pageId ?? "")@\($0.pageVersion ?? 0)" }).count == 55)
         await harness.engine.stop()

@@ -69,7 +69,7 @@ final class InProcessHarness: @unchecked Sendable {
     func manifest(_ name: String) throws -> [String: ManifestEntry] {
         let id = try engine.identifier(of: name)
         return try temporary.store.read { txn in
-            try engine.core.manifest.entries(txn, datastore: id) { _ in true }
+            try engine.parts.manifest.entries(txn, datastore: id) { _ in true }
         }.reduce(into: [:]) { $0[$1.pageId] = $1 }
     }
 }

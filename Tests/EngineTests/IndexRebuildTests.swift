@@ -14,9 +14,9 @@ struct IndexRebuildTests {
             _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
             let ready = try await harness.waitForReady("gen")
             let id = try harness.engine.identifier(of: "gen")
-            let index = harness.engine.core.index
+            let index = harness.engine.parts.index
             let (before, chargesBefore) = try harness.temporary.store.read { txn in
-                (try index.statistics(datastore: id, in: txn), try harness.engine.core.ledger.allEntries(txn).filter { $0.kind == .charge }.count)
+                (try index.statistics(datastore: id, in: txn), try harness.engine.parts.ledger.allEntries(txn).filter { $0.kind == .charge }.count)
             }
             #expect(before.chunkCount > 0 && before.isCurrentFormat)
             await harness.engine.stop()
@@ -41,7 +41,7 @@ struct IndexRebuildTests {
             #expect(snapshot.record.state.name == "ready" && snapshot.indexed == ready.indexed, "\(snapshot)")
             let (after, audit, chargesAfter) = try harness.temporary.store.read { txn in
                 (try index.statistics(datastore: id, in: txn), try index.audit(datastore: id, in: txn),
-                 try restarted.core.ledger.allEntries(txn).filter { $0.kind == .charge }.count)
+                 try restarted.parts.ledger.allEntries(txn).filter { $0.kind == .charge }.count)
             }
             #expect(after.isCurrentFormat)
             #expect(after.chunkCount == before.chunkCount && after.pageCount == before.pageCount)

@@ -52,10 +52,10 @@ struct EngineInputDefectTests {
             var record = DatastoreRecord(id: 7, configuration: configuration, now: now)
             record.state = .ready
             record.nextSync = .max
-            try txn.put(old.core.tables.names, "big", 7)
-            try old.core.put(txn, record)
-            try old.core.queue.enqueue(txn, datastore: 7, kind: .syncMetadata, due: .max - 1, maxAttempts: 3)
-            try old.core.ledger.setPolicy(txn, CreditPolicy(
+            try txn.put(old.parts.tables.names, "big", 7)
+            try old.parts.datastores.put(txn, record)
+            try old.parts.queue.enqueue(txn, datastore: 7, kind: .syncMetadata, due: .max - 1, maxAttempts: 3)
+            try old.parts.ledger.setPolicy(txn, CreditPolicy(
                 enforced: true, millicreditsPerThousandTokens: .max,
                 autoTopOff: .init(amount: 922_337_203_685_477_581, threshold: .max, monthlyCap: -5)))
         }
@@ -81,7 +81,7 @@ struct EngineInputDefectTests {
             var record = DatastoreRecord(
                 id: 1, configuration: DatastoreConfiguration(name: "x", url: "https://x.example/wiki/spaces/X", resyncIntervalSeconds: .max),
                 now: 0)
-            try engine.core.scheduleNextSync(txn, &record, now: Int64(Date().timeIntervalSince1970 * 1_000))
+            try engine.parts.lifecycle.rescheduleNextSync(txn, &record, now: Int64(Date().timeIntervalSince1970 * 1_000))
             #expect(record.nextSync == .max)
         }
     }
@@ -128,7 +128,7 @@ struct EngineInputDefectTests {
         let engine = try Engine(store: temporary.store, logger: EngineHarness.quietLogger())
         await #expect(throws: EngineError.self) { try await engine.addCredits(millicredits: .max, note: nil) }
         try temporary.store.write { txn in
-            try engine.core.ledger.add(txn, millicredits: 999_999_999_999_999_999, note: nil)
+            try engine.parts.ledger.add(txn, millicredits: 999_999_999_999_999_999, note: nil)
         }
         _ = try await engine.addCredits(millicredits: 1, note: nil)
         await #expect(throws: EngineError.self) { try await engine.addCredits(millicredits: 1_000, note: nil) }
@@ -143,10 +143,10 @@ struct EngineInputDefectTests {
             _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
             let id = try harness.engine.identifier(of: "gen")
             try harness.temporary.store.write { txn in
-                var record = try #require(try harness.engine.core.record(txn, id))
+                var record = try #require(try harness.engine.parts.datastores.record(txn, id))
                 record.configuration.resyncIntervalSeconds = .max
-                try harness.engine.core.put(txn, record)
-                try harness.engine.core.ledger.setPolicy(txn, CreditPolicy(enforced: false, millicreditsPerThousandTokens: .max))
+                try harness.engine.parts.datastores.put(txn, record)
+                try harness.engine.parts.ledger.setPolicy(txn, CreditPolicy(enforced: false, millicreditsPerThousandTokens: .max))
             }
             let restarted = try Engine(store: harness.temporary.store, options: EngineHarness.fastOptions(), logger: EngineHarness.quietLogger())
             try await restarted.start()

@@ -92,7 +92,7 @@ struct GroupedListingCommitTests {
             _ = try await harness.engine.addCredits(millicredits: pageCost * 100, note: "top-up")
             let ready = try await harness.ready("docs")
             #expect(ready.indexed == 45 && ready.pending == 0)
-            let charges = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }.filter { $0.kind == .charge }
+            let charges = try harness.temporary.store.read { try harness.engine.parts.ledger.allEntries($0) }.filter { $0.kind == .charge }
             #expect(charges.count == 45 && Set(charges.compactMap(\.pageId)) == Set(ids))
         }
     }
@@ -119,7 +119,7 @@ struct ListingRequestsAheadTests {
             harness.clock.advance(byMillis: 1_000)
             let ready = try await harness.ready("docs")
             #expect(ready.pending == 0 && ready.failed == 0)
-            let charges = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }.filter { $0.kind == .charge }
+            let charges = try harness.temporary.store.read { try harness.engine.parts.ledger.allEntries($0) }.filter { $0.kind == .charge }
             #expect(charges.count == 45 && Set(charges.compactMap(\.pageId)) == Set(ids), "each page charged once")
             outcome = (harness.confluence.requests(.list), ready.indexed)
         }

@@ -32,7 +32,7 @@ struct SearchAndPageTests {
             let id = try harness.engine.identifier(of: "gen")
             let indexed = try harness.manifest("gen").values.filter { $0.disposition == .indexed }
             #expect(indexed.count > 20)
-            let audit = try harness.temporary.store.read { try harness.engine.core.index.audit(datastore: id, in: $0) }
+            let audit = try harness.temporary.store.read { try harness.engine.parts.index.audit(datastore: id, in: $0) }
             #expect(audit.isConsistent, "\(audit.problems)")
             #expect(audit.pageTexts == indexed.count && audit.pagesWithoutText == 0)
             // The time of the fetched version is kept for date filters.
@@ -60,7 +60,7 @@ struct SearchAndPageTests {
             try harness.temporary.store.write { txn in
                 var moved = other
                 moved.webui = "/display/GEN/Caf%C3%A9+notes"
-                try harness.engine.core.tables.putPage(txn, datastore: id, old: other, new: moved)
+                try harness.engine.parts.tables.putPage(txn, datastore: id, old: other, new: moved)
             }
             let cited = try harness.engine.page(datastore: "gen", page: other.pageId).url
             #expect(cited.hasSuffix("/display/GEN/Caf%C3%A9+notes"))
@@ -86,11 +86,11 @@ struct SearchAndPageTests {
             #expect(throws: EngineError.noSuchPage(datastore: "gen", pageId: entry.pageId)) {
                 try harness.engine.page(datastore: "gen", page: entry.pageId)
             }
-            #expect(try harness.temporary.store.read { try harness.engine.core.index.pageText(pageID: entry.pageId, datastore: id, in: $0) } == nil)
+            #expect(try harness.temporary.store.read { try harness.engine.parts.index.pageText(pageID: entry.pageId, datastore: id, in: $0) } == nil)
 
             // And every text leaves with the datastore.
             try await harness.engine.delete(name: "gen")
-            #expect(try harness.temporary.store.read { try harness.engine.core.index.pageText(pageID: other.pageId, datastore: id, in: $0) } == nil)
+            #expect(try harness.temporary.store.read { try harness.engine.parts.index.pageText(pageID: other.pageId, datastore: id, in: $0) } == nil)
         }
     }
 
@@ -146,7 +146,7 @@ struct SearchAndPageTests {
                     let old = try #require(manifest[pageId])
                     var new = old
                     new.labels = index < 2 ? ["picked", "Extra"] : ["picked"]
-                    try engine.core.tables.putPage(txn, datastore: id, old: old, new: new)
+                    try engine.parts.tables.putPage(txn, datastore: id, old: old, new: new)
                 }
             }
             let picked = try engine.search(datastores: ["gen", "hb"], query: query, limit: 4, filters: SearchFilters(labels: ["picked"]))
@@ -183,12 +183,12 @@ struct SearchAndPageTests {
             new.labels = ["moved"]
             new.webui = "/spaces/GEN/pages/\(old.pageId)/Moved+page"
             try harness.temporary.store.write { txn in
-                try engine.core.tables.putPage(txn, datastore: id, old: old, new: new)
-                var record = try #require(try engine.core.record(txn, id))
+                try engine.parts.tables.putPage(txn, datastore: id, old: old, new: new)
+                var record = try #require(try engine.parts.datastores.record(txn, id))
                 record.site?.host = "moved.example"
-                try engine.core.put(txn, record)
+                try engine.parts.datastores.put(txn, record)
             }
-            let site = try #require(try engine.core.record(id: id)?.site)
+            let site = try #require(try engine.parts.store.read { try engine.parts.datastores.record($0, id) }?.site)
             let after = try #require(try engine.search(datastores: ["gen"], query: query, limit: 5).first { $0.result.pageID == top.result.pageID })
             #expect(after.labels == ["moved"])
             #expect(after.url.hasPrefix(site.webURL(try #require(new.webui))), "\(after.url)")
@@ -205,9 +205,9 @@ struct SearchAndPageTests {
             _ = try await harness.engine.create(harness.configuration("gen"), secret: EngineHarness.token)
             let ready = try await harness.waitForReady("gen")
             let id = try harness.engine.identifier(of: "gen")
-            let index = harness.engine.core.index
+            let index = harness.engine.parts.index
             let charges = { (engine: Engine) throws -> Int in
-                try harness.temporary.store.read { try engine.core.ledger.allEntries($0).filter { $0.kind == .charge }.count }
+                try harness.temporary.store.read { try engine.parts.ledger.allEntries($0).filter { $0.kind == .charge }.count }
             }
             let chargesBefore = try charges(harness.engine)
             await harness.engine.stop()

@@ -77,18 +77,18 @@ struct SecretSealerTests {
         #expect(SealedSecretFormat.hasHeader(stored) && stored.firstRange(of: Array(Self.token.utf8)) == nil)
         #expect(try await sealing.sealStoredSecrets() == 0, "already sealed")
         #expect(try raw(temporary, sealing, id) == stored)
-        #expect(try sealing.core.storedSecret(id) == Self.token)
+        #expect(try sealing.parts.pageSources.storedSecret(id) == Self.token)
         // A token set with the key configured is stored sealed.
         _ = try await sealing.update(name: "eng", configuration: configuration, secret: Self.token + "-2")
         #expect(SealedSecretFormat.hasHeader(try #require(try raw(temporary, sealing, id))))
-        #expect(try sealing.core.storedSecret(id) == Self.token + "-2")
+        #expect(try sealing.parts.pageSources.storedSecret(id) == Self.token + "-2")
 
         for (engine, expected) in [
             (try Engine(store: temporary.store, logger: logger, secrets: try AESGCMSealer(key: Self.keyB)), SecretSealingError.wrongKeyOrDamaged),
             (try Engine(store: temporary.store, logger: logger), SecretSealingError.noKey),
         ] {
             do {
-                _ = try engine.core.storedSecret(id)
+                _ = try engine.parts.pageSources.storedSecret(id)
                 Issue.record("opened with \(expected)")
             } catch let failure as SyncFailure {
                 guard case .permanent(let reason) = failure else { Issue.record("\(failure)"); continue }
@@ -148,6 +148,6 @@ struct SecretSealerTests {
 
     /// The stored bytes of a datastore's secret.
     func raw(_ temporary: TemporaryEngineStore, _ engine: Engine, _ id: UInt64) throws -> [UInt8]? {
-        try temporary.store.read { try $0.get(engine.core.tables.secrets, id) }
+        try temporary.store.read { try $0.get(engine.parts.tables.secrets, id) }
     }
 }

@@ -30,10 +30,10 @@ struct SinglePassSyncTests {
             let manifest = try harness.manifest("gen")
             try harness.temporary.store.read { (txn: ReadTransaction) throws in
                 for entry in manifest.values where entry.disposition == .indexed {
-                    #expect(try harness.engine.core.ledger.isCharged(txn, datastore: id, pageId: entry.pageId, version: entry.versionIndexed ?? -1))
-                    #expect(try !harness.engine.core.index.chunkIDs(pageID: entry.pageId, datastore: id, in: txn).isEmpty)
+                    #expect(try harness.engine.parts.ledger.isCharged(txn, datastore: id, pageId: entry.pageId, version: entry.versionIndexed ?? -1))
+                    #expect(try !harness.engine.parts.index.chunkIDs(pageID: entry.pageId, datastore: id, in: txn).isEmpty)
                 }
-                #expect(try harness.engine.core.index.audit(datastore: id, in: txn).isConsistent)
+                #expect(try harness.engine.parts.index.audit(datastore: id, in: txn).isConsistent)
             }
 
             let edited = try #require(manifest.values.first { $0.disposition == .indexed }).pageId
@@ -62,7 +62,7 @@ struct SinglePassSyncTests {
             _ = try await harness.engine.addCredits(millicredits: 100_000_000, note: "top-up")
             let ready = try await harness.waitForReady("gen")
             #expect(ready.pending == 0 && ready.indexed > paused.indexed)
-            let charges = try harness.temporary.store.read { try harness.engine.core.ledger.allEntries($0) }.filter { $0.kind == .charge }
+            let charges = try harness.temporary.store.read { try harness.engine.parts.ledger.allEntries($0) }.filter { $0.kind == .charge }
             let keys = charges.map { "\($0.pageId ?? "")@\($0.pageVersion ?? 0)" }
             #expect(Set(keys).count == keys.count, "a page version was charged twice")
             #expect(charges.count == ready.indexed)

@@ -17,7 +17,7 @@ struct SiteRatePersistenceTests {
             // The labels are surveyed after ready, by the same job: its last requests.
             try await harness.waitForLabels("gen")
             let site = try SpaceLocation.parse(harness.fake.origin + "/wiki/spaces/GEN").site
-            let governor = harness.engine.core.access.governors.governor(for: site)
+            let governor = harness.engine.parts.access.governors.governor(for: site)
             // Saved after each job, off the engine's executor; a later job (the attachment sweep,
             // the label refresh) may learn more and save again: wait (bounded) until the stored
             // rate is the governor's.
@@ -26,7 +26,7 @@ struct SiteRatePersistenceTests {
             var learnt: Double?
             while Date() < deadline {
                 learnt = await governor.learnedRate
-                stored = try harness.temporary.store.read { try $0.get(harness.engine.core.tables.siteRate, site.origin) }
+                stored = try harness.temporary.store.read { try $0.get(harness.engine.parts.tables.siteRate, site.origin) }
                 if let learnt, let stored, abs(Double(stored) / 1_000 - learnt) < 0.002 { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -38,7 +38,7 @@ struct SiteRatePersistenceTests {
 
             let restarted = try harness.restartedEngine()
             try await restarted.start()
-            let seeded = restarted.core.access.governors.governor(for: site)
+            let seeded = restarted.parts.access.governors.governor(for: site)
             // Until the first response, the seeded rate is all the new governor knows.
             #expect(await seeded.learnedRate == nil)
             let permit = try await seeded.acquire()

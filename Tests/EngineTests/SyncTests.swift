@@ -37,7 +37,7 @@ struct SyncTests {
             #expect(ready.skippedByReason["excluded_by_label"] ?? 0 > 0)
             // Indexed exactly once: the index holds each page once with its chunks.
             let id = try harness.engine.identifier(of: "gen")
-            let statistics = try harness.temporary.store.read { try harness.engine.core.index.statistics(datastore: id, in: $0) }
+            let statistics = try harness.temporary.store.read { try harness.engine.parts.index.statistics(datastore: id, in: $0) }
             #expect(statistics.pageCount == expected.count)
             #expect(statistics.chunkCount == indexed.values.reduce(0) { $0 + $1.chunks })
             // Listing (⌈N/250⌉ over all current pages) + bodies (⌈indexed/250⌉) + connect + label query.
@@ -86,11 +86,11 @@ struct SyncTests {
             #expect(try harness.engine.search(name: "gen", query: "xylophone", limit: 3).first?.result.pageID == created)
             let id = try harness.engine.identifier(of: "gen")
             for gone in [archived, deleted] {
-                let chunks = try harness.temporary.store.read { try harness.engine.core.index.chunkIDs(pageID: gone, datastore: id, in: $0) }
+                let chunks = try harness.temporary.store.read { try harness.engine.parts.index.chunkIDs(pageID: gone, datastore: id, in: $0) }
                 #expect(chunks.isEmpty, "page \(gone) still has chunks in the index")
             }
             // The audit finds no stale postings anywhere.
-            let audit = try harness.temporary.store.read { try harness.engine.core.index.audit(datastore: id, in: $0) }
+            let audit = try harness.temporary.store.read { try harness.engine.parts.index.audit(datastore: id, in: $0) }
             #expect(audit.isConsistent, "\(audit)")
             // Listing ⌈N/250⌉ + one body request for the 3 changed pages (edited, moved, created) + connect
             // + labels (Cloud: the labels in use in the space, then one search for ⌈labelled pages/250⌉).
@@ -155,7 +155,7 @@ struct SyncTests {
             for entry in manifest.values where entry.disposition == .skipped { #expect(entry.reason == "outside_page_trees") }
             #expect(ready.skippedByReason["outside_page_trees"] ?? 0 > 0)
             let id = try harness.engine.identifier(of: "gen")
-            let statistics = try harness.temporary.store.read { try harness.engine.core.index.statistics(datastore: id, in: $0) }
+            let statistics = try harness.temporary.store.read { try harness.engine.parts.index.statistics(datastore: id, in: $0) }
             #expect(statistics.pageCount == ready.indexed)
         }
     }
@@ -186,10 +186,10 @@ struct SyncTests {
             #expect(indexed[id]?.spaceKey == truth.space, "page \(id)")
         }
         let id = try harness.engine.identifier(of: name)
-        let statistics = try harness.temporary.store.read { try harness.engine.core.index.statistics(datastore: id, in: $0) }
+        let statistics = try harness.temporary.store.read { try harness.engine.parts.index.statistics(datastore: id, in: $0) }
         #expect(statistics.pageCount == expected.count)
         #expect(statistics.chunkCount == indexed.values.reduce(0) { $0 + $1.chunks })
-        let audit = try harness.temporary.store.read { try harness.engine.core.index.audit(datastore: id, in: $0) }
+        let audit = try harness.temporary.store.read { try harness.engine.parts.index.audit(datastore: id, in: $0) }
         #expect(audit.isConsistent, "\(audit)")
     }
 
@@ -238,7 +238,7 @@ struct SyncTests {
             for gone in opsPages + alicePages {
                 #expect(manifest[gone]?.disposition == .deleted, "page \(gone)")
                 let chunks = try harness.temporary.store.read {
-                    try harness.engine.core.index.chunkIDs(pageID: gone, datastore: id, in: $0)
+                    try harness.engine.parts.index.chunkIDs(pageID: gone, datastore: id, in: $0)
                 }
                 #expect(chunks.isEmpty, "page \(gone) still has chunks")
             }

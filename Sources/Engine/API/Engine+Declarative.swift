@@ -34,7 +34,7 @@ extension Engine {
             } catch {
                 let message = "\(configuration.origin): \(error)"
                 report.rejected.append(message)
-                core.logger.error("datastore file rejected: \(message)", metadata: [
+                parts.logger.error("datastore file rejected: \(message)", metadata: [
                     "message_id": "\(TributaryEvent.datastoreFileRejected.messageID)",
                 ])
             }

@@ -5,27 +5,38 @@ import TributaryEvents
 
 /// What a person (or an answer) does to the credit balance: top-ups, the policy, model usage.
 struct CreditCommands: Sendable {
-    let core: SyncContext
+    let store: Store
+    let ledger: CreditLedger
+    let clock: any EngineClock
+    let logger: Logger
     let datastores: DatastoreCommands
+
+    init(_ parts: EngineParts, datastores: DatastoreCommands) {
+        store = parts.store
+        ledger = parts.ledger
+        clock = parts.clock
+        logger = parts.logger
+        self.datastores = datastores
+    }
 
     /// Adds credits (turning enforcement on) and resumes datastores paused for credits.
     func add(millicredits: Int64, note: String?) throws(EngineError) {
         guard Limits.addedMillicredits.contains(millicredits) else {
             throw .invalid(field: "millicredits", message: "must be \(Limits.addedMillicredits.limits)")
         }
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         try engineStorage {
-            try core.store.write { txn in
+            try store.write { txn in
                 // Checked, not saturated: a top-up is refused rather than partly lost.
-                guard try core.ledger.balance(txn) <= Limits.maxBalanceMillicredits - millicredits else {
+                guard try ledger.balance(txn) <= Limits.maxBalanceMillicredits - millicredits else {
                     throw EngineError.invalid(
                         field: "millicredits",
                         message: "the balance would pass its largest value, \(Credits.format(Limits.maxBalanceMillicredits)) credits")
                 }
-                try core.ledger.add(txn, millicredits: millicredits, note: note, now: now)
+                try ledger.add(txn, millicredits: millicredits, note: note, now: now)
             }
         }
-        core.logger.notice("\(Credits.format(millicredits)) credits added", metadata: [
+        logger.notice("\(Credits.format(millicredits)) credits added", metadata: [
             "message_id": "\(TributaryEvent.creditsAdded.messageID)", "millicredits": "\(millicredits)",
         ])
         try datastores.resumeCreditPauses()
@@ -34,10 +45,10 @@ struct CreditCommands: Sendable {
     /// Changes the credit policy; a change that makes room resumes paused datastores.
     func setPolicy(_ change: (inout CreditPolicy) -> Void) throws(EngineError) {
         try engineStorage {
-            try core.store.write { txn in
-                var policy = try core.ledger.policy(txn)
+            try store.write { txn in
+                var policy = try ledger.policy(txn)
                 change(&policy)
-                try core.ledger.setPolicy(txn, policy)
+                try ledger.setPolicy(txn, policy)
             }
         }
         try datastores.resumeCreditPauses()
@@ -45,14 +56,14 @@ struct CreditCommands: Sendable {
 
     /// Whether an answer expected to cost `estimatedMillicredits` may call the model.
     func authorizeModelUsage(estimatedMillicredits: Int64) throws(EngineError) -> ModelUsageAuthorization {
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         return try engineStorage {
-            try core.store.write { txn in
-                switch try core.ledger.authorize(txn, cost: max(0, estimatedMillicredits), now: now) {
+            try store.write { txn in
+                switch try ledger.authorize(txn, cost: max(0, estimatedMillicredits), now: now) {
                 case .allowed, .allowedAfterTopOff:
                     return .allowed
                 case .insufficient(let needed):
-                    return .insufficient(neededMillicredits: needed, balanceMillicredits: try core.ledger.balance(txn))
+                    return .insufficient(neededMillicredits: needed, balanceMillicredits: try ledger.balance(txn))
                 }
             }
         }
@@ -61,14 +72,14 @@ struct CreditCommands: Sendable {
     /// Charges one answer's tokens; returns the millicredits charged.
     func chargeModelUsage(tokens: Int, millicreditsPerThousandTokens: Int64, note: String) throws(EngineError) -> Int64 {
         let cost = CreditPolicy(millicreditsPerThousandTokens: max(0, millicreditsPerThousandTokens)).cost(tokens: max(0, tokens))
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         let entry = try engineStorage {
-            try core.store.write { txn in
-                try core.ledger.chargeModelUsage(txn, tokens: tokens, millicredits: cost, note: note, now: now)
+            try store.write { txn in
+                try ledger.chargeModelUsage(txn, tokens: tokens, millicredits: cost, note: note, now: now)
             }
         }
-        core.logger.info("model answer charged \(Credits.format(cost)) credits for \(tokens) tokens",
-                         metadata: ["millicredits": "\(cost)", "tokens": "\(tokens)", "ledger_sequence": "\(entry.sequence)"])
+        logger.info("model answer charged \(Credits.format(cost)) credits for \(tokens) tokens",
+                    metadata: ["millicredits": "\(cost)", "tokens": "\(tokens)", "ledger_sequence": "\(entry.sequence)"])
         return cost
     }
 }

@@ -5,31 +5,57 @@ import Storage
 /// What a person can do to a datastore: create, update, delete, resync, pause, resume. Each is
 /// one write transaction through the lifecycle; logs and notifications follow the commit.
 struct DatastoreCommands: Sendable {
-    let core: SyncContext
+    let store: Store
+    let datastores: DatastoreRepository
+    let manifest: ManifestRepository
+    let attachments: AttachmentRepository
+    let queue: JobQueue
+    let index: SearchIndex
+    let lifecycle: LifecycleApplier
+    let access: SiteAccess
+    let clock: any EngineClock
+    let logger: Logger
+    let changed: @Sendable (UInt64) -> Void
     let scheduler: Scheduler
     let hub: WatchHub
+
+    init(_ parts: EngineParts, scheduler: Scheduler, hub: WatchHub) {
+        store = parts.store
+        datastores = parts.datastores
+        manifest = parts.manifest
+        attachments = parts.attachments
+        queue = parts.queue
+        index = parts.index
+        lifecycle = parts.lifecycle
+        access = parts.access
+        clock = parts.clock
+        logger = parts.logger
+        changed = parts.changed
+        self.scheduler = scheduler
+        self.hub = hub
+    }
 
     /// Creates a datastore and queues its first sync. `secret` is stored in the `secrets` table.
     func create(_ configuration: DatastoreConfiguration, secret: String?) throws(EngineError) -> UInt64 {
         try Self.validate(configuration, secret: secret)
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         let done: AfterCommit = try engineStorage {
-            try core.store.write { txn in
-                if try core.datastores.identifier(txn, named: configuration.name) != nil {
+            try store.write { txn in
+                if try datastores.identifier(txn, named: configuration.name) != nil {
                     throw EngineError.datastoreExists(configuration.name)
                 }
-                let record = try core.datastores.insert(txn, name: configuration.name, secret: secret) { id in
+                let record = try datastores.insert(txn, name: configuration.name, secret: secret) { id in
                     DatastoreRecord(id: id, configuration: configuration, now: now)
                 }
-                return try core.lifecycle.apply(txn, record: record, .created, now: now)
+                return try lifecycle.apply(txn, record: record, .created, now: now)
             }
         }
-        core.access.noteRateLimit(configuration.rateLimit, for: configuration.url)
-        core.logger.notice("datastore \(configuration.name) created", metadata: [
+        access.noteRateLimit(configuration.rateLimit, for: configuration.url)
+        logger.notice("datastore \(configuration.name) created", metadata: [
             "datastore": "\(configuration.name)",
             "origin": "\(configuration.origin)",
         ])
-        done.perform(logger: core.logger, changed: core.changed)
+        done.perform(logger: logger, changed: changed)
         scheduler.wake()
         return done.record.id
     }
@@ -40,23 +66,23 @@ struct DatastoreCommands: Sendable {
     func update(
         name: String, secret: String?, change: (inout DatastoreConfiguration) throws(EngineError) -> Void
     ) throws(EngineError) -> UInt64 {
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         let done: AfterCommit = try engineStorage {
-            try core.store.write { txn in
-                guard let id = try core.datastores.identifier(txn, named: name),
-                      var record = try core.datastores.record(txn, id) else { throw EngineError.noSuchDatastore(name) }
+            try store.write { txn in
+                guard let id = try datastores.identifier(txn, named: name),
+                      var record = try datastores.record(txn, id) else { throw EngineError.noSuchDatastore(name) }
                 var configuration = record.configuration
                 try change(&configuration)
                 configuration.name = record.configuration.name
                 try Self.validate(configuration, secret: secret ?? "present")
                 record.configuration = configuration
-                if let secret { try core.datastores.setSecret(txn, id, secret) }
-                return try core.lifecycle.apply(txn, record: record, .configurationChanged, now: now)
+                if let secret { try datastores.setSecret(txn, id, secret) }
+                return try lifecycle.apply(txn, record: record, .configurationChanged, now: now)
             }
         }
-        core.access.noteRateLimit(done.record.configuration.rateLimit, for: done.record.configuration.url)
-        done.perform(logger: core.logger, changed: core.changed)
-        core.changed(done.record.id)
+        access.noteRateLimit(done.record.configuration.rateLimit, for: done.record.configuration.url)
+        done.perform(logger: logger, changed: changed)
+        changed(done.record.id)
         scheduler.wake()
         return done.record.id
     }
@@ -65,16 +91,16 @@ struct DatastoreCommands: Sendable {
     func delete(name: String, id: UInt64) async throws(EngineError) {
         await scheduler.cancelJob(of: id)
         try engineStorage {
-            try core.store.write { txn in
-                guard try core.datastores.record(txn, id) != nil else { throw EngineError.noSuchDatastore(name) }
-                try core.queue.removeAll(txn, datastore: id)
-                try core.index.removeDatastore(id, in: txn)
-                try core.manifest.removeAll(txn, datastore: id)
-                try core.attachments.removeAll(txn, datastore: id)
-                try core.datastores.remove(txn, id, name: name)
+            try store.write { txn in
+                guard try datastores.record(txn, id) != nil else { throw EngineError.noSuchDatastore(name) }
+                try queue.removeAll(txn, datastore: id)
+                try index.removeDatastore(id, in: txn)
+                try manifest.removeAll(txn, datastore: id)
+                try attachments.removeAll(txn, datastore: id)
+                try datastores.remove(txn, id, name: name)
             }
         }
-        core.logger.notice("datastore \(name) deleted", metadata: ["datastore": "\(name)"])
+        logger.notice("datastore \(name) deleted", metadata: ["datastore": "\(name)"])
         hub.finish(id)
     }
 
@@ -89,7 +115,7 @@ struct DatastoreCommands: Sendable {
     func pause(id: UInt64) async throws(EngineError) {
         let done = try transition(.pauseRequested, id: id)
         await scheduler.cancelJob(of: id)
-        done.perform(logger: core.logger, changed: core.changed)
+        done.perform(logger: logger, changed: changed)
     }
 
     /// Resumes a paused or failed datastore: processing when pages wait and the site is
@@ -102,7 +128,7 @@ struct DatastoreCommands: Sendable {
     /// Resumes the datastores paused for credits (credits were added or the policy changed).
     func resumeCreditPauses() throws(EngineError) {
         let ids: [UInt64] = try engineStorage {
-            try core.store.read { txn in try core.datastores.all(txn).map(\.id) }
+            try store.read { txn in try datastores.all(txn).map(\.id) }
         }
         for id in ids { try apply(.creditsAvailable, to: id) }
         scheduler.wake()
@@ -114,27 +140,27 @@ struct DatastoreCommands: Sendable {
 
     private func apply(_ kind: ResumeKind, to id: UInt64) throws(EngineError) {
         let done: AfterCommit? = try engineStorage {
-            try core.store.write { txn in
-                guard let record = try core.datastores.record(txn, id) else { throw EngineError.noSuchDatastore("#\(id)") }
-                let pending = try core.manifest.counts(txn, datastore: id).pending
+            try store.write { txn in
+                guard let record = try datastores.record(txn, id) else { throw EngineError.noSuchDatastore("#\(id)") }
+                let pending = try manifest.counts(txn, datastore: id).pending
                 let event: LifecycleEvent = switch kind {
                 case .resumeRequested: .resumeRequested(pendingPages: pending, siteKnown: record.site != nil)
                 case .creditsAvailable: .creditsAvailable(pendingPages: pending, siteKnown: record.site != nil)
                 }
-                return try core.lifecycle.apply(txn, record: record, event, now: core.clock.nowMillis)
+                return try lifecycle.apply(txn, record: record, event, now: clock.nowMillis)
             }
         }
-        done?.perform(logger: core.logger, changed: core.changed)
+        done?.perform(logger: logger, changed: changed)
     }
 
     private func apply(_ event: LifecycleEvent, to id: UInt64) throws(EngineError) {
-        try transition(event, id: id).perform(logger: core.logger, changed: core.changed)
+        try transition(event, id: id).perform(logger: logger, changed: changed)
     }
 
     private func transition(_ event: LifecycleEvent, id: UInt64) throws(EngineError) -> AfterCommit {
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         let done: AfterCommit? = try engineStorage {
-            try core.store.write { txn in try core.lifecycle.apply(txn, datastore: id, event, now: now) }
+            try store.write { txn in try lifecycle.apply(txn, datastore: id, event, now: now) }
         }
         guard let done else { throw .noSuchDatastore("#\(id)") }
         return done

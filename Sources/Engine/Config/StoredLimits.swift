@@ -1,48 +1,4 @@
 import InputLimits
-import Logging
-import Storage
-
-/// Values an older build accepted beyond today's ranges (issue #13) are brought into range when
-/// the engine starts, each with a warning, so a stored value can never trap the scheduler or a
-/// commit, and a password stored in a URL is never shown again.
-extension Engine {
-    func clampStoredValues(now: Int64) throws(EngineError) {
-        let core = core
-        let warnings: [(String, Logger.Metadata)] = try engineStorage {
-            try core.store.write { txn in
-                var warnings: [(String, Logger.Metadata)] = []
-                var ids: [(String, UInt64)] = []
-                try txn.forEach(in: core.tables.names) { name, id in
-                    ids.append((name, id))
-                    return .continue
-                }
-                for (name, id) in ids {
-                    guard var record = try core.record(txn, id) else { continue }
-                    let fixes = StoredLimits.clamp(&record.configuration)
-                    guard !fixes.isEmpty else { continue }
-                    // A next sync scheduled from the old interval comes forward to the new one.
-                    let latest = Saturating.add(now, Saturating.multiply(Int64(record.configuration.resyncIntervalSeconds), 1_000))
-                    if record.state == .ready, let next = record.nextSync, next > latest {
-                        try core.scheduleNextSync(txn, &record, now: now)
-                    }
-                    try core.put(txn, record)
-                    for fix in fixes { warnings.append(("datastore \(name): \(fix)", ["datastore": "\(name)"])) }
-                }
-                if var policy = try core.ledger.storedPolicy(txn) {
-                    let fixes = StoredLimits.clamp(&policy)
-                    if !fixes.isEmpty {
-                        try core.ledger.setPolicy(txn, policy)
-                        for fix in fixes { warnings.append(("credit policy: \(fix)", [:])) }
-                    }
-                }
-                return warnings
-            }
-        }
-        for (message, metadata) in warnings {
-            core.logger.warning("\(message) (stored by an older version; now out of range)", metadata: metadata)
-        }
-    }
-}
 
 /// What is clamped, and the sentence logged for each value changed.
 enum StoredLimits {

@@ -16,7 +16,14 @@ import Synchronization
 /// chunks of a page replaced meanwhile get no vector (they are gone), and a change of model
 /// drops the datastore's vectors first (see ``SearchIndex/useEmbeddingModel(_:datastore:in:)``).
 final class EmbeddingStage: Sendable {
-    private let core: SyncContext
+    private let store: Store
+    private let datastores: DatastoreRepository
+    private let index: SearchIndex
+    private let ledger: CreditLedger
+    private let options: EngineOptions
+    private let clock: any EngineClock
+    private let logger: Logger
+    private let changed: @Sendable (UInt64) -> Void
     private let embedder: any TextEmbedder
     let doorbell: Doorbell
     private let state = Mutex(State())
@@ -31,8 +38,15 @@ final class EmbeddingStage: Sendable {
         var reason: String?
     }
 
-    init(core: SyncContext, embedder: any TextEmbedder, doorbell: Doorbell) {
-        self.core = core
+    init(_ parts: EngineParts, embedder: any TextEmbedder, doorbell: Doorbell) {
+        store = parts.store
+        datastores = parts.datastores
+        index = parts.index
+        ledger = parts.ledger
+        options = parts.options
+        clock = parts.clock
+        logger = parts.logger
+        changed = parts.changed
         self.embedder = embedder
         self.doorbell = doorbell
     }
@@ -59,21 +73,21 @@ final class EmbeddingStage: Sendable {
 
     private func run() async {
         while !Task.isCancelled {
-            let now = core.clock.nowMillis
+            let now = clock.nowMillis
             let blockedUntil = state.withLock { $0.blockedUntil }
             var worked = false
             if blockedUntil <= now {
                 do {
                     worked = try await embedNextBatches()
                 } catch {
-                    core.logger.error("embedding: \(error)")
+                    logger.error("embedding: \(error)")
                 }
             }
             if Task.isCancelled { return }
             if !worked {
                 let blocked = state.withLock { $0.blockedUntil }
                 let wake = blocked > now ? blocked : now + Self.idleMillis
-                await doorbell.wait(untilMillis: wake, clock: core.clock)
+                await doorbell.wait(untilMillis: wake, clock: clock)
             }
         }
     }
@@ -84,10 +98,10 @@ final class EmbeddingStage: Sendable {
     /// One batch for each datastore that has chunks waiting; true when any vectors were written.
     private func embedNextBatches() async throws -> Bool {
         let model = embedder.model
-        let targets = try core.store.read { txn in
-            try core.datastores.all(txn).compactMap { id, _ -> (id: UInt64, enabled: Bool, state: VectorState?)? in
-                guard let record = try core.datastores.record(txn, id) else { return nil }
-                return (id, record.configuration.content.embeddings, try core.index.vectorState(datastore: id, in: txn))
+        let targets = try store.read { txn in
+            try datastores.all(txn).compactMap { id, _ -> (id: UInt64, enabled: Bool, state: VectorState?)? in
+                guard let record = try datastores.record(txn, id) else { return nil }
+                return (id, record.configuration.content.embeddings, try index.vectorState(datastore: id, in: txn))
             }
         }
         var worked = false
@@ -95,12 +109,12 @@ final class EmbeddingStage: Sendable {
             if Task.isCancelled { return worked }
             if !target.enabled {
                 // Turned off: its vectors go, search is lexical.
-                if target.state != nil { try core.store.write { txn in try core.index.removeAllVectors(datastore: target.id, in: txn) } }
+                if target.state != nil { try store.write { txn in try index.removeAllVectors(datastore: target.id, in: txn) } }
                 continue
             }
             if target.state?.model != model {
-                try core.store.write { txn in try core.index.useEmbeddingModel(model, datastore: target.id, in: txn) }
-                core.changed(target.id)
+                try store.write { txn in try index.useEmbeddingModel(model, datastore: target.id, in: txn) }
+                changed(target.id)
             }
             switch try await embedBatch(datastore: target.id, model: model) {
             case .written: worked = true
@@ -114,10 +128,10 @@ final class EmbeddingStage: Sendable {
     private enum BatchOutcome { case written, nothingPending, blocked }
 
     private func embedBatch(datastore: UInt64, model: String) async throws -> BatchOutcome {
-        let limit = max(1, core.options.embeddingBatchSize)
-        let pending = try core.store.read { txn in try core.index.pendingChunks(datastore: datastore, limit: limit, in: txn) }
+        let limit = max(1, options.embeddingBatchSize)
+        let pending = try store.read { txn in try index.pendingChunks(datastore: datastore, limit: limit, in: txn) }
         guard let last = pending.last else { return .nothingPending }
-        let texts = pending.map { String($0.text.prefix(core.options.embeddingInputCharacters)) }
+        let texts = pending.map { String($0.text.prefix(options.embeddingInputCharacters)) }
         let batch: EmbeddingBatch
         do throws(EmbeddingError) {
             batch = try await embedder.embed(texts)
@@ -133,20 +147,20 @@ final class EmbeddingStage: Sendable {
         }
         let tokens = batch.tokens ?? texts.reduce(0) { $0 + ($1.utf8.count + 3) / 4 }
         let vectors = zip(pending, batch.vectors).map { (chunkID: $0.chunkID, vector: QuantizedVector($1)) }
-        let now = core.clock.nowMillis
-        let outcome: (needed: Int64?, toppedOff: Int64?) = try core.store.write { txn in
-            let cost = try core.ledger.policy(txn).cost(tokens: tokens)
+        let now = clock.nowMillis
+        let outcome: (needed: Int64?, toppedOff: Int64?) = try store.write { txn in
+            let cost = try ledger.policy(txn).cost(tokens: tokens)
             var toppedOff: Int64?
-            switch try core.ledger.authorize(txn, cost: cost, now: now) {
+            switch try ledger.authorize(txn, cost: cost, now: now) {
             case .insufficient(let needed): return (needed, nil)
             case .allowedAfterTopOff(let added): toppedOff = added
             case .allowed: break
             }
-            let stored = try core.index.putVectors(vectors, through: last.chunkID, model: model, datastore: datastore, in: txn)
+            let stored = try index.putVectors(vectors, through: last.chunkID, model: model, datastore: datastore, in: txn)
             // Nothing kept (the datastore was deleted, its model changed): nothing charged.
             if stored > 0 {
-                try core.ledger.chargeEmbedding(txn, datastore: datastore, tokens: tokens, millicredits: cost,
-                                                note: "\(stored) chunks embedded with \(model)", now: now)
+                try ledger.chargeEmbedding(txn, datastore: datastore, tokens: tokens, millicredits: cost,
+                                           note: "\(stored) chunks embedded with \(model)", now: now)
             }
             return (nil, toppedOff)
         }
@@ -156,14 +170,14 @@ final class EmbeddingStage: Sendable {
             return .blocked
         }
         if let added = outcome.toppedOff {
-            core.logger.notice("auto top-off added \(Credits.format(added)) credits (embedding)")
+            logger.notice("auto top-off added \(Credits.format(added)) credits (embedding)")
         }
         let cleared = state.withLock { state -> Bool in
             defer { state.failures = 0; state.reason = nil }
             return state.reason != nil
         }
-        if cleared { core.logger.notice("embedding resumed") }
-        core.changed(datastore)
+        if cleared { logger.notice("embedding resumed") }
+        changed(datastore)
         return .written
     }
 
@@ -171,23 +185,23 @@ final class EmbeddingStage: Sendable {
     /// (doubling, capped); a failure that needs a person (a refused key, a response that is
     /// not embeddings) waits the longest delay. Logged when the reason changes.
     private func block(reason: String, retryAfterSeconds: Double?, transient: Bool, datastore: UInt64) {
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         let (changedReason, delay) = state.withLock { state -> (Bool, Int64) in
             state.failures += 1
             let delay: Int64 = if let retryAfterSeconds {
-                min(Int64((retryAfterSeconds * 1_000).rounded(.up)), core.options.maxRetryDelayMillis)
+                min(Int64((retryAfterSeconds * 1_000).rounded(.up)), options.maxRetryDelayMillis)
             } else if transient {
-                core.retryDelay(attempt: state.failures)
+                options.retryDelay(attempt: state.failures)
             } else {
-                core.options.maxRetryDelayMillis
+                options.maxRetryDelayMillis
             }
             state.blockedUntil = now + max(delay, 1)
             defer { state.reason = reason }
             return (state.reason != reason, delay)
         }
         if changedReason {
-            core.logger.warning("embedding waits \(delay / 1_000) s: \(reason)")
+            logger.warning("embedding waits \(delay / 1_000) s: \(reason)")
         }
-        core.changed(datastore)
+        changed(datastore)
     }
 }

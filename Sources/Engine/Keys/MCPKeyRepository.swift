@@ -174,7 +174,7 @@ extension Engine {
     /// The MCP keys in this engine's store.
     public nonisolated func mcpKeys() throws(EngineError) -> MCPKeyRepository {
         do {
-            return try MCPKeyRepository(store: core.store)
+            return try MCPKeyRepository(store: parts.store)
         } catch {
             throw EngineError(error)
         }

@@ -107,6 +107,11 @@ struct LifecycleTransition: Sendable, Equatable {
 ///
 /// The full table is ``LifecycleTableTests``.
 enum Lifecycle {
+    /// When the next metadata sync of a datastore with `configuration` is due, counted from `now`.
+    static func nextSyncDue(_ configuration: DatastoreConfiguration, now: Int64) -> Int64 {
+        Saturating.add(now, Saturating.multiply(Int64(configuration.resyncIntervalSeconds), 1_000))
+    }
+
     static func reduce(
         _ record: DatastoreRecord, _ event: LifecycleEvent, _ context: LifecycleContext
     ) throws(LifecycleRejection) -> LifecycleTransition {
@@ -145,7 +150,7 @@ enum Lifecycle {
             scheduleNextSync()
         }
         func scheduleNextSync() {
-            let due = Saturating.add(now, Saturating.multiply(Int64(record.configuration.resyncIntervalSeconds), 1_000))
+            let due = Lifecycle.nextSyncDue(record.configuration, now: now)
             next.nextSync = due
             effects.append(.scheduleNextSync(at: due))
         }

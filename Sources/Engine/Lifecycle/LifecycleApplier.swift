@@ -31,6 +31,14 @@ struct LifecycleApplier: Sendable {
         return AfterCommit(record: transition.record, effects: transition.effects.filter { !$0.isQueueEffect })
     }
 
+    /// Schedules the next metadata sync of `record` at its interval from `now`, as a finished
+    /// cycle does, without a state change (the caller writes `record`).
+    func rescheduleNextSync(_ txn: WriteTransaction, _ record: inout DatastoreRecord, now: Int64) throws {
+        let due = Lifecycle.nextSyncDue(record.configuration, now: now)
+        record.nextSync = due
+        try queue.enqueue(txn, datastore: record.id, kind: .syncMetadata, due: due, maxAttempts: maxAttempts)
+    }
+
     /// Reads the datastore and applies `event`; nil when it does not exist.
     func apply(_ txn: WriteTransaction, datastore id: UInt64, _ event: LifecycleEvent, now: Int64) throws -> AfterCommit? {
         guard let record = try datastores.record(txn, id) else { return nil }

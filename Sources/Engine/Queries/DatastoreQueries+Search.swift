@@ -33,7 +33,7 @@ extension DatastoreQueries {
         }
         return try engineStorage {
             try tokenizers.withTokenizer { tokenizer in
-                try core.store.read { txn in
+                try store.read { txn in
                     try hits(names, query: query, limit: limit, filters: filters, vector: vector, tokenizer: tokenizer, txn)
                 }
             }
@@ -60,14 +60,14 @@ extension DatastoreQueries {
                 guard let entry = try lookups.page(txn, datastore: datastore.id, pageId: pageID) else { return false }
                 return filters.accepts(entry)
             }
-            if let vector, try core.index.vectorState(datastore: datastore.id, in: txn)?.model == vector.model {
-                let results = try core.index.hybridSearch(query, vector: vector.vector, datastore: datastore.id,
-                                                          options: options, in: txn, tokenizer: tokenizer, filter: predicate)
+            if let vector, try index.vectorState(datastore: datastore.id, in: txn)?.model == vector.model {
+                let results = try index.hybridSearch(query, vector: vector.vector, datastore: datastore.id,
+                                                     options: options, in: txn, tokenizer: tokenizer, filter: predicate)
                 fused = true
                 found += results.map { (datastore: datastore, result: $0) }
             } else {
-                let results = try core.index.search(query, datastore: datastore.id, options: options, in: txn,
-                                                    tokenizer: tokenizer, filter: predicate)
+                let results = try index.search(query, datastore: datastore.id, options: options, in: txn,
+                                               tokenizer: tokenizer, filter: predicate)
                 lexicalOnly.append(found.count..<(found.count + results.count))
                 found += results.map { (datastore: datastore, result: $0) }
             }
@@ -103,13 +103,13 @@ extension DatastoreQueries {
     func page(datastore name: String, page reference: String) throws(EngineError) -> EnginePage {
         let id = try identifier(of: name)
         let page: EnginePage? = try engineStorage {
-            try core.store.read { txn in
-                let record = try core.record(txn, id)
+            try store.read { txn in
+                let record = try datastores.record(txn, id)
                 if case .id(let documentId) = PageReference(reference), let attachmentId = AttachmentEntry.attachmentId(ofDocument: documentId) {
                     return try attachmentPage(attachmentId, datastore: (id, name), record: record, txn)
                 }
                 guard let entry = try manifestEntry(PageReference(reference), datastore: id, record: record, txn),
-                      let text = try core.index.pageText(pageID: entry.pageId, datastore: id, in: txn)
+                      let text = try index.pageText(pageID: entry.pageId, datastore: id, in: txn)
                 else { return nil }
                 return EnginePage(
                     datastore: name, pageId: entry.pageId, title: entry.title, url: Self.pageURL(record: record, entry: entry) ?? "",
@@ -125,9 +125,9 @@ extension DatastoreQueries {
     /// is worth embedding).
     func hasVectors(datastores names: [String], model: String) throws(EngineError) -> Bool {
         try engineStorage {
-            try core.store.read { txn in
+            try store.read { txn in
                 try searchTargets(names, txn).contains { target in
-                    guard let state = try core.index.vectorState(datastore: target.id, in: txn) else { return false }
+                    guard let state = try index.vectorState(datastore: target.id, in: txn) else { return false }
                     return state.model == model && state.count > 0
                 }
             }
@@ -140,11 +140,11 @@ extension DatastoreQueries {
     /// every datastore whose index has content.
     private func searchTargets(_ names: [String], _ txn: ReadTransaction) throws -> [(id: UInt64, name: String)] {
         guard !names.isEmpty else {
-            return try core.datastores.all(txn).filter { try core.index.statistics(datastore: $0.id, in: txn).chunkCount > 0 }
+            return try datastores.all(txn).filter { try index.statistics(datastore: $0.id, in: txn).chunkCount > 0 }
         }
         var seen: Set<String> = []
         return try names.filter { seen.insert($0).inserted }.map { name in
-            guard let id = try core.datastores.identifier(txn, named: name) else { throw EngineError.noSuchDatastore(name) }
+            guard let id = try datastores.identifier(txn, named: name) else { throw EngineError.noSuchDatastore(name) }
             return (id, name)
         }
     }
@@ -157,13 +157,13 @@ extension DatastoreQueries {
         case .id(let pageId):
             // Longer ids cannot be indexed (nor be LMDB keys): no such page.
             guard pageId.utf8.count <= Self.maxPageIDBytes else { return nil }
-            return try core.manifest.page(txn, datastore: datastore, pageId: pageId)
+            return try manifest.page(txn, datastore: datastore, pageId: pageId)
         case .webURL(let url):
             // A URL with no id in it (Data Center's /display/SPACE/Title): compare with every
             // page's cited URL. Rare, so a scan of the datastore's manifest is fine.
             let wanted = Self.comparable(url)
             var found: ManifestEntry?
-            try core.manifest.forEach(txn, datastore: datastore) { entry in
+            try manifest.forEach(txn, datastore: datastore) { entry in
                 guard let webui = entry.webui, entry.versionIndexed != nil else { return .continue }
                 let cited = Self.pageURL(record: record, entry: entry) ?? webui
                 if Self.comparable(cited) == wanted || Self.comparable(webui) == wanted {
@@ -217,9 +217,9 @@ extension DatastoreQueries {
     /// its file name, download URL, and its parent page's space and labels.
     func attachmentPage(_ attachmentId: String, datastore: (id: UInt64, name: String), record: DatastoreRecord?,
                         _ txn: ReadTransaction) throws -> EnginePage? {
-        guard let attachment = try core.attachments.attachment(txn, datastore: datastore.id, id: attachmentId),
-              let text = try core.index.pageText(pageID: attachment.documentId, datastore: datastore.id, in: txn) else { return nil }
-        let parent = try core.manifest.page(txn, datastore: datastore.id, pageId: attachment.pageId)
+        guard let attachment = try attachments.attachment(txn, datastore: datastore.id, id: attachmentId),
+              let text = try index.pageText(pageID: attachment.documentId, datastore: datastore.id, in: txn) else { return nil }
+        let parent = try manifest.page(txn, datastore: datastore.id, pageId: attachment.pageId)
         let url = attachment.downloadPath.flatMap { path in record?.site.map { AttachmentSweep.downloadURL(path, site: $0) } } ?? ""
         return EnginePage(datastore: datastore.name, pageId: attachment.documentId, title: attachment.title, url: url,
                           space: parent?.spaceKey ?? "", labels: parent?.labels ?? [],
@@ -233,7 +233,7 @@ extension DatastoreQueries {
         case .syncingMetadata, .processing, .paused: sweeping = true
         case .ready, .failed: sweeping = false
         }
-        let counts = try core.attachments.status(txn, datastore: record.id, sweepingCycle: sweeping ? record.cycle : nil)
+        let counts = try attachments.status(txn, datastore: record.id, sweepingCycle: sweeping ? record.cycle : nil)
         let holdsAny = counts.indexed + counts.failed + counts.skipped.values.reduce(0, +) > 0
         guard holdsAny || !record.configuration.content.attachmentFormats.isEmpty else { return nil }
         return AttachmentCounts(indexed: counts.indexed, skippedByReason: counts.skipped, failed: counts.failed, pending: counts.pending)

@@ -7,7 +7,16 @@ import Storage
 /// Read-only questions about datastores and credits: read transactions only, callable from
 /// any task, never waiting for the writer. Search and page reads are in DatastoreQueries+Search.swift.
 struct DatastoreQueries: Sendable {
-    let core: SyncContext
+    let store: Store
+    let datastores: DatastoreRepository
+    let manifest: ManifestRepository
+    let attachments: AttachmentRepository
+    let ledger: CreditLedger
+    let index: SearchIndex
+    let queue: JobQueue
+    let waits: WaitBoard
+    let options: EngineOptions
+    let clock: any EngineClock
     let hub: WatchHub
     /// The embedding stage, when the daemon has an embedding endpoint.
     let embedding: EmbeddingStage?
@@ -18,38 +27,47 @@ struct DatastoreQueries: Sendable {
     /// Records that cite search results, decoded once per committed state.
     let lookups: SearchLookups
 
-    init(core: SyncContext, hub: WatchHub, embedding: EmbeddingStage?, queryVectors: QueryEmbeddingCache) {
-        self.core = core
+    init(_ parts: EngineParts, hub: WatchHub, embedding: EmbeddingStage?, queryVectors: QueryEmbeddingCache) {
+        store = parts.store
+        datastores = parts.datastores
+        manifest = parts.manifest
+        attachments = parts.attachments
+        ledger = parts.ledger
+        index = parts.index
+        queue = parts.queue
+        waits = parts.waits
+        options = parts.options
+        clock = parts.clock
         self.hub = hub
         self.embedding = embedding
         self.queryVectors = queryVectors
-        lookups = SearchLookups(core: core)
+        lookups = SearchLookups(parts)
     }
 
     /// Every datastore, by name.
     func list() throws(EngineError) -> [DatastoreSnapshot] {
         try engineStorage {
-            try core.store.read { txn in
-                try core.datastores.all(txn).compactMap { try snapshot(txn, id: $0.id) }
+            try store.read { txn in
+                try datastores.all(txn).compactMap { try snapshot(txn, id: $0.id) }
             }
         }
     }
 
     func snapshot(id: UInt64) throws(EngineError) -> DatastoreSnapshot {
-        let found: DatastoreSnapshot? = try engineStorage { try core.store.read { try snapshot($0, id: id) } }
+        let found: DatastoreSnapshot? = try engineStorage { try store.read { try snapshot($0, id: id) } }
         guard let found else { throw .noSuchDatastore("#\(id)") }
         return found
     }
 
     func snapshot(_ txn: ReadTransaction, id: UInt64) throws -> DatastoreSnapshot? {
-        guard let record = try core.datastores.record(txn, id) else { return nil }
+        guard let record = try datastores.record(txn, id) else { return nil }
         var snapshot = DatastoreSnapshot(
-            record: record, counts: try core.manifest.counts(txn, datastore: id), hasStoredSecret: try core.datastores.hasSecret(txn, id),
-            waiting: core.waits.current(for: record, queued: try core.queue.jobs(txn, datastore: id), now: core.clock.nowMillis))
+            record: record, counts: try manifest.counts(txn, datastore: id), hasStoredSecret: try datastores.hasSecret(txn, id),
+            waiting: waits.current(for: record, queued: try queue.jobs(txn, datastore: id), now: clock.nowMillis))
         snapshot.attachments = try attachmentCounts(txn, record: record)
-        if let embedding, let model = core.options.embedder?.model, record.configuration.content.embeddings {
-            let state = try core.index.vectorState(datastore: id, in: txn)
-            let chunks = try core.index.statistics(datastore: id, in: txn).chunkCount
+        if let embedding, let model = options.embedder?.model, record.configuration.content.embeddings {
+            let state = try index.vectorState(datastore: id, in: txn)
+            let chunks = try index.statistics(datastore: id, in: txn).chunkCount
             let embedded = state?.model == model ? state?.count ?? 0 : 0
             snapshot.embeddings = EmbeddingProgress(
                 model: model, dimensions: state.flatMap { $0.model == model && $0.dimensions > 0 ? $0.dimensions : nil },
@@ -59,7 +77,7 @@ struct DatastoreQueries: Sendable {
     }
 
     func identifier(of name: String) throws(EngineError) -> UInt64 {
-        let id: UInt64? = try engineStorage { try core.store.read { try core.datastores.identifier($0, named: name) } }
+        let id: UInt64? = try engineStorage { try store.read { try datastores.identifier($0, named: name) } }
         guard let id else { throw .noSuchDatastore(name) }
         return id
     }
@@ -72,8 +90,8 @@ struct DatastoreQueries: Sendable {
         // Subscribed before the first snapshot: a change in between is not missed.
         let signals = hub.subscribe(id)
         let first = try snapshot(id: id)
-        let interval = core.options.progressIntervalMillis
-        let clock = core.clock
+        let interval = options.progressIntervalMillis
+        let clock = self.clock
         let queries = self
         return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
             let throttle = WatchThrottle(first: first, intervalMillis: interval, clock: clock,
@@ -102,10 +120,10 @@ struct DatastoreQueries: Sendable {
     func explain(name: String, pageId: String) throws(EngineError) -> PageReport {
         let id = try identifier(of: name)
         let report: PageReport? = try engineStorage {
-            try core.store.read { txn in
-                guard let entry = try core.manifest.page(txn, datastore: id, pageId: pageId) else { return nil }
-                return PageReport(entry: entry, url: Self.pageURL(record: try core.datastores.record(txn, id), entry: entry),
-                                  attachments: try core.attachments.attachments(txn, datastore: id, pageId: pageId))
+            try store.read { txn in
+                guard let entry = try manifest.page(txn, datastore: id, pageId: pageId) else { return nil }
+                return PageReport(entry: entry, url: Self.pageURL(record: try datastores.record(txn, id), entry: entry),
+                                  attachments: try attachments.attachments(txn, datastore: id, pageId: pageId))
             }
         }
         guard let report else { throw .noSuchPage(datastore: name, pageId: pageId) }
@@ -114,15 +132,15 @@ struct DatastoreQueries: Sendable {
 
     /// The balance, policy, spending and newest ledger lines.
     func credits(recent: Int) throws(EngineError) -> CreditsSnapshot {
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         return try engineStorage {
-            try core.store.read { txn in
-                let names = Dictionary(try core.datastores.all(txn).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-                let recentEntries = try core.ledger.recentEntries(txn, limit: recent)
+            try store.read { txn in
+                let names = Dictionary(try datastores.all(txn).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+                let recentEntries = try ledger.recentEntries(txn, limit: recent)
                 return CreditsSnapshot(
-                    balance: try core.ledger.balance(txn), policy: try core.ledger.policy(txn),
-                    spent: try core.ledger.spent(txn),
-                    autoTopOffUsedThisMonth: try core.ledger.autoTopOffUsed(txn, monthOf: now),
+                    balance: try ledger.balance(txn), policy: try ledger.policy(txn),
+                    spent: try ledger.spent(txn),
+                    autoTopOffUsedThisMonth: try ledger.autoTopOffUsed(txn, monthOf: now),
                     recent: recentEntries.map { ($0, $0.balanceAfter ?? 0) },
                     datastoreNames: names)
             }

@@ -11,31 +11,35 @@ struct SearchLookups: Sendable {
         let id: String
     }
 
-    private let core: SyncContext
+    private let datastores: DatastoreRepository
+    private let manifest: ManifestRepository
+    private let attachments: AttachmentRepository
     private let records = SnapshotCache<UInt64, DatastoreRecord>(capacity: 256)
     private let pages = SnapshotCache<RecordKey, ManifestEntry>(capacity: 8192)
-    private let attachments = SnapshotCache<RecordKey, AttachmentEntry>(capacity: 2048)
+    private let attachmentEntries = SnapshotCache<RecordKey, AttachmentEntry>(capacity: 2048)
 
-    init(core: SyncContext) {
-        self.core = core
+    init(_ parts: EngineParts) {
+        datastores = parts.datastores
+        manifest = parts.manifest
+        attachments = parts.attachments
     }
 
-    /// The datastore's record, as `core.record(txn, id)` reads it.
+    /// The datastore's record, as `DatastoreRepository.record(_:_:)` reads it.
     func record(_ txn: ReadTransaction, _ id: UInt64) throws -> DatastoreRecord? {
-        try records.value(for: id, in: txn) { try core.record(txn, id) }
+        try records.value(for: id, in: txn) { try datastores.record(txn, id) }
     }
 
-    /// A page's manifest entry, as `core.manifest.page(txn, datastore:pageId:)` reads it.
+    /// A page's manifest entry, as `ManifestRepository.page(_:datastore:pageId:)` reads it.
     func page(_ txn: ReadTransaction, datastore: UInt64, pageId: String) throws -> ManifestEntry? {
         try pages.value(for: RecordKey(datastore: datastore, id: pageId), in: txn) {
-            try core.manifest.page(txn, datastore: datastore, pageId: pageId)
+            try manifest.page(txn, datastore: datastore, pageId: pageId)
         }
     }
 
-    /// An attachment's entry, as `core.attachments.attachment(txn, datastore:id:)` reads it.
+    /// An attachment's entry, as `AttachmentRepository.attachment(_:datastore:id:)` reads it.
     func attachment(_ txn: ReadTransaction, datastore: UInt64, id: String) throws -> AttachmentEntry? {
-        try attachments.value(for: RecordKey(datastore: datastore, id: id), in: txn) {
-            try core.attachments.attachment(txn, datastore: datastore, id: id)
+        try attachmentEntries.value(for: RecordKey(datastore: datastore, id: id), in: txn) {
+            try attachments.attachment(txn, datastore: datastore, id: id)
         }
     }
 }

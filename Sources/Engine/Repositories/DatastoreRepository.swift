@@ -48,6 +48,23 @@ struct DatastoreRepository: Sendable {
         try txn.get(tables.secrets, id)
     }
 
+    /// Every stored secret the sealer did not seal (stored before a key was configured), by id.
+    func unsealedSecrets(_ txn: ReadTransaction) throws -> [(id: UInt64, stored: [UInt8])] {
+        var found: [(id: UInt64, stored: [UInt8])] = []
+        try txn.forEach(in: tables.secrets) { id, stored in
+            if !sealer.isSealed(stored) { found.append((id, stored)) }
+            return .continue
+        }
+        return found
+    }
+
+    /// Replaces a secret stored unsealed by its `sealed` form; a secret sealed meanwhile (set
+    /// since it was read) is left as it is.
+    func replaceUnsealedSecret(_ txn: WriteTransaction, _ id: UInt64, sealed: [UInt8]) throws {
+        guard let current = try txn.get(tables.secrets, id), !sealer.isSealed(current) else { return }
+        try txn.put(tables.secrets, id, sealed)
+    }
+
     func hasSecret(_ txn: ReadTransaction, _ id: UInt64) throws -> Bool {
         try txn.contains(tables.secrets, id)
     }

@@ -24,18 +24,28 @@ import Storage
 /// attachments gone from the listing, and all attachments of a page that is no longer indexed,
 /// leave the index in the same cycle.
 struct AttachmentSweep {
-    let core: EngineCore
     let datastore: UInt64
+    let store: Store
+    let datastores: DatastoreRepository
+    let manifest: ManifestRepository
+    let attachments: AttachmentRepository
+    let index: SearchIndex
+    let ledger: CreditLedger
+    let sources: PageSourceOpener
+    let options: EngineOptions
+    let clock: any EngineClock
+    let logger: Logger
+    let changed: @Sendable (UInt64) -> Void
 
     /// Pages a job reconciles before it hands over (each costs a listing request at least).
     static let pagesPerJob = 25
 
     /// Steps of processing the sweep adds to a cycle (it counts as one in the progress total):
     /// 1, or 0 when the datastore indexes no attachments and holds none.
-    static func pagesToSweep(_ txn: ReadTransaction, core: EngineCore, record: DatastoreRecord) throws -> Int {
+    static func pagesToSweep(_ txn: ReadTransaction, attachments: AttachmentRepository, record: DatastoreRecord) throws -> Int {
         if !record.configuration.content.attachmentFormats.isEmpty { return 1 }
         var holdsAny = false
-        try txn.forEach(in: core.attachments.entries, .prefix(datastoreKeyPrefix(record.id))) { _, _ in
+        try txn.forEach(in: attachments.entries, .prefix(datastoreKeyPrefix(record.id))) { _, _ in
             holdsAny = true
             return .stop
         }
@@ -46,13 +56,13 @@ struct AttachmentSweep {
     /// reconciled this cycle.
     func run(record: DatastoreRecord, site: ConfluenceSite) async throws(SyncFailure) -> BatchProcessor.Outcome {
         let state = try storage {
-            try core.store.read { txn -> AttachmentSweepState in
-                let state = try core.attachments.sweep(txn, datastore: datastore)
+            try store.read { txn -> AttachmentSweepState in
+                let state = try attachments.sweep(txn, datastore: datastore)
                 return state?.cycle == record.cycle ? state! : AttachmentSweepState(cycle: record.cycle, after: nil, done: false)
             }
         }
         if state.done { return .finished }
-        let source = try core.source(for: record, site: site)
+        let source = try sources.source(for: record, site: site)
         let attachmentSource = source as? any AttachmentSource
         // One site-wide listing serves every page of this job, where the API has one.
         var siteListing: [String: [Attachment]]?
@@ -70,7 +80,7 @@ struct AttachmentSweep {
         // manifest and commit a step per 25 pages even when the datastore indexes no attachments).
         let pageByPage = siteListing == nil && !record.configuration.content.attachmentFormats.isEmpty
         let candidates: [String]? = pageByPage ? nil : try storage {
-            try core.store.read { try Self.candidatePages($0, core: core, datastore: datastore, listed: siteListing, after: after) }
+            try store.read { try candidatePages($0, listed: siteListing, after: after) }
         }
         var nextCandidate = 0
         while true {
@@ -79,10 +89,10 @@ struct AttachmentSweep {
                 let step = candidates[nextCandidate..<min(candidates.count, nextCandidate + 1_000)]
                 nextCandidate += step.count
                 pages = try storage {
-                    try core.store.read { txn in try step.map { ($0, try core.manifest.page(txn, datastore: datastore, pageId: $0)) } }
+                    try store.read { txn in try step.map { ($0, try manifest.page(txn, datastore: datastore, pageId: $0)) } }
                 }
             } else {
-                pages = try storage { try core.store.read { try nextPages($0, after: after, count: Self.pagesPerJob) } }.map { ($0.pageId, $0) }
+                pages = try storage { try store.read { try nextPages($0, after: after, count: Self.pagesPerJob) } }.map { ($0.pageId, $0) }
             }
             if pages.isEmpty {
                 try finish(record: record, after: after)
@@ -101,9 +111,9 @@ struct AttachmentSweep {
             }
             if pageByPage {
                 try storage {
-                    try core.store.write { txn in
-                        guard let current = try core.record(txn, datastore), current.cycle == record.cycle else { throw SyncFailure.abandoned }
-                        try core.attachments.putSweep(txn, datastore: datastore, AttachmentSweepState(cycle: record.cycle, after: after, done: false))
+                    try store.write { txn in
+                        guard let current = try datastores.record(txn, datastore), current.cycle == record.cycle else { throw SyncFailure.abandoned }
+                        try attachments.putSweep(txn, datastore: datastore, AttachmentSweepState(cycle: record.cycle, after: after, done: false))
                     }
                 }
                 return .more
@@ -115,13 +125,12 @@ struct AttachmentSweep {
     /// key order (page-id bytes): those of this datastore the site-wide listing names (it
     /// covers the whole site) and those holding attachment records (whose files may be gone,
     /// or no longer wanted, also when their page left the manifest).
-    static func candidatePages(_ txn: ReadTransaction, core: EngineCore, datastore: UInt64,
-                               listed: [String: [Attachment]]?, after: String?) throws -> [String] {
+    private func candidatePages(_ txn: ReadTransaction, listed: [String: [Attachment]]?, after: String?) throws -> [String] {
         var pages = Set<String>()
-        for pageId in listed.map({ Array($0.keys) }) ?? [] where try core.manifest.contains(txn, datastore: datastore, pageId: pageId) {
+        for pageId in listed.map({ Array($0.keys) }) ?? [] where try manifest.contains(txn, datastore: datastore, pageId: pageId) {
             pages.insert(pageId)
         }
-        try txn.forEach(in: core.attachments.entries, .prefix(datastoreKeyPrefix(datastore))) { key, _ in
+        try txn.forEach(in: attachments.entries, .prefix(datastoreKeyPrefix(datastore))) { key, _ in
             pages.insert(key.pageId)
             return .continue
         }
@@ -131,25 +140,25 @@ struct AttachmentSweep {
 
     /// After the sweep used all its attempts: it ends for this cycle (the attachments keep what
     /// they had and are tried again next cycle), so the cycle can finish.
-    static func giveUp(_ txn: WriteTransaction, core: EngineCore, record: inout DatastoreRecord) throws {
-        let state = try core.attachments.sweep(txn, datastore: record.id)
+    func giveUp(_ txn: WriteTransaction, record: inout DatastoreRecord) throws {
+        let state = try attachments.sweep(txn, datastore: record.id)
         guard state?.cycle != record.cycle || state?.done == false else { return }
-        try core.attachments.putSweep(txn, datastore: record.id,
-                                      AttachmentSweepState(cycle: record.cycle, after: state?.cycle == record.cycle ? state?.after : nil, done: true))
+        try attachments.putSweep(txn, datastore: record.id,
+                                 AttachmentSweepState(cycle: record.cycle, after: state?.cycle == record.cycle ? state?.after : nil, done: true))
         record.phaseDone += 1
     }
 
     /// Marks this cycle's sweep done: one step of progress.
     private func finish(record: DatastoreRecord, after: String?) throws(SyncFailure) {
         try storage {
-            try core.store.write { txn in
-                guard var current = try core.record(txn, datastore), current.cycle == record.cycle else { throw SyncFailure.abandoned }
-                try core.attachments.putSweep(txn, datastore: datastore, AttachmentSweepState(cycle: record.cycle, after: after, done: true))
+            try store.write { txn in
+                guard var current = try datastores.record(txn, datastore), current.cycle == record.cycle else { throw SyncFailure.abandoned }
+                try attachments.putSweep(txn, datastore: datastore, AttachmentSweepState(cycle: record.cycle, after: after, done: true))
                 current.phaseDone += 1
-                try core.put(txn, current)
+                try datastores.put(txn, current)
             }
         }
-        core.changed(datastore)
+        changed(datastore)
     }
 
     // MARK: Planning (network and CPU, no transaction)
@@ -178,7 +187,7 @@ struct AttachmentSweep {
     private func reconcile(pageId: String, manifest: ManifestEntry?, record: DatastoreRecord, site: ConfluenceSite,
                            source: (any AttachmentSource)?, listed siteListing: [String: [Attachment]]?) async throws(SyncFailure) -> Plan {
         let content = record.configuration.content
-        let existing = try storage { try core.store.read { try core.attachments.attachments($0, datastore: datastore, pageId: pageId) } }
+        let existing = try storage { try store.read { try attachments.attachments($0, datastore: datastore, pageId: pageId) } }
         var plan = Plan()
         let listed: [Attachment]
         switch manifest?.disposition {
@@ -198,8 +207,8 @@ struct AttachmentSweep {
                 if case .permanent = failure {
                     // This page's attachments cannot be read (e.g. a permission): keep what is
                     // indexed and go on with the other pages.
-                    core.logger.warning("could not list the attachments of page \(pageId): \(error.message)",
-                                        metadata: ["datastore": "\(record.configuration.name)", "page_id": "\(pageId)"])
+                    logger.warning("could not list the attachments of page \(pageId): \(error.message)",
+                                   metadata: ["datastore": "\(record.configuration.name)", "page_id": "\(pageId)"])
                     plan.untouched = true
                     return plan
                 }
@@ -216,8 +225,8 @@ struct AttachmentSweep {
         let listedIds = Set(listed.map(\.id))
         plan.remove = existing.filter { !listedIds.contains($0.id) }
         plan.clear.formUnion(plan.remove.filter { $0.versionIndexed != nil }.map(\.documentId))
-        let decided = Self.decisionKey(content, extractor: core.options.extractor)
-        let chunker = Chunker(options: core.options.chunking)
+        let decided = Self.decisionKey(content, extractor: options.extractor)
+        let chunker = Chunker(options: options.chunking)
         for attachment in listed {
             let old = byId[attachment.id]
             var entry = AttachmentEntry(
@@ -286,7 +295,7 @@ struct AttachmentSweep {
             return .skipped(reason: ExtractionFailure.Reason.tooLarge.rawValue,
                             message: "\(size) bytes, above the \(content.maxAttachmentBytes)-byte limit")
         }
-        guard let source, let extractor = core.options.extractor else {
+        guard let source, let extractor = options.extractor else {
             return .failed(reason: ExtractionFailure.Reason.extractionFailed.rawValue, message: "this daemon has no text extractor")
         }
         let path = NSTemporaryDirectory() + "/tributary-attachment-\(UUID().uuidString)"
@@ -332,38 +341,38 @@ struct AttachmentSweep {
             prepared = nil
         } else {
             do {
-                prepared = try core.index.prepare(plan.updates, tokenizer: try Tokenizer())
+                prepared = try index.prepare(plan.updates, tokenizer: try Tokenizer())
             } catch {
                 throw .transient("indexing: \(error)")
             }
         }
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         let result: Committed = try storage {
-            try core.store.write { txn -> Committed in
-                guard let current = try core.record(txn, datastore), current.cycle == record.cycle,
+            try store.write { txn -> Committed in
+                guard let current = try datastores.record(txn, datastore), current.cycle == record.cycle,
                       current.state == .processing else { throw SyncFailure.abandoned }
-                let policy = try core.ledger.policy(txn)
+                let policy = try ledger.policy(txn)
                 var cost: Int64 = 0
                 for (documentId, version, tokens) in plan.charges
-                where try !core.ledger.isCharged(txn, datastore: datastore, pageId: documentId, version: version) {
+                where try !ledger.isCharged(txn, datastore: datastore, pageId: documentId, version: version) {
                     cost = Saturating.add(cost, policy.cost(tokens: tokens))
                 }
-                if case .insufficient(let needed) = try core.ledger.authorize(txn, cost: cost, now: now) {
+                if case .insufficient(let needed) = try ledger.authorize(txn, cost: cost, now: now) {
                     return .insufficientCredits(needed)
                 }
-                for documentId in plan.clear { try core.index.removePage(documentId, datastore: datastore, in: txn) }
-                if let prepared { try core.index.apply(prepared, datastore: datastore, in: txn) }
-                for entry in plan.remove { try core.attachments.remove(txn, datastore: datastore, entry) }
-                for entry in plan.put { try core.attachments.put(txn, datastore: datastore, entry) }
+                for documentId in plan.clear { try index.removePage(documentId, datastore: datastore, in: txn) }
+                if let prepared { try index.apply(prepared, datastore: datastore, in: txn) }
+                for entry in plan.remove { try attachments.remove(txn, datastore: datastore, entry) }
+                for entry in plan.put { try attachments.put(txn, datastore: datastore, entry) }
                 for (documentId, version, tokens) in plan.charges {
-                    _ = try core.ledger.charge(txn, datastore: datastore, pageId: documentId, version: version, tokens: tokens, now: now)
+                    _ = try ledger.charge(txn, datastore: datastore, pageId: documentId, version: version, tokens: tokens, now: now)
                 }
-                try core.attachments.putSweep(txn, datastore: datastore,
-                                              AttachmentSweepState(cycle: record.cycle, after: pageId, done: false))
+                try attachments.putSweep(txn, datastore: datastore,
+                                         AttachmentSweepState(cycle: record.cycle, after: pageId, done: false))
                 return .written
             }
         }
-        core.changed(datastore)
+        changed(datastore)
         return result
     }
 
@@ -372,7 +381,7 @@ struct AttachmentSweep {
     /// The next `count` pages after `after` in page-id order.
     private func nextPages(_ txn: ReadTransaction, after: String?, count: Int) throws -> [ManifestEntry] {
         var result: [ManifestEntry] = []
-        try core.manifest.forEach(txn, datastore: datastore, after: after) { entry in
+        try manifest.forEach(txn, datastore: datastore, after: after) { entry in
             result.append(entry)
             return result.count >= count ? .stop : .continue
         }

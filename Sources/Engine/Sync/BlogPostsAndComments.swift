@@ -106,9 +106,9 @@ struct ContentFetch: Sendable {
     }
 
     /// The manifest entries of `ids`, for ``fetch(ids:entries:statuses:)``.
-    static func entries(_ txn: ReadTransaction, core: EngineCore, datastore: UInt64, ids: [String]) throws -> [String: ManifestEntry] {
+    static func entries(_ txn: ReadTransaction, manifest: ManifestRepository, datastore: UInt64, ids: [String]) throws -> [String: ManifestEntry] {
         var entries: [String: ManifestEntry] = [:]
-        for id in ids { entries[id] = try core.manifest.page(txn, datastore: datastore, pageId: id) }
+        for id in ids { entries[id] = try manifest.page(txn, datastore: datastore, pageId: id) }
         return entries
     }
 

@@ -9,21 +9,12 @@ import TributaryEvents
 /// chunks and postings, and each page's manifest entry, so a crash leaves either all of it or
 /// none, and a page version is charged once however often its batch is replayed. Shared by
 /// processing by id (``BatchProcessor``) and the single-pass listing (``SpaceListing``).
-struct IndexCommit {
+struct IndexCommit: Sendable {
+    let datastore: UInt64
     let ledger: CreditLedger
     let index: SearchIndex
     let manifest: ManifestRepository
     let logger: Logger
-    let datastore: UInt64
-
-    /// What a batch's commit touches, and nothing else of the sync's context.
-    init(_ context: SyncContext, datastore: UInt64) {
-        ledger = context.ledger
-        index = context.index
-        manifest = context.manifest
-        logger = context.logger
-        self.datastore = datastore
-    }
 
     enum Result {
         /// Written; `cost` was debited, `toppedOff` credits were added first by auto top-off.
@@ -83,7 +74,7 @@ struct IndexCommit {
                 // The comments fetched with the body are those the cycle's survey saw.
                 entry.commentsIndexed = entry.commentsSeen
                 _ = try ledger.charge(txn, datastore: datastore, pageId: result.pageId, version: version,
-                                           tokens: result.tokens, now: now)
+                                      tokens: result.tokens, now: now)
             case .failed:
                 entry.failures += 1
             default:
@@ -98,6 +89,6 @@ struct IndexCommit {
     func logTopOff(_ added: Int64?, datastoreName: String) {
         guard let added else { return }
         logger.notice("auto top-off added \(Credits.format(added)) credits",
-                           metadata: ["message_id": "\(TributaryEvent.creditsAdded.messageID)", "datastore": "\(datastoreName)"])
+                      metadata: ["message_id": "\(TributaryEvent.creditsAdded.messageID)", "datastore": "\(datastoreName)"])
     }
 }

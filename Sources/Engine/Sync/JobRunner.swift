@@ -5,19 +5,28 @@ import Storage
 /// Runs one claimed job to its next resting point and records the outcome: the job in the
 /// queue and the datastore's state (through the lifecycle) in one transaction.
 struct JobRunner {
-    let core: EngineCore
     let job: Job
     /// Told when a write failed for want of space.
     let disk: DiskWatcher
+    /// Builds the worker the job's kind calls for.
+    let workers: SyncWorkers
+    let store: Store
+    let datastores: DatastoreRepository
+    let queue: JobQueue
+    let lifecycle: LifecycleApplier
+    let options: EngineOptions
+    let clock: any EngineClock
+    let logger: Logger
+    let changed: @Sendable (UInt64) -> Void
 
     func run() async {
         let outcome: Result<Step, SyncFailure>
         do {
             switch job.kind {
             case .syncMetadata:
-                outcome = .success(.metadata(try await MetadataSync(core: core, datastore: job.datastore).run()))
+                outcome = .success(.metadata(try await workers.metadataSync(job.datastore).run()))
             case .processBatch:
-                outcome = .success(.batch(try await BatchProcessor(core: core, datastore: job.datastore).run()))
+                outcome = .success(.batch(try await workers.batchProcessor(job.datastore).run()))
             }
         } catch {
             outcome = .failure(error)
@@ -39,7 +48,7 @@ struct JobRunner {
     /// them as last known, to be tried after the next cycle; the datastore stays ready.
     private func refreshLabels() async {
         do throws(SyncFailure) {
-            try await LabelRefresh(core: core, datastore: job.datastore).runIfDue()
+            try await workers.labelRefresh(job.datastore).runIfDue()
         } catch {
             let message: String
             switch error {
@@ -48,8 +57,8 @@ struct JobRunner {
             case .transient(let text): message = text
             case .storage(let storage): message = "storage: \(storage)"
             }
-            core.logger.warning("could not refresh the labels; they stay as last known until the next cycle: \(message)",
-                                metadata: ["job_id": "\(job.id)", "datastore_id": "\(job.datastore)"])
+            logger.warning("could not refresh the labels; they stay as last known until the next cycle: \(message)",
+                           metadata: ["job_id": "\(job.id)", "datastore_id": "\(job.datastore)"])
         }
     }
 
@@ -72,9 +81,9 @@ struct JobRunner {
         case .success(.batch(.insufficientCredits(let needed))): .complete(.creditsExhausted(needed: needed))
         case .failure(.abandoned): .complete(nil)
         case .failure(.permanent(let reason)): .complete(.failedPermanently(reason))
-        case .failure(.storage(let error)) where disk.isOutOfSpace(error, headroomBytes: core.options.diskFullHeadroomBytes):
+        case .failure(.storage(let error)) where disk.isOutOfSpace(error, headroomBytes: options.diskFullHeadroomBytes):
             // Not the pages' fault: the datastore waits for space, nothing is counted as failed.
-            .complete(.diskFull(neededBytes: disk.requiredFreeBytes(headroomBytes: core.options.diskFullHeadroomBytes)))
+            .complete(.diskFull(neededBytes: disk.requiredFreeBytes(headroomBytes: options.diskFullHeadroomBytes)))
         case .failure(.storage(let error)): .retry(message: "storage: \(error)")
         case .failure(.transient(let message)): .retry(message: message)
         case .failure(.retryable(let reason)): .retry(message: reason.message, exhausted: reason.kind)
@@ -82,29 +91,29 @@ struct JobRunner {
     }
 
     private func record(_ outcome: Result<Step, SyncFailure>) {
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         let disposal = disposal(of: outcome)
         if case .complete(.diskFull(let needed)) = disposal { disk.reportFull(neededBytes: needed, now: now) }
         let result: (AfterCommit?, failedBatch: String?)
         do {
-            result = try core.store.write { txn -> (AfterCommit?, String?) in
-                guard let record = try core.record(txn, job.datastore) else {
-                    try core.queue.complete(txn, job)
+            result = try store.write { txn -> (AfterCommit?, String?) in
+                guard let record = try datastores.record(txn, job.datastore) else {
+                    try queue.complete(txn, job)
                     return (nil, nil)
                 }
                 // A person paused it meanwhile: their decision stands.
                 if case .paused(.byUser) = record.state {
-                    try core.queue.complete(txn, job)
+                    try queue.complete(txn, job)
                     return (nil, nil)
                 }
                 let event: LifecycleEvent?
                 var failedBatch: String?
                 switch disposal {
                 case .complete(let completed):
-                    try core.queue.complete(txn, job)
+                    try queue.complete(txn, job)
                     event = completed
                 case .retry(let message, let exhaustedKind):
-                    switch try core.queue.retry(txn, job, error: message, delayMillis: core.retryDelay(attempt: job.attempts), now: now) {
+                    switch try queue.retry(txn, job, error: message, delayMillis: options.retryDelay(attempt: job.attempts), now: now) {
                     case .retryAt:
                         event = .retryScheduled(message: message)
                     case .exhausted:
@@ -113,28 +122,28 @@ struct JobRunner {
                     }
                 }
                 guard let event else { return (nil, failedBatch) }
-                return (try core.lifecycle.apply(txn, record: record, event, now: now), failedBatch)
+                return (try lifecycle.apply(txn, record: record, event, now: now), failedBatch)
             }
         } catch {
-            if let error = error as? StorageError, disk.isOutOfSpace(error, headroomBytes: core.options.diskFullHeadroomBytes) {
+            if let error = error as? StorageError, disk.isOutOfSpace(error, headroomBytes: options.diskFullHeadroomBytes) {
                 // Even the outcome could not be written: the scheduler stops claiming and gives
                 // this job's lease back when space returns (no waiting for the lease to expire).
-                disk.reportFull(neededBytes: disk.requiredFreeBytes(headroomBytes: core.options.diskFullHeadroomBytes), now: now)
+                disk.reportFull(neededBytes: disk.requiredFreeBytes(headroomBytes: options.diskFullHeadroomBytes), now: now)
             }
-            core.logger.error("could not record the outcome of job \(job.id): \(error)", metadata: ["job_id": "\(job.id)"])
+            logger.error("could not record the outcome of job \(job.id): \(error)", metadata: ["job_id": "\(job.id)"])
             return
         }
         if let failedBatch = result.failedBatch {
-            try? BatchProcessor(core: core, datastore: job.datastore).markBatchFailed(reason: failedBatch)
-            core.logger.warning("a batch of pages failed after \(job.attempts) attempts: \(failedBatch)",
-                                metadata: ["job_id": "\(job.id)"])
+            try? workers.batchProcessor(job.datastore).markBatchFailed(reason: failedBatch)
+            logger.warning("a batch of pages failed after \(job.attempts) attempts: \(failedBatch)",
+                           metadata: ["job_id": "\(job.id)"])
         }
         if case .retry(let message, _) = disposal {
-            core.logger.warning("job \(job.kind.rawValue) will be retried: \(message)", metadata: [
+            logger.warning("job \(job.kind.rawValue) will be retried: \(message)", metadata: [
                 "job_id": "\(job.id)", "attempt": "\(job.attempts)",
             ])
         }
-        result.0?.perform(logger: core.logger, changed: core.changed)
-        core.changed(job.datastore)
+        result.0?.perform(logger: logger, changed: changed)
+        changed(job.datastore)
     }
 }

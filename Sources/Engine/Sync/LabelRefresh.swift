@@ -18,8 +18,14 @@ import Storage
 /// A refresh that fails leaves labels as last known and is tried again after the next cycle; it
 /// never changes the datastore's state.
 struct LabelRefresh {
-    let core: EngineCore
     let datastore: UInt64
+    let store: Store
+    let datastores: DatastoreRepository
+    let manifest: ManifestRepository
+    let sources: PageSourceOpener
+    let options: EngineOptions
+    let clock: any EngineClock
+    let logger: Logger
 
     /// Whether the cycle itself surveys labels: when they decide indexing (excluded labels), or
     /// when they come with the listing (Data Center).
@@ -39,23 +45,23 @@ struct LabelRefresh {
     /// whether it ran.
     @discardableResult
     func runIfDue() async throws(SyncFailure) -> Bool {
-        guard let record = try storage({ try core.record(id: datastore) }),
-              Self.isDue(record, now: core.clock.nowMillis, interval: core.options.labelRefreshMillis) else { return false }
-        let source = try core.source(for: record, site: record.site)
+        guard let record = try storage({ try store.read { try datastores.record($0, datastore) } }),
+              Self.isDue(record, now: clock.nowMillis, interval: options.labelRefreshMillis) else { return false }
+        let source = try sources.source(for: record, site: record.site)
         let scope = try await source.connect()
         let survey = try await source.labelSurvey(spaces: scope.spaces, configuration: record.configuration)
         if Task.isCancelled { throw .abandoned }
         let changed = try apply(survey)
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         try storage {
-            try core.store.write { txn in
-                guard var current = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
+            try store.write { txn in
+                guard var current = try datastores.record(txn, datastore) else { throw SyncFailure.abandoned }
                 current.labelsRefreshedAt = now
-                try core.put(txn, current)
+                try datastores.put(txn, current)
             }
         }
-        core.logger.info("refreshed the labels of \(record.configuration.name): \(changed) pages changed",
-                         metadata: ["datastore": "\(record.configuration.name)", "pages_relabelled": "\(changed)"])
+        logger.info("refreshed the labels of \(record.configuration.name): \(changed) pages changed",
+                    metadata: ["datastore": "\(record.configuration.name)", "pages_relabelled": "\(changed)"])
         // No watcher is told: nothing a status shows changed (a watch would see "ready" again).
         return true
     }
@@ -66,8 +72,8 @@ struct LabelRefresh {
         // What to change, gathered in a read snapshot first (never scan a table while writing it).
         var changes: [(String, [String])] = []
         try storage {
-            try core.store.read { txn in
-                try core.manifest.forEach(txn, datastore: datastore) { entry in
+            try store.read { txn in
+                try manifest.forEach(txn, datastore: datastore) { entry in
                     guard entry.disposition != .deleted else { return .continue }
                     let page = Page(id: entry.pageId, title: "", status: PageStatus(rawValue: entry.status))
                     if let labels = survey.labels(of: page), labels != entry.labels { changes.append((entry.pageId, labels)) }
@@ -77,18 +83,18 @@ struct LabelRefresh {
         }
         for start in stride(from: 0, to: changes.count, by: 1_000) {
             try storage {
-                try core.store.write { txn in
-                    guard try core.record(txn, datastore) != nil else { throw SyncFailure.abandoned }
+                try store.write { txn in
+                    guard try datastores.record(txn, datastore) != nil else { throw SyncFailure.abandoned }
                     for (pageId, labels) in changes[start..<min(start + 1_000, changes.count)] {
-                        guard let old = try core.manifest.page(txn, datastore: datastore, pageId: pageId), old.labels != labels else { continue }
+                        guard let old = try manifest.page(txn, datastore: datastore, pageId: pageId), old.labels != labels else { continue }
                         var entry = old
                         entry.labels = labels
-                        try core.manifest.put(txn, datastore: datastore, old: old, new: entry)
+                        try manifest.put(txn, datastore: datastore, old: old, new: entry)
                     }
                 }
             }
             // Entries all over the manifest were read: the map's pages need not stay in our RSS.
-            core.store.releaseResidentMapPages()
+            store.releaseResidentMapPages()
         }
         return changes.count
     }

@@ -13,8 +13,23 @@ import Storage
 /// completely, or the cycle does not start): pages of a space that is no longer listed are simply
 /// not seen, so they are removed like any other page that left the scope, in the same cycle.
 struct MetadataSync {
-    let core: EngineCore
     let datastore: UInt64
+    let store: Store
+    let datastores: DatastoreRepository
+    let manifest: ManifestRepository
+    /// Read to tell whether the cycle leaves attachments to sweep.
+    let attachments: AttachmentRepository
+    /// Pages that leave the scope leave the index in the same transaction.
+    let index: SearchIndex
+    let lifecycle: LifecycleApplier
+    let sources: PageSourceOpener
+    let estimate: CreditEstimate
+    /// How the single-pass listing writes the pages it indexes.
+    let commit: IndexCommit
+    let options: EngineOptions
+    let clock: any EngineClock
+    let logger: Logger
+    let changed: @Sendable (UInt64) -> Void
 
     enum Outcome {
         /// Pages wait for processing.
@@ -24,25 +39,25 @@ struct MetadataSync {
     }
 
     func run() async throws(SyncFailure) -> Outcome {
-        guard let record = try storage({ try core.record(id: datastore) }) else { throw .abandoned }
+        guard let record = try storage({ try store.read { try datastores.record($0, datastore) } }) else { throw .abandoned }
         let configuration = record.configuration
-        let source = try core.source(for: record, site: nil)
+        let source = try sources.source(for: record, site: nil)
         let scope = try await source.connect()
         let spaces = scope.spaces
 
         // Most of the space to (re)index: list it with bodies and index straight from the listing.
-        let bodies = try storage { try core.store.read { txn in try Self.listsWithBodies(txn, core: core, record: record) } }
+        let bodies = try storage { try store.read { txn in try Self.listsWithBodies(txn, manifest: manifest, record: record) } }
 
         // Start the cycle (through the lifecycle: a paused datastore refuses it; the
         // transition is logged after the commit, never inside the transaction).
-        let now = core.clock.nowMillis
+        let now = clock.nowMillis
         let started: AfterCommit = try storage {
-            try core.store.write { txn in
-                guard let current = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
-                return try core.lifecycle.apply(txn, record: current, .cycleStarted(site: scope.site), now: now)
+            try store.write { txn in
+                guard let current = try datastores.record(txn, datastore) else { throw SyncFailure.abandoned }
+                return try lifecycle.apply(txn, record: current, .cycleStarted(site: scope.site), now: now)
             }
         }
-        started.perform(logger: core.logger, changed: core.changed)
+        started.perform(logger: logger, changed: changed)
         let cycle = started.record.cycle
 
         // Labels (and with them the pages carrying an excluded label), without a request per page,
@@ -93,8 +108,8 @@ struct MetadataSync {
             case .vanished:
                 // Deleted or hidden since the space listing: out of scope, like an unlisted space.
                 vanished.insert(space.key)
-                core.logger.notice("space \(space.key) disappeared while \(configuration.name) was listing it; its pages are removed",
-                                   metadata: ["datastore": "\(configuration.name)", "space": "\(space.key)"])
+                logger.notice("space \(space.key) disappeared while \(configuration.name) was listing it; its pages are removed",
+                              metadata: ["datastore": "\(configuration.name)", "space": "\(space.key)"])
             }
         }
         // A survey that failed after the last batch still fails the cycle (an excluded label).
@@ -105,15 +120,15 @@ struct MetadataSync {
 
         try finishListing(cycle: cycle, configuration: configuration, vanishedSpaces: vanished, firstSeen: firstSeen)
         let (pending, attachmentPages) = try storage {
-            try core.store.read { txn in
-                (try core.manifest.counts(txn, datastore: datastore).pending,
-                 try AttachmentSweep.pagesToSweep(txn, core: core, record: record))
+            try store.read { txn in
+                (try manifest.counts(txn, datastore: datastore).pending,
+                 try AttachmentSweep.pagesToSweep(txn, attachments: attachments, record: record))
             }
         }
         let spacesListed = spaces.count - vanished.count
-        core.logger.info("listed \(listed) pages in \(spacesListed) spaces of \(configuration.name)\(bodies ? " with bodies" : ""); \(pending) to process",
-                         metadata: ["datastore": "\(configuration.name)", "pages_listed": "\(listed)", "pages_pending": "\(pending)",
-                                    "spaces_listed": "\(spacesListed)", "with_bodies": "\(bodies)"].merging(times.metadata) { first, _ in first })
+        logger.info("listed \(listed) pages in \(spacesListed) spaces of \(configuration.name)\(bodies ? " with bodies" : ""); \(pending) to process",
+                    metadata: ["datastore": "\(configuration.name)", "pages_listed": "\(listed)", "pages_pending": "\(pending)",
+                               "spaces_listed": "\(spacesListed)", "with_bodies": "\(bodies)"].merging(times.metadata) { first, _ in first })
         return pending + attachmentPages > 0 ? .process(pending: pending + attachmentPages) : .ready
     }
 
@@ -125,9 +140,9 @@ struct MetadataSync {
     /// sync not completed yet, an empty manifest, or at least half of it pending, as after an
     /// index rebuild). Otherwise the cheap metadata listing, and processing fetches the changed
     /// bodies by id.
-    static func listsWithBodies(_ txn: ReadTransaction, core: EngineCore, record: DatastoreRecord) throws -> Bool {
+    static func listsWithBodies(_ txn: ReadTransaction, manifest: ManifestRepository, record: DatastoreRecord) throws -> Bool {
         if record.lastSyncCompleted == nil { return true }
-        let counts = try core.manifest.counts(txn, datastore: record.id)
+        let counts = try manifest.counts(txn, datastore: record.id)
         return counts.discovered == 0 || counts.pending * 2 >= counts.discovered
     }
 
@@ -157,7 +172,7 @@ struct MetadataSync {
     @discardableResult
     func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, labels: [String]?,
                excludedLabels: [String], comments: String?, txn: WriteTransaction, deferPending: Bool = false) throws -> Applied {
-        let old = try core.manifest.page(txn, datastore: datastore, pageId: page.id)
+        let old = try manifest.page(txn, datastore: datastore, pageId: page.id)
         var entry = old ?? ManifestEntry(pageId: page.id, title: page.title, spaceKey: spaceKey, parentId: page.parentId,
                                          status: page.status.rawValue, versionSeen: page.version, seenInCycle: cycle,
                                          webui: page.webui)
@@ -190,7 +205,7 @@ struct MetadataSync {
             entry.reason = nil
         }
         if deferPending, entry.disposition == .pending { return Applied(old: old, entry: entry, written: false) }
-        if entry != old { try core.manifest.put(txn, datastore: datastore, old: old, new: entry) }
+        if entry != old { try manifest.put(txn, datastore: datastore, old: old, new: entry) }
         return Applied(old: old, entry: entry, written: true)
     }
 
@@ -199,20 +214,20 @@ struct MetadataSync {
     private func applyLabels(_ survey: LabelSurvey, to pages: [(Page, String)], cycle: UInt64) throws(SyncFailure) {
         for start in stride(from: 0, to: pages.count, by: 1_000) {
             try storage {
-                try core.store.write { txn in
-                    guard let current = try core.record(txn, datastore), current.cycle == cycle else { throw SyncFailure.abandoned }
+                try store.write { txn in
+                    guard let current = try datastores.record(txn, datastore), current.cycle == cycle else { throw SyncFailure.abandoned }
                     for (offset, (page, _)) in pages[start..<min(start + 1_000, pages.count)].enumerated() {
                         // One lookup a page, each far from the last: keep few of them resident.
                         if offset % ManifestRepository.releaseEvery == ManifestRepository.releaseEvery - 1 { txn.releaseResidentMapPages() }
                         guard let labels = survey.labels(of: page),
-                              let old = try core.manifest.page(txn, datastore: datastore, pageId: page.id), old.labels != labels else { continue }
+                              let old = try manifest.page(txn, datastore: datastore, pageId: page.id), old.labels != labels else { continue }
                         var entry = old
                         entry.labels = labels
-                        try core.manifest.put(txn, datastore: datastore, old: old, new: entry)
+                        try manifest.put(txn, datastore: datastore, old: old, new: entry)
                     }
                 }
             }
-            core.store.releaseResidentMapPages()
+            store.releaseResidentMapPages()
         }
     }
 
@@ -228,11 +243,11 @@ struct MetadataSync {
             // What to change, gathered in a read snapshot first (never scan a table while writing it).
             var changes: [(String, PageDisposition, String?)] = []
             var parents: [String: String] = [:]
-            let everySeen = try vanishedSpaces.isEmpty && configuration.rootPageIds.isEmpty && core.store.read { txn in
-                try core.manifest.counts(txn, datastore: datastore).entries == firstSeen
+            let everySeen = try vanishedSpaces.isEmpty && configuration.rootPageIds.isEmpty && store.read { txn in
+                try manifest.counts(txn, datastore: datastore).entries == firstSeen
             }
-            if !everySeen { try core.store.read { txn in
-                try core.manifest.forEach(txn, datastore: datastore) { entry in
+            if !everySeen { try store.read { txn in
+                try manifest.forEach(txn, datastore: datastore) { entry in
                     if entry.seenInCycle != cycle || vanishedSpaces.contains(entry.spaceKey) {
                         if entry.disposition != .deleted {
                             changes.append((entry.pageId, .deleted, "not_listed"))
@@ -265,32 +280,32 @@ struct MetadataSync {
                 }
             }
             for slice in stride(from: 0, to: changes.count, by: 500) {
-                try core.store.write { txn in
-                    guard try core.record(txn, datastore) != nil else { throw SyncFailure.abandoned }
+                try store.write { txn in
+                    guard try datastores.record(txn, datastore) != nil else { throw SyncFailure.abandoned }
                     for (pageId, disposition, reason) in changes[slice..<min(slice + 500, changes.count)] {
-                        guard let old = try core.manifest.page(txn, datastore: datastore, pageId: pageId) else { continue }
+                        guard let old = try manifest.page(txn, datastore: datastore, pageId: pageId) else { continue }
                         if old.disposition == .skipped, disposition == .skipped, old.reason == reason { continue }
                         var entry = old
                         if entry.versionIndexed != nil { try removeFromIndex(pageId, txn: txn) }
                         entry.disposition = disposition
                         entry.reason = reason
                         entry.forgetIndexedContent()
-                        try core.manifest.put(txn, datastore: datastore, old: old, new: entry)
+                        try manifest.put(txn, datastore: datastore, old: old, new: entry)
                     }
                 }
             }
-            try core.store.write { txn in
-                guard var record = try core.record(txn, datastore) else { throw SyncFailure.abandoned }
-                record.estimatedMillicredits = try core.estimateMillicredits(txn, datastore: datastore)
-                try core.put(txn, record)
+            try store.write { txn in
+                guard var record = try datastores.record(txn, datastore) else { throw SyncFailure.abandoned }
+                record.estimatedMillicredits = try estimate.millicredits(txn, datastore: datastore)
+                try datastores.put(txn, record)
             }
         }
-        core.store.releaseResidentMapPages()
-        core.changed(datastore)
+        store.releaseResidentMapPages()
+        changed(datastore)
     }
 
     private func removeFromIndex(_ pageId: String, txn: WriteTransaction) throws {
-        try core.index.removePage(pageId, datastore: datastore, in: txn)
+        try index.removePage(pageId, datastore: datastore, in: txn)
     }
 
     static func cqlEscape(_ text: String) -> String {

@@ -33,7 +33,6 @@ struct SpaceListing {
     let comments: CommentSurvey?
     let fetch: ContentFetch
 
-    private var core: EngineCore { sync.core }
     private var datastore: UInt64 { sync.datastore }
 
     enum Outcome {
@@ -73,7 +72,7 @@ struct SpaceListing {
         let short = CreditsShortFlag(creditsShort)
         // Stages in flight, oldest first: each request starts when the one before it has ended.
         var stages = [stage(cursor, after: nil, space: space, short: short)]
-        while stages.count < max(1, core.options.listingRequestsAhead) {
+        while stages.count < max(1, sync.options.listingRequestsAhead) {
             stages.append(stage(cursor, after: stages.last?.fetch, space: space, short: short))
         }
         var group: [Converted] = []
@@ -111,7 +110,7 @@ struct SpaceListing {
             // Batches commit in groups: one transaction (one sync) per group, so the B-tree
             // pages every batch touches (postings of common terms, branch pages) are copied and
             // written once a group rather than once a batch.
-            if !group.isEmpty, group.count >= max(1, core.options.listingBatchesPerTransaction) || batch == nil {
+            if !group.isEmpty, group.count >= max(1, sync.options.listingBatchesPerTransaction) || batch == nil {
                 let committing = clock.now
                 let (paid, labelled, seen) = try commit(group, space: space, index: !short.isSet)
                 firstSeen += seen
@@ -174,7 +173,10 @@ struct SpaceListing {
         let bodies = self.bodies
         let filter = self.filter
         let site = self.site
-        let core = self.core
+        let store = sync.store
+        let manifest = sync.manifest
+        let conversion = PageConversion(options: sync.options, index: sync.index)
+        let parts = PageConversion.parts(stagesAhead: sync.options.listingRequestsAhead)
         let datastore = self.datastore
         let comments = self.comments
         let contentFetch = self.fetch
@@ -198,9 +200,9 @@ struct SpaceListing {
                 // Which pages the diff will send for indexing: a read snapshot of the manifest
                 // (only this job writes this datastore's pages; the commit checks again).
                 var wanted: [Page] = try storage {
-                    try core.store.read { txn in
+                    try store.read { txn in
                         try pages.filter { page in
-                            let old = try core.manifest.page(txn, datastore: datastore, pageId: page.id)
+                            let old = try manifest.page(txn, datastore: datastore, pageId: page.id)
                             return MetadataSync.disposition(of: page, old: old, filter: filter,
                                                             excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
                                                             comments: comments?.digest(of: page.id)) == .pending
@@ -216,9 +218,7 @@ struct SpaceListing {
                     }
                 }
                 if !wanted.isEmpty {
-                    let conversion = PageConversion(options: core.options, index: core.index)
-                    let (prepared, convert, tokenize) = try await conversion.convertAndPrepareInParallel(
-                        wanted, site: site, parts: PageConversion.parts(stagesAhead: core.options.listingRequestsAhead))
+                    let (prepared, convert, tokenize) = try await conversion.convertAndPrepareInParallel(wanted, site: site, parts: parts)
                     converted.prepared = prepared
                     converted.times.convert = convert
                     converted.times.tokenize = tokenize
@@ -235,14 +235,14 @@ struct SpaceListing {
     /// whether each batch's labels were known, and how many of the pages were seen for the
     /// first time this cycle.
     private func commit(_ group: [Converted], space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: [Bool], firstSeen: Int) {
-        let now = core.clock.nowMillis
+        let now = sync.clock.nowMillis
         // Read once: the survey may finish meanwhile, and a batch written without labels must be
         // reported unlabelled (a rerun of the transaction sees the same labels too).
         let labelled = group.map { $0.survey ?? surveyed.current }
-        let commit = IndexCommit(core, datastore: datastore)
+        let commit = sync.commit
         let (short, toppedOff, name, firstSeen): (Bool, [Int64], String, Int) = try storage {
             try write { txn in
-                guard var current = try core.record(txn, datastore), current.cycle == cycle else {
+                guard var current = try sync.datastores.record(txn, datastore), current.cycle == cycle else {
                     throw SyncFailure.abandoned
                 }
                 var short = false
@@ -277,23 +277,23 @@ struct SpaceListing {
                     if indexing, !written {
                         // Not indexed here: the entries stay pending, for processing by id.
                         for (old, new) in staged.values where new != old {
-                            try core.manifest.put(txn, datastore: datastore, old: old, new: new)
+                            try sync.manifest.put(txn, datastore: datastore, old: old, new: new)
                         }
                     }
                 }
-                try core.put(txn, current)
+                try sync.datastores.put(txn, current)
                 return (short, toppedOff, current.configuration.name, firstSeen)
             }
         }
         for added in toppedOff { commit.logTopOff(added, datastoreName: name) }
-        core.store.releaseResidentMapPages()
-        core.changed(datastore)
+        sync.store.releaseResidentMapPages()
+        sync.changed(datastore)
         return (!short, labelled.map { $0 != nil }, firstSeen)
     }
 
     /// Every commit of the listing goes through here: the one place to choose its durability.
     private func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
-        try core.store.write(body)
+        try sync.store.write(body)
     }
 }
 
