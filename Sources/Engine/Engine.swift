@@ -66,9 +66,10 @@ public actor Engine {
 
     // MARK: Start and stop
 
-    /// Re-queues the jobs a previous process held (it is gone: its leases are void), seeds the
-    /// sites' back-off deadlines, seeds the credit settings, brings values stored out of range
-    /// back into range, and starts the scheduler.
+    /// Puts the store right (see ``StartupUpkeep``: leases a previous process held, the credit
+    /// settings, values stored out of range, indexes written with another layout), seeds the
+    /// sites' back-off deadlines and learned rates, starts the scheduler and the embedding stage,
+    /// and resyncs the datastores whose index was dropped.
     ///
     /// The price and auto top-off given here seed a store that has no credit policy yet; once
     /// one is stored (set by the first start or with `tributaryctl credits`), the stored one wins.

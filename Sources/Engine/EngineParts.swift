@@ -4,10 +4,12 @@ import Search
 import Storage
 
 /// The engine's parts, built once when it opens the store: the typed repositories over the
-/// store's tables, the lifecycle applier, the page sources, the clock and the options. Only the
-/// composition reads this whole: ``Engine`` hands each piece (``Scheduler``, the commands, the
-/// queries, the embedding stage) what it uses, and ``SyncWorkers`` does the same for every sync
-/// worker. Tests read the repositories through it to check what was written.
+/// store's tables, the lifecycle applier, the page sources, the clock and the options. It is
+/// read whole only while the engine is put together: each piece (``Scheduler``, the commands,
+/// the queries, the embedding stage, ``StartupUpkeep``) takes the parts it uses when it is
+/// built and keeps only those (its stored properties say which), and ``SyncWorkers`` builds
+/// every sync worker the same way. Tests read the repositories through it to check what was
+/// written.
 final class EngineParts: Sendable {
     let store: Store
     let tables: EngineTables

@@ -2,7 +2,7 @@ import Testing
 @testable import Engine
 import Storage
 
-@Suite("Credit estimate of pending pages, and the retry delay")
+@Suite("Credit estimate of pending pages")
 struct CreditEstimateTests {
     /// A manifest entry of datastore 1 with `disposition` and `tokens`.
     private static func entry(_ id: String, _ disposition: PageDisposition, tokens: Int) -> ManifestEntry {
@@ -49,14 +49,5 @@ struct CreditEstimateTests {
     func nothingPending() throws {
         #expect(try Self.estimate([Self.entry("A", .indexed, tokens: 9_000)]) == 0)
         #expect(try Self.estimate([]) == 0)
-    }
-
-    @Test("A job's retry waits the base delay, doubled per attempt, at most the maximum",
-          arguments: [(0, 2_000), (1, 2_000), (2, 4_000), (3, 8_000), (7, 128_000), (8, 256_000), (9, 300_000), (500, 300_000)] as [(Int, Int64)])
-    func retryDelay(attempt: Int, millis: Int64) {
-        var options = EngineOptions()
-        options.retryBaseMillis = 2_000
-        options.maxRetryDelayMillis = 300_000
-        #expect(options.retryDelay(attempt: attempt) == millis)
     }
 }

@@ -87,11 +87,11 @@ struct SecretSealerTests {
             (try Engine(store: temporary.store, logger: logger, secrets: try AESGCMSealer(key: Self.keyB)), SecretSealingError.wrongKeyOrDamaged),
             (try Engine(store: temporary.store, logger: logger), SecretSealingError.noKey),
         ] {
-            do {
+            do throws(SyncFailure) {
                 _ = try engine.parts.pageSources.storedSecret(id)
                 Issue.record("opened with \(expected)")
-            } catch let failure as SyncFailure {
-                guard case .permanent(let reason) = failure else { Issue.record("\(failure)"); continue }
+            } catch {
+                guard case .permanent(let reason) = error else { Issue.record("\(error)"); continue }
                 #expect(reason.kind == .configuration && reason.message == expected.description)
                 #expect(!reason.message.contains(Self.token))
             }

@@ -35,7 +35,8 @@ actor Scheduler {
         queue = parts.queue
         lifecycle = parts.lifecycle
         workers = SyncWorkers(parts)
-        pacing = SitePacingMemory(store: parts.store, tables: parts.tables, governors: parts.access.governors)
+        pacing = SitePacingMemory(store: parts.store, backoffs: parts.tables.siteBackoff, rates: parts.tables.siteRate,
+                                  governors: parts.access.governors)
         options = parts.options
         clock = parts.clock
         logger = parts.logger

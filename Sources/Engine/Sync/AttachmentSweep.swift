@@ -31,7 +31,7 @@ struct AttachmentSweep {
     let attachments: AttachmentRepository
     let index: SearchIndex
     let ledger: CreditLedger
-    let sources: PageSourceOpener
+    let pageSources: PageSourceOpener
     let options: EngineOptions
     let clock: any EngineClock
     let logger: Logger
@@ -62,7 +62,7 @@ struct AttachmentSweep {
             }
         }
         if state.done { return .finished }
-        let source = try sources.source(for: record, site: site)
+        let source = try pageSources.source(for: record, site: site)
         let attachmentSource = source as? any AttachmentSource
         // One site-wide listing serves every page of this job, where the API has one.
         var siteListing: [String: [Attachment]]?
@@ -99,7 +99,7 @@ struct AttachmentSweep {
                 return .finished
             }
             for page in pages {
-                let plan = try await reconcile(pageId: page.pageId, manifest: page.entry, record: record, site: site,
+                let plan = try await reconcile(pageId: page.pageId, entry: page.entry, record: record, site: site,
                                                source: attachmentSource, listed: siteListing)
                 after = page.pageId
                 // A page whose attachments are as indexed costs no transaction (a crash re-reads it).
@@ -182,15 +182,15 @@ struct AttachmentSweep {
         var isEmpty: Bool { put.isEmpty && remove.isEmpty && updates.isEmpty && clear.isEmpty && charges.isEmpty }
     }
 
-    /// `listed`: the site-wide listing by page id, when there is one. `manifest`: the page's
-    /// entry (nil: the page left the manifest, and its attachments go).
-    private func reconcile(pageId: String, manifest: ManifestEntry?, record: DatastoreRecord, site: ConfluenceSite,
+    /// `listed`: the site-wide listing by page id, when there is one. `entry`: the page's
+    /// manifest entry (nil: the page left the manifest, and its attachments go).
+    private func reconcile(pageId: String, entry: ManifestEntry?, record: DatastoreRecord, site: ConfluenceSite,
                            source: (any AttachmentSource)?, listed siteListing: [String: [Attachment]]?) async throws(SyncFailure) -> Plan {
         let content = record.configuration.content
         let existing = try storage { try store.read { try attachments.attachments($0, datastore: datastore, pageId: pageId) } }
         var plan = Plan()
         let listed: [Attachment]
-        switch manifest?.disposition {
+        switch entry?.disposition {
         case .indexed where !content.attachmentFormats.isEmpty:
             if let siteListing {
                 listed = siteListing[pageId] ?? []

@@ -17,8 +17,8 @@ struct BatchProcessor {
     let datastores: DatastoreRepository
     let manifest: ManifestRepository
     let index: SearchIndex
-    let sources: PageSourceOpener
-    let commit: IndexCommit
+    let pageSources: PageSourceOpener
+    let indexCommit: IndexCommit
     /// What runs once no page is pending: the datastore's attachments.
     let sweep: AttachmentSweep
     let options: EngineOptions
@@ -48,7 +48,7 @@ struct BatchProcessor {
         // Pages done: their attachments follow, in steps like batches.
         if ids.isEmpty { return try await sweep.run(record: record, site: site) }
 
-        let source = try sources.source(for: record, site: site)
+        let source = try pageSources.source(for: record, site: site)
         var statuses: Set<PageStatus> = [.current]
         if record.configuration.includeArchived { statuses.insert(.archived) }
         let fetched: [Page]
@@ -99,7 +99,7 @@ struct BatchProcessor {
                 guard var record = try datastores.record(txn, datastore) else { throw SyncFailure.abandoned }
                 guard record.state == .processing else { throw SyncFailure.abandoned }
                 let cost: Int64
-                switch try commit.write(batch, txn: txn, now: now, tokenizer: tokenizer) {
+                switch try indexCommit.write(batch, txn: txn, now: now, tokenizer: tokenizer) {
                 case .insufficientCredits(let needed):
                     return (.insufficientCredits(neededMillicredits: needed), nil, record.configuration.name)
                 case .written(let paid, let added):
@@ -112,7 +112,7 @@ struct BatchProcessor {
                 return (.more, toppedOff, record.configuration.name)
             }
         }
-        commit.logTopOff(toppedOff, datastoreName: name)
+        indexCommit.logTopOff(toppedOff, datastoreName: name)
         // The batch touched index pages all over the map; they need not stay in our RSS.
         store.releaseResidentMapPages()
         changed(datastore)

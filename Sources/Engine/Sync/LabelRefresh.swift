@@ -22,7 +22,7 @@ struct LabelRefresh {
     let store: Store
     let datastores: DatastoreRepository
     let manifest: ManifestRepository
-    let sources: PageSourceOpener
+    let pageSources: PageSourceOpener
     let options: EngineOptions
     let clock: any EngineClock
     let logger: Logger
@@ -47,7 +47,7 @@ struct LabelRefresh {
     func runIfDue() async throws(SyncFailure) -> Bool {
         guard let record = try storage({ try store.read { try datastores.record($0, datastore) } }),
               Self.isDue(record, now: clock.nowMillis, interval: options.labelRefreshMillis) else { return false }
-        let source = try sources.source(for: record, site: record.site)
+        let source = try pageSources.source(for: record, site: record.site)
         let scope = try await source.connect()
         let survey = try await source.labelSurvey(spaces: scope.spaces, configuration: record.configuration)
         if Task.isCancelled { throw .abandoned }

@@ -22,10 +22,10 @@ struct MetadataSync {
     /// Pages that leave the scope leave the index in the same transaction.
     let index: SearchIndex
     let lifecycle: LifecycleApplier
-    let sources: PageSourceOpener
+    let pageSources: PageSourceOpener
     let estimate: CreditEstimate
     /// How the single-pass listing writes the pages it indexes.
-    let commit: IndexCommit
+    let indexCommit: IndexCommit
     let options: EngineOptions
     let clock: any EngineClock
     let logger: Logger
@@ -41,7 +41,7 @@ struct MetadataSync {
     func run() async throws(SyncFailure) -> Outcome {
         guard let record = try storage({ try store.read { try datastores.record($0, datastore) } }) else { throw .abandoned }
         let configuration = record.configuration
-        let source = try sources.source(for: record, site: nil)
+        let source = try pageSources.source(for: record, site: nil)
         let scope = try await source.connect()
         let spaces = scope.spaces
 

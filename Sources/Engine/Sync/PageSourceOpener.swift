@@ -14,22 +14,25 @@ struct PageSourceOpener: Sendable {
     /// The datastore's stored secret, opened; nil when it has none or does not use one. A secret
     /// that cannot be opened (another key, no key) fails the datastore with a configuration
     /// reason that never includes the secret.
-    func storedSecret(_ id: UInt64) throws -> String? {
-        let stored = try store.read { txn -> [UInt8]? in
-            guard try datastores.record(txn, id)?.configuration.tokenSource == .stored else { return nil }
-            return try datastores.sealedSecret(txn, id)
+    func storedSecret(_ id: UInt64) throws(SyncFailure) -> String? {
+        let stored = try storage {
+            try store.read { txn -> [UInt8]? in
+                guard try datastores.record(txn, id)?.configuration.tokenSource == .stored else { return nil }
+                return try datastores.sealedSecret(txn, id)
+            }
         }
         guard let stored else { return nil }
-        do {
+        do throws(SecretSealingError) {
             return try secrets.open(stored, datastore: id)
         } catch {
-            throw SyncFailure.configuration(error.description)
+            // The reason a person reads in status: which key problem, never the secret.
+            throw .configuration(error.description)
         }
     }
 
     /// The page source for a job of `record`'s datastore.
     func source(for record: DatastoreRecord, site: ConfluenceSite?) throws(SyncFailure) -> any PageSource {
-        let secret = try storage { try storedSecret(record.id) }
+        let secret = try storedSecret(record.id)
         return try sources.source(for: record.configuration, storedSecret: secret, site: site, waits: waits.observer(for: record.id))
     }
 }

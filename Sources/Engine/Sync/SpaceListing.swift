@@ -176,7 +176,7 @@ struct SpaceListing {
         let store = sync.store
         let manifest = sync.manifest
         let conversion = PageConversion(options: sync.options, index: sync.index)
-        let parts = PageConversion.parts(stagesAhead: sync.options.listingRequestsAhead)
+        let conversionParts = PageConversion.parts(stagesAhead: sync.options.listingRequestsAhead)
         let datastore = self.datastore
         let comments = self.comments
         let contentFetch = self.fetch
@@ -218,7 +218,7 @@ struct SpaceListing {
                     }
                 }
                 if !wanted.isEmpty {
-                    let (prepared, convert, tokenize) = try await conversion.convertAndPrepareInParallel(wanted, site: site, parts: parts)
+                    let (prepared, convert, tokenize) = try await conversion.convertAndPrepareInParallel(wanted, site: site, parts: conversionParts)
                     converted.prepared = prepared
                     converted.times.convert = convert
                     converted.times.tokenize = tokenize
@@ -239,7 +239,7 @@ struct SpaceListing {
         // Read once: the survey may finish meanwhile, and a batch written without labels must be
         // reported unlabelled (a rerun of the transaction sees the same labels too).
         let labelled = group.map { $0.survey ?? surveyed.current }
-        let commit = sync.commit
+        let indexCommit = sync.indexCommit
         let (short, toppedOff, name, firstSeen): (Bool, [Int64], String, Int) = try storage {
             try write { txn in
                 guard var current = try sync.datastores.record(txn, datastore), current.cycle == cycle else {
@@ -266,7 +266,7 @@ struct SpaceListing {
                     var written = false
                     // Indexed here only when the diff agrees with what was converted and a person did not pause it.
                     if indexing, let prepared = converted.prepared, Set(prepared.results.map(\.pageId)) == Set(staged.keys) {
-                        switch try commit.write(prepared, txn: txn, now: now, tokenizer: nil, staged: staged) {
+                        switch try indexCommit.write(prepared, txn: txn, now: now, tokenizer: nil, staged: staged) {
                         case .insufficientCredits:
                             short = true
                         case .written(_, let added):
@@ -285,7 +285,7 @@ struct SpaceListing {
                 return (short, toppedOff, current.configuration.name, firstSeen)
             }
         }
-        for added in toppedOff { commit.logTopOff(added, datastoreName: name) }
+        for added in toppedOff { indexCommit.logTopOff(added, datastoreName: name) }
         sync.store.releaseResidentMapPages()
         sync.changed(datastore)
         return (!short, labelled.map { $0 != nil }, firstSeen)

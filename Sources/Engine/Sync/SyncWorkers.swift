@@ -18,26 +18,26 @@ struct SyncWorkers: Sendable {
 
     func metadataSync(_ datastore: UInt64) -> MetadataSync {
         MetadataSync(datastore: datastore, store: parts.store, datastores: parts.datastores, manifest: parts.manifest,
-                     attachments: parts.attachments, index: parts.index, lifecycle: parts.lifecycle, sources: parts.pageSources,
-                     estimate: parts.creditEstimate, commit: indexCommit(datastore), options: parts.options, clock: parts.clock,
+                     attachments: parts.attachments, index: parts.index, lifecycle: parts.lifecycle, pageSources: parts.pageSources,
+                     estimate: parts.creditEstimate, indexCommit: indexCommit(datastore), options: parts.options, clock: parts.clock,
                      logger: parts.logger, changed: parts.changed)
     }
 
     func batchProcessor(_ datastore: UInt64) -> BatchProcessor {
         BatchProcessor(datastore: datastore, store: parts.store, datastores: parts.datastores, manifest: parts.manifest,
-                       index: parts.index, sources: parts.pageSources, commit: indexCommit(datastore), sweep: attachmentSweep(datastore),
+                       index: parts.index, pageSources: parts.pageSources, indexCommit: indexCommit(datastore), sweep: attachmentSweep(datastore),
                        options: parts.options, clock: parts.clock, changed: parts.changed)
     }
 
     func attachmentSweep(_ datastore: UInt64) -> AttachmentSweep {
         AttachmentSweep(datastore: datastore, store: parts.store, datastores: parts.datastores, manifest: parts.manifest,
-                        attachments: parts.attachments, index: parts.index, ledger: parts.ledger, sources: parts.pageSources,
+                        attachments: parts.attachments, index: parts.index, ledger: parts.ledger, pageSources: parts.pageSources,
                         options: parts.options, clock: parts.clock, logger: parts.logger, changed: parts.changed)
     }
 
     func labelRefresh(_ datastore: UInt64) -> LabelRefresh {
         LabelRefresh(datastore: datastore, store: parts.store, datastores: parts.datastores, manifest: parts.manifest,
-                     sources: parts.pageSources, options: parts.options, clock: parts.clock, logger: parts.logger)
+                     pageSources: parts.pageSources, options: parts.options, clock: parts.clock, logger: parts.logger)
     }
 
     private func indexCommit(_ datastore: UInt64) -> IndexCommit {

@@ -132,10 +132,7 @@ struct StartupUpkeep: Sendable {
         }
     }
 
-    /// Seals every stored secret that is not sealed yet (stored as plaintext before a key was
-    /// configured) and returns how many it sealed. Run once at start, before the scheduler; with
-    /// ``PlaintextSecrets`` nothing is sealed. Logs the count, never a secret.
-    @discardableResult
+    /// See ``Engine/sealStoredSecrets()``.
     func sealStoredSecrets() throws(EngineError) -> Int {
         let sealer = secrets
         let sealed: Int = try engineStorage {
