@@ -19,14 +19,13 @@ struct MetadataSync {
     let manifest: ManifestRepository
     /// Read to tell whether the cycle leaves attachments to sweep.
     let attachments: AttachmentRepository
-    /// Pages that leave the scope leave the index in the same transaction.
-    let index: SearchIndex
+    /// Pages that leave the scope leave the manifest's dispositions and the index through it.
+    let diff: PageDiff
     let lifecycle: LifecycleApplier
     let pageSources: PageSourceOpener
     let estimate: CreditEstimate
-    /// How the single-pass listing writes the pages it indexes.
-    let indexCommit: IndexCommit
-    let options: EngineOptions
+    /// What each space's listing writes through (handed on, not used here).
+    let listing: SpaceListing.Services
     let clock: any EngineClock
     let logger: Logger
     let changed: @Sendable (UInt64) -> Void
@@ -85,7 +84,7 @@ struct MetadataSync {
         let filter = PageFilter(configuration)
         var statuses: Set<PageStatus> = [.current]
         if configuration.includeArchived { statuses.insert(.archived) }
-        let listing = SpaceListing(sync: self, cycle: cycle, filter: filter, site: scope.site, bodies: bodies, survey: survey,
+        let spaceListing = SpaceListing(services: listing, cycle: cycle, filter: filter, site: scope.site, bodies: bodies, survey: survey,
                                    surveyed: surveyed, comments: comments,
                                    fetch: ContentFetch(source: source, scope: configuration.content.comments))
         var listed = 0
@@ -98,7 +97,7 @@ struct MetadataSync {
         // Each space's pages, then its blog posts.
         for (space, cursor) in ContentListings.cursors(source, spaces: spaces, statuses: statuses, bodies: bodies, configuration: configuration)
         where !vanished.contains(space.key) {
-            switch try await listing.run(cursor, space: space, vanishes: configuration.includesAllSpaces, creditsShort: creditsShort) {
+            switch try await spaceListing.run(cursor, space: space, vanishes: configuration.includesAllSpaces, creditsShort: creditsShort) {
             case .listed(let pages, let short, let withoutLabels, let seen, let spent):
                 listed += pages
                 firstSeen += seen
@@ -132,10 +131,6 @@ struct MetadataSync {
         return pending + attachmentPages > 0 ? .process(pending: pending + attachmentPages) : .ready
     }
 
-    /// Diffs one listed page against its manifest entry. `labels` nil means unknown this cycle:
-    /// the entry keeps the labels it had. Labels and the last-modified time are metadata: a
-    /// change of them alone rewrites the entry but never sends the page back for processing
-    /// (Confluence does not bump the version when labels change).
     /// Whether a cycle lists with bodies: when most of the space is to be (re)indexed (a first
     /// sync not completed yet, an empty manifest, or at least half of it pending, as after an
     /// index rebuild). Otherwise the cheap metadata listing, and processing fetches the changed
@@ -144,69 +139,6 @@ struct MetadataSync {
         if record.lastSyncCompleted == nil { return true }
         let counts = try manifest.counts(txn, datastore: record.id)
         return counts.discovered == 0 || counts.pending * 2 >= counts.discovered
-    }
-
-    /// What the diff makes of a listed page: skipped by a filter, left alone when its version
-    /// and comments (`comments`: the page's digest in ``CommentSurvey``) are indexed already,
-    /// otherwise pending.
-    static func disposition(of page: Page, old: ManifestEntry?, filter: PageFilter, excludedLabels: [String],
-                            comments: String?) -> PageDisposition {
-        if filter.skipReason(title: page.title, excludedLabelsOnPage: excludedLabels) != nil { return .skipped }
-        if let old, old.disposition == .indexed, old.versionIndexed == page.version, old.commentsIndexed == comments { return .indexed }
-        return .pending
-    }
-
-    /// What ``apply(_:spaceKey:cycle:filter:labels:excludedLabels:comments:txn:deferPending:)`` made of a page.
-    struct Applied {
-        /// The entry before, nil for a page new to the manifest.
-        var old: ManifestEntry?
-        /// The entry after the diff.
-        var entry: ManifestEntry
-        /// False when the entry is pending and was left for the caller to write (`deferPending`).
-        var written: Bool
-        var disposition: PageDisposition { entry.disposition }
-    }
-
-    /// With `deferPending`, a pending entry is not written: the caller writes it, or the entry
-    /// its indexing makes of it, once (see ``IndexCommit/write(_:txn:now:tokenizer:staged:)``).
-    @discardableResult
-    func apply(_ page: Page, spaceKey: String, cycle: UInt64, filter: PageFilter, labels: [String]?,
-               excludedLabels: [String], comments: String?, txn: WriteTransaction, deferPending: Bool = false) throws -> Applied {
-        let old = try manifest.page(txn, datastore: datastore, pageId: page.id)
-        var entry = old ?? ManifestEntry(pageId: page.id, title: page.title, spaceKey: spaceKey, parentId: page.parentId,
-                                         status: page.status.rawValue, versionSeen: page.version, seenInCycle: cycle,
-                                         webui: page.webui)
-        entry.title = page.title
-        entry.spaceKey = spaceKey
-        entry.parentId = page.parentId
-        entry.status = page.status.rawValue
-        if entry.versionSeen != page.version {
-            entry.failures = 0
-            entry.lastModified = nil  // the old version's time, unless the listing says
-        }
-        if let modified = page.lastModified { entry.lastModified = Int64((modified.timeIntervalSince1970 * 1000).rounded()) }
-        if let labels { entry.labels = labels }
-        entry.versionSeen = page.version
-        entry.seenInCycle = cycle
-        if let webui = page.webui { entry.webui = webui }
-        entry.contentType = ContentListings.manifestType(page)
-        entry.commentsSeen = comments
-
-        if let reason = filter.skipReason(title: page.title, excludedLabelsOnPage: excludedLabels) {
-            if entry.versionIndexed != nil { try removeFromIndex(page.id, txn: txn) }
-            entry.disposition = .skipped
-            entry.reason = reason
-            entry.forgetIndexedContent()
-        } else if entry.disposition == .indexed, entry.versionIndexed == page.version, entry.commentsIndexed == comments {
-            // Unchanged content; a move or a new web link only updates the manifest, which is
-            // where citations take their URL from.
-        } else {
-            entry.disposition = .pending
-            entry.reason = nil
-        }
-        if deferPending, entry.disposition == .pending { return Applied(old: old, entry: entry, written: false) }
-        if entry != old { try manifest.put(txn, datastore: datastore, old: old, new: entry) }
-        return Applied(old: old, entry: entry, written: true)
     }
 
     /// Labels for the pages committed before the survey finished, in bounded transactions
@@ -286,7 +218,7 @@ struct MetadataSync {
                         guard let old = try manifest.page(txn, datastore: datastore, pageId: pageId) else { continue }
                         if old.disposition == .skipped, disposition == .skipped, old.reason == reason { continue }
                         var entry = old
-                        if entry.versionIndexed != nil { try removeFromIndex(pageId, txn: txn) }
+                        if entry.versionIndexed != nil { try diff.removeFromIndex(pageId, txn: txn) }
                         entry.disposition = disposition
                         entry.reason = reason
                         entry.forgetIndexedContent()
@@ -302,10 +234,6 @@ struct MetadataSync {
         }
         store.releaseResidentMapPages()
         changed(datastore)
-    }
-
-    private func removeFromIndex(_ pageId: String, txn: WriteTransaction) throws {
-        try index.removePage(pageId, datastore: datastore, in: txn)
     }
 
     static func cqlEscape(_ text: String) -> String {

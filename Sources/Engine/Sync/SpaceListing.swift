@@ -17,7 +17,24 @@ import Synchronization
 /// said otherwise than the conversion expected) simply stay pending: processing fetches them
 /// by id after the listing, as after a metadata-only listing.
 struct SpaceListing {
-    let sync: MetadataSync
+    /// What a listing writes through, the same for every space of every cycle.
+    struct Services: Sendable {
+        let datastore: UInt64
+        let store: Store
+        let datastores: DatastoreRepository
+        /// Read (in a snapshot) to tell which pages the diff will send for indexing.
+        let manifest: ManifestRepository
+        let diff: PageDiff
+        let conversion: PageConversion
+        let indexCommit: IndexCommit
+        /// See ``EngineOptions/listingRequestsAhead`` and ``EngineOptions/listingBatchesPerTransaction``.
+        let requestsAhead: Int
+        let batchesPerTransaction: Int
+        let clock: any EngineClock
+        let changed: @Sendable (UInt64) -> Void
+    }
+
+    let services: Services
     let cycle: UInt64
     let filter: PageFilter
     let site: ConfluenceSite
@@ -33,7 +50,7 @@ struct SpaceListing {
     let comments: CommentSurvey?
     let fetch: ContentFetch
 
-    private var datastore: UInt64 { sync.datastore }
+    private var datastore: UInt64 { services.datastore }
 
     enum Outcome {
         /// `unlabelled`: pages committed before the survey finished; `firstSeen`: manifest
@@ -72,7 +89,7 @@ struct SpaceListing {
         let short = CreditsShortFlag(creditsShort)
         // Stages in flight, oldest first: each request starts when the one before it has ended.
         var stages = [stage(cursor, after: nil, space: space, short: short)]
-        while stages.count < max(1, sync.options.listingRequestsAhead) {
+        while stages.count < max(1, services.requestsAhead) {
             stages.append(stage(cursor, after: stages.last?.fetch, space: space, short: short))
         }
         var group: [Converted] = []
@@ -110,7 +127,7 @@ struct SpaceListing {
             // Batches commit in groups: one transaction (one sync) per group, so the B-tree
             // pages every batch touches (postings of common terms, branch pages) are copied and
             // written once a group rather than once a batch.
-            if !group.isEmpty, group.count >= max(1, sync.options.listingBatchesPerTransaction) || batch == nil {
+            if !group.isEmpty, group.count >= max(1, services.batchesPerTransaction) || batch == nil {
                 let committing = clock.now
                 let (paid, labelled, seen) = try commit(group, space: space, index: !short.isSet)
                 firstSeen += seen
@@ -173,10 +190,10 @@ struct SpaceListing {
         let bodies = self.bodies
         let filter = self.filter
         let site = self.site
-        let store = sync.store
-        let manifest = sync.manifest
-        let conversion = PageConversion(options: sync.options, index: sync.index)
-        let conversionParts = PageConversion.parts(stagesAhead: sync.options.listingRequestsAhead)
+        let store = services.store
+        let manifest = services.manifest
+        let conversion = services.conversion
+        let conversionParts = PageConversion.parts(stagesAhead: services.requestsAhead)
         let datastore = self.datastore
         let comments = self.comments
         let contentFetch = self.fetch
@@ -203,7 +220,7 @@ struct SpaceListing {
                     try store.read { txn in
                         try pages.filter { page in
                             let old = try manifest.page(txn, datastore: datastore, pageId: page.id)
-                            return MetadataSync.disposition(of: page, old: old, filter: filter,
+                            return PageDiff.disposition(of: page, old: old, filter: filter,
                                                             excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
                                                             comments: comments?.digest(of: page.id)) == .pending
                         }
@@ -235,14 +252,14 @@ struct SpaceListing {
     /// whether each batch's labels were known, and how many of the pages were seen for the
     /// first time this cycle.
     private func commit(_ group: [Converted], space: Space, index: Bool) throws(SyncFailure) -> (paid: Bool, labelled: [Bool], firstSeen: Int) {
-        let now = sync.clock.nowMillis
+        let now = services.clock.nowMillis
         // Read once: the survey may finish meanwhile, and a batch written without labels must be
         // reported unlabelled (a rerun of the transaction sees the same labels too).
         let labelled = group.map { $0.survey ?? surveyed.current }
-        let indexCommit = sync.indexCommit
+        let indexCommit = services.indexCommit
         let (short, toppedOff, name, firstSeen): (Bool, [Int64], String, Int) = try storage {
             try write { txn in
-                guard var current = try sync.datastores.record(txn, datastore), current.cycle == cycle else {
+                guard var current = try services.datastores.record(txn, datastore), current.cycle == cycle else {
                     throw SyncFailure.abandoned
                 }
                 var short = false
@@ -255,7 +272,7 @@ struct SpaceListing {
                     var staged: [String: (old: ManifestEntry?, new: ManifestEntry)] = [:]
                     for page in converted.pages {
                         let stagedAlready = staged[page.id] != nil
-                        let applied = try sync.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
+                        let applied = try services.diff.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
                                                      labels: labels?.labels(of: page),
                                                      excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
                                                      comments: comments?.digest(of: page.id), txn: txn, deferPending: indexing)
@@ -277,23 +294,23 @@ struct SpaceListing {
                     if indexing, !written {
                         // Not indexed here: the entries stay pending, for processing by id.
                         for (old, new) in staged.values where new != old {
-                            try sync.manifest.put(txn, datastore: datastore, old: old, new: new)
+                            try services.manifest.put(txn, datastore: datastore, old: old, new: new)
                         }
                     }
                 }
-                try sync.datastores.put(txn, current)
+                try services.datastores.put(txn, current)
                 return (short, toppedOff, current.configuration.name, firstSeen)
             }
         }
         for added in toppedOff { indexCommit.logTopOff(added, datastoreName: name) }
-        sync.store.releaseResidentMapPages()
-        sync.changed(datastore)
+        services.store.releaseResidentMapPages()
+        services.changed(datastore)
         return (!short, labelled.map { $0 != nil }, firstSeen)
     }
 
     /// Every commit of the listing goes through here: the one place to choose its durability.
     private func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
-        try sync.store.write(body)
+        try services.store.write(body)
     }
 }
 

@@ -17,10 +17,16 @@ struct SyncWorkers: Sendable {
     }
 
     func metadataSync(_ datastore: UInt64) -> MetadataSync {
-        MetadataSync(datastore: datastore, store: parts.store, datastores: parts.datastores, manifest: parts.manifest,
-                     attachments: parts.attachments, index: parts.index, lifecycle: parts.lifecycle, pageSources: parts.pageSources,
-                     estimate: parts.creditEstimate, indexCommit: indexCommit(datastore), options: parts.options, clock: parts.clock,
-                     logger: parts.logger, changed: parts.changed)
+        let diff = PageDiff(datastore: datastore, manifest: parts.manifest, index: parts.index)
+        let listing = SpaceListing.Services(
+            datastore: datastore, store: parts.store, datastores: parts.datastores, manifest: parts.manifest, diff: diff,
+            conversion: PageConversion(options: parts.options, index: parts.index), indexCommit: indexCommit(datastore),
+            requestsAhead: parts.options.listingRequestsAhead, batchesPerTransaction: parts.options.listingBatchesPerTransaction,
+            clock: parts.clock, changed: parts.changed)
+        return MetadataSync(datastore: datastore, store: parts.store, datastores: parts.datastores, manifest: parts.manifest,
+                            attachments: parts.attachments, diff: diff, lifecycle: parts.lifecycle, pageSources: parts.pageSources,
+                            estimate: parts.creditEstimate, listing: listing, clock: parts.clock, logger: parts.logger,
+                            changed: parts.changed)
     }
 
     func batchProcessor(_ datastore: UInt64) -> BatchProcessor {
