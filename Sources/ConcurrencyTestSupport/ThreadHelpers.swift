@@ -54,7 +54,6 @@ public final class GlobalPoolOccupier: @unchecked Sendable {
     }
 }
 
-
 /// The nice value of the calling thread alone (Linux: `who` 0 of `PRIO_PROCESS` is the calling
 /// thread), to check on which priority a pool's threads run work.
 public func currentThreadNice() -> Int32 {

@@ -85,8 +85,8 @@ struct MetadataSync {
         var statuses: Set<PageStatus> = [.current]
         if configuration.includeArchived { statuses.insert(.archived) }
         let spaceListing = SpaceListing(services: listing, cycle: cycle, filter: filter, site: scope.site, bodies: bodies, survey: survey,
-                                   surveyed: surveyed, comments: comments,
-                                   fetch: ContentFetch(source: source, scope: configuration.content.comments))
+                                        surveyed: surveyed, comments: comments,
+                                        fetch: ContentFetch(source: source, scope: configuration.content.comments))
         var listed = 0
         var firstSeen = 0
         var times = ListingTimes()

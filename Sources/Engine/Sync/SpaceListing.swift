@@ -221,8 +221,8 @@ struct SpaceListing {
                         try pages.filter { page in
                             let old = try manifest.page(txn, datastore: datastore, pageId: page.id)
                             return PageDiff.disposition(of: page, old: old, filter: filter,
-                                                            excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
-                                                            comments: comments?.digest(of: page.id)) == .pending
+                                                        excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
+                                                        comments: comments?.digest(of: page.id)) == .pending
                         }
                     }
                 }
@@ -273,9 +273,9 @@ struct SpaceListing {
                     for page in converted.pages {
                         let stagedAlready = staged[page.id] != nil
                         let applied = try services.diff.apply(page, spaceKey: space.key, cycle: cycle, filter: filter,
-                                                     labels: labels?.labels(of: page),
-                                                     excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
-                                                     comments: comments?.digest(of: page.id), txn: txn, deferPending: indexing)
+                                                              labels: labels?.labels(of: page),
+                                                              excludedLabels: labels?.excludedLabels(of: page, excluding: filter.excludedLabels) ?? [],
+                                                              comments: comments?.digest(of: page.id), txn: txn, deferPending: indexing)
                         if applied.disposition == .pending { staged[page.id] = (applied.old, applied.entry) }
                         if applied.old?.seenInCycle != cycle, !stagedAlready { firstSeen += 1 }
                     }
