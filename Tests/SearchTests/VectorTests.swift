@@ -42,20 +42,53 @@ struct VectorTests {
 
     @Test("Reciprocal rank fusion: 1/(60+rank) summed over lists; ties keep first appearance; duplicates count once")
     func fusion() {
-        let fused = ReciprocalRankFusion.fuse([["a", "b", "c"], ["c", "d", "a", "a"]])
+        func own(_ lists: [[String]]) -> [[(id: String, group: String)]] { lists.map { $0.map { (id: $0, group: $0) } } }
+        let fused = ReciprocalRankFusion.fuse(grouped: own([["a", "b", "c"], ["c", "d", "a", "a"]]))
         #expect(fused.map(\.id) == ["a", "c", "b", "d"])
         #expect(abs(fused[0].score - (1.0 / 61 + 1.0 / 63)) < 1e-12)
         #expect(abs(fused[1].score - (1.0 / 63 + 1.0 / 61)) < 1e-12)
         #expect(abs(fused[2].score - 1.0 / 62) < 1e-12)
         #expect(abs(fused[3].score - 1.0 / 62) < 1e-12)
-        #expect(ReciprocalRankFusion.fuse([[Int]]()).isEmpty)
-        #expect(ReciprocalRankFusion.fuse([[1, 2]], k: 1).map(\.score) == [0.5, 1.0 / 3])
+        #expect(ReciprocalRankFusion.fuse(grouped: own([])).isEmpty)
+        #expect(ReciprocalRankFusion.fuse(grouped: own([["1", "2"]]), k: 1).map(\.score) == [0.5, 1.0 / 3])
         // Weighted: the heavier list's first item wins over the lighter list's.
-        let weighted = ReciprocalRankFusion.fuse([["lex", "both"], ["dense", "both"]], weights: [0.25, 0.75], k: 10)
+        let weighted = ReciprocalRankFusion.fuse(grouped: own([["lex", "both"], ["dense", "both"]]), weights: [0.25, 0.75], k: 10)
         #expect(weighted.map(\.id) == ["both", "dense", "lex"])
         #expect(abs(weighted[0].score - (0.25 / 12 + 0.75 / 12)) < 1e-12)
         #expect(abs(weighted[1].score - 0.75 / 11) < 1e-12)
         #expect(abs(weighted[2].score - 0.25 / 11) < 1e-12)
+    }
+
+    @Test("Grouped fusion: a chunk one list lacks stands just behind its page's best there, so both legs' page outranks single-leg pages")
+    func groupedFusion() {
+        // Page P is found by the lexical leg through chunk p1 (2nd) and by the dense leg through
+        // p2 (2nd); pages X and Y are each first in one leg only.
+        let lexical: [(id: String, group: String)] = [("x", "X"), ("p1", "P"), ("p3", "P")]
+        let dense: [(id: String, group: String)] = [("y", "Y"), ("p2", "P")]
+        let fused = ReciprocalRankFusion.fuse(grouped: [lexical, dense], weights: [0.5, 0.5], k: 5)
+        #expect(fused.map(\.id) == ["p1", "p2", "p3", "x", "y"])
+        #expect(abs(fused[0].score - (0.5 / 7 + 0.5 / 8)) < 1e-12)   // p1: own lexical rank, just behind P's dense best
+        #expect(abs(fused[1].score - (0.5 / 8 + 0.5 / 7)) < 1e-12)   // p2: the mirror
+        #expect(abs(fused[2].score - (0.5 / 8 + 0.5 / 8)) < 1e-12)   // p3: 3rd lexically, just behind P's dense best
+        #expect(abs(fused[3].score - 0.5 / 6) < 1e-12)               // x: one leg only
+        // Fused by chunk alone, the single-leg firsts would win.
+        func own(_ list: [(id: String, group: String)]) -> [(id: String, group: String)] { list.map { ($0.id, $0.id) } }
+        let ungrouped = ReciprocalRankFusion.fuse(grouped: [own(lexical), own(dense)], weights: [0.5, 0.5], k: 5)
+        #expect(ungrouped.first?.id == "x")
+    }
+
+    @Test("Hybrid weights follow the query's wording: names lean lexical, questions lean on meaning")
+    func hybridWeights() throws {
+        let tokenizer = try Tokenizer()
+        func weight(_ text: String) -> Double {
+            ReciprocalRankFusion.Hybrid.lexicalWeight(for: SearchQuery(parsing: text, tokenizer: tokenizer))
+        }
+        #expect(weight("wal_level") == 0.7)
+        #expect(weight("log shipping") == 0.7)
+        #expect(weight("copy files and directories") == 0.5)
+        #expect(weight("How do I keep the standby in sync with the primary?") == 0.25)
+        #expect(SearchQuery(parsing: "what is the the \"point of it\"", tokenizer: tokenizer).functionWords == 6)
+        #expect(ReciprocalRankFusion.Hybrid.lexicalOnlyScore(rank: 0) == 1 / (ReciprocalRankFusion.Hybrid.k + 1))
     }
 
     /// Indexes pages, embeds every pending chunk with `vectorFor(text)`, and returns the ids.

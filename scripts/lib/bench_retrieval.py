@@ -25,13 +25,17 @@ Engines, over exactly the same chunks (Tributary's chunker output, written by Tr
                "title headings text" of each chunk
   tantivy      tantivy-py, fields title / headings / body with the en_stem tokenizer, OR query
   SQLite FTS5  porter unicode61, columns title / headings / body, bm25() with default weights
-  dense        (questions corpus) all-MiniLM-L6-v2 through the project's embedding server
+  dense        (both corpora) all-MiniLM-L6-v2 through the project's embedding server
                (scripts/embedding_server), "title headings text" of each chunk, exact cosine;
                latency is the k-NN scan, the query's embedding is reported apart
-  Tributary hybrid  (questions corpus, --tributary-hybrid) the hook `TributaryBench
+  Tributary hybrid  (both corpora, --tributary-hybrid) the hook `TributaryBench
                retrieval-hybrid WORKDIR` with TRIBUTARY_EMBEDDING_URL / TRIBUTARY_EMBEDDING_MODEL
                set; it writes WORKDIR/tributary-hybrid.jsonl like tributary.jsonl and prints a
-               JSON summary ({"chunks", "index_bytes", "vector_bytes", "embed_seconds", ...}).
+               JSON summary ({"chunks", "index_bytes", "vector_bytes", "embed_seconds", ...}); its
+               vectors are kept in WORKDIR/tributary-vectors.cache for the next run over the same
+               chunks ("vectors_from_cache"; the large corpus takes about half an hour to embed).
+               TRIBUTARY_BENCH_LEGS=1 also writes each query's two legs (tributary-legs.jsonl),
+               for tuning the fusion offline.
                Skipped with a message while TributaryBench has no such hook (exit 64).
 Rankings are per page: the best chunk stands for its page (100 pages kept). Metrics with binary
 relevance: nDCG@10, MRR@10, Recall@10, Recall@100. Latency: a top-10 query, three rounds of the
@@ -520,7 +524,7 @@ def main():
     p.add_argument("bin_dir"); p.add_argument("peer_python")
     p.add_argument("--embedding-python", help="the embedding server's interpreter (tributary_embedding_python); "
                    "without it the dense baseline is left out")
-    p.add_argument("--tributary-hybrid", action="store_true", help="also run TributaryBench retrieval-hybrid on the question set")
+    p.add_argument("--tributary-hybrid", action="store_true", help="also run TributaryBench retrieval-hybrid (both corpora)")
     p.add_argument("--per-set", type=int, default=400, help="queries per set of the large corpus (default 400)")
     p.add_argument("--seed", type=int, default=15)
     p.add_argument("--work", default=".build/retrieval", help="corpus and results directory (reused)")
@@ -554,37 +558,38 @@ def main():
     try:
         if args.embedding_python and (wanted("dense") or (args.tributary_hybrid and wanted("tributary-hybrid"))):
             server, url = start_embedding_server(args.embedding_python)
-            if wanted("dense"):
-                out = subprocess.run([args.embedding_python, os.path.abspath(__file__), "--dense", questions_work, url],
-                                     check=True, capture_output=True, text=True).stdout
-                d = json.loads(out.strip().splitlines()[-1])
-                summaries[questions_work].append(
-                    "dense: %d chunks × %d dimensions embedded in %.0f s (%.1f chunks/s); vectors %.1f MB float32, %.1f MB int8; "
-                    "query embedding p50 %.0f ms, p99 %.0f ms (not in the latency column)" % (
-                        d["chunks"], d["dimension"], d["embed_seconds"], d["chunks"] / d["embed_seconds"],
-                        d["vector_bytes_f32"] / 1e6, d["vector_bytes_int8"] / 1e6, d["query_embed_p50"] * 1e3,
-                        d["query_embed_p99"] * 1e3))
-            if args.tributary_hybrid and wanted("tributary-hybrid"):
-                s = run_tributary(args.bin_dir, questions_work, "retrieval-hybrid",
-                                  {"TRIBUTARY_EMBEDDING_URL": url, "TRIBUTARY_EMBEDDING_MODEL": EMBEDDING_MODEL})
-                if s is None:
-                    summaries[questions_work].append("Tributary hybrid: skipped, TributaryBench has no retrieval-hybrid hook yet")
-                    stale = os.path.join(questions_work, "tributary-hybrid.jsonl")
-                    if os.path.exists(stale):
-                        os.remove(stale)
-                else:
-                    summaries[questions_work].append("Tributary hybrid: " + json.dumps(s, sort_keys=True))
+            for work in (args.work, questions_work):
+                if wanted("dense"):
+                    out = subprocess.run([args.embedding_python, os.path.abspath(__file__), "--dense", work, url],
+                                         check=True, capture_output=True, text=True).stdout
+                    d = json.loads(out.strip().splitlines()[-1])
+                    summaries[work].append(
+                        "dense: %d chunks × %d dimensions embedded in %.0f s (%.1f chunks/s); vectors %.1f MB float32, %.1f MB int8; "
+                        "query embedding p50 %.0f ms, p99 %.0f ms (not in the latency column)" % (
+                            d["chunks"], d["dimension"], d["embed_seconds"], d["chunks"] / d["embed_seconds"],
+                            d["vector_bytes_f32"] / 1e6, d["vector_bytes_int8"] / 1e6, d["query_embed_p50"] * 1e3,
+                            d["query_embed_p99"] * 1e3))
+                if args.tributary_hybrid and wanted("tributary-hybrid"):
+                    s = run_tributary(args.bin_dir, work, "retrieval-hybrid",
+                                      {"TRIBUTARY_EMBEDDING_URL": url, "TRIBUTARY_EMBEDDING_MODEL": EMBEDDING_MODEL})
+                    if s is None:
+                        summaries[work].append("Tributary hybrid: skipped, TributaryBench has no retrieval-hybrid hook yet")
+                        stale = os.path.join(work, "tributary-hybrid.jsonl")
+                        if os.path.exists(stale):
+                            os.remove(stale)
+                    else:
+                        summaries[work].append("Tributary hybrid: " + json.dumps(s, sort_keys=True))
         elif not args.embedding_python:
-            reused = [NAMES[e] for e in ("dense", "tributary-hybrid") if os.path.exists(os.path.join(questions_work, e + ".jsonl"))]
-            summaries[questions_work].append("dense and hybrid: not run (no --embedding-python)" +
-                                             ("; %s: the last run's results" % ", ".join(reused) if reused else ""))
+            for work in (args.work, questions_work):
+                reused = [NAMES[e] for e in ("dense", "tributary-hybrid") if os.path.exists(os.path.join(work, e + ".jsonl"))]
+                summaries[work].append("dense and hybrid: not run (no --embedding-python)" +
+                                       ("; %s: the last run's results" % ", ".join(reused) if reused else ""))
     finally:
         if server:
             server.terminate()
             server.wait(timeout=10)
     for work, sets in ((args.work, qrels), (questions_work, questions)):
-        extra = ("dense", "tributary-hybrid") if work == questions_work else ()
-        engines = [e for e in ("tributary",) + PEERS + extra if os.path.exists(os.path.join(work, e + ".jsonl"))]
+        engines = [e for e in ("tributary",) + PEERS + ("dense", "tributary-hybrid") if os.path.exists(os.path.join(work, e + ".jsonl"))]
         report(work, sets, engines, summaries[work])
 
 

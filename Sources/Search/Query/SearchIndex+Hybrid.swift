@@ -9,9 +9,21 @@ extension SearchIndex {
         max(limit * 8, 80)
     }
 
+    /// The two rankings hybrid search fuses: the lexical leg's results and the dense leg's
+    /// chunks (with their pages), each a pool of ``hybridPoolSize(limit:)`` after `filter` and
+    /// the per-page cap of `options`.
+    public struct Legs: Sendable {
+        /// The parsed query the lexical leg ranked.
+        public var query: SearchQuery
+        /// The lexical leg, best first.
+        public var lexical: [SearchResult]
+        /// The dense leg's chunks and their pages, most similar first.
+        public var dense: [(chunkID: UInt64, pageID: String)]
+    }
+
     /// Hybrid search of one datastore: the BM25F ranking and the k-NN ranking of `vector`
     /// (the query's embedding, from the datastore's model) fused by weighted reciprocal rank
-    /// (``ReciprocalRankFusion/Hybrid``).
+    /// over pages, weighted by the query's wording (``ReciprocalRankFusion/Hybrid``).
     /// Each leg ranks a pool of ``hybridPoolSize(limit:)`` chunks; the per-page cap and `filter`
     /// apply as in ``search(_:datastore:options:in:tokenizer:filter:)``. A result's score is
     /// its fused score. Without vectors of the query's dimension this is the lexical search.
@@ -24,44 +36,16 @@ extension SearchIndex {
         tokenizer: Tokenizer,
         filter: PagePredicate? = nil
     ) throws(SearchError) -> [SearchResult] {
-        guard let state = try vectorState(datastore: datastore, in: transaction), state.count > 0,
-              state.dimensions == vector.dimensions, options.limit > 0
+        guard let legs = try hybridLegs(text, vector: vector, datastore: datastore, options: options, in: transaction,
+                                        tokenizer: tokenizer, filter: filter)
         else {
             return try search(text, datastore: datastore, options: options, in: transaction, tokenizer: tokenizer, filter: filter)
         }
-        let pool = Self.hybridPoolSize(limit: options.limit)
-        var lexicalOptions = options
-        lexicalOptions.limit = pool
-        lexicalOptions.rerankPool = pool + 20
-        let query = SearchQuery(parsing: text, tokenizer: tokenizer, maxTerms: options.maxQueryTerms)
-        let lexical = try search(query, datastore: datastore, options: lexicalOptions, in: transaction, tokenizer: tokenizer,
-                                 filter: filter)
-
-        // Dense leg: a wider scan when a filter may reject some, then the filter and cap per page.
-        let neighbours = try nearestChunks(to: vector, datastore: datastore, k: filter == nil ? pool : pool * 4, in: transaction)
-        var dense: [UInt64] = []
-        var decisions: [String: Bool] = [:]
-        var perPage: [String: Int] = [:]
-        for neighbour in neighbours where dense.count < pool {
-            guard let pageID = try pageID(ofChunk: neighbour.chunkID, datastore: datastore, in: transaction) else { continue }
-            if let filter {
-                let passes: Bool
-                if let known = decisions[pageID] {
-                    passes = known
-                } else {
-                    passes = try storageCall { try filter(pageID) }
-                    decisions[pageID] = passes
-                }
-                guard passes else { continue }
-            }
-            perPage[pageID, default: 0] += 1
-            if let cap = options.maxResultsPerPage, perPage[pageID, default: 0] > cap { continue }
-            dense.append(neighbour.chunkID)
-        }
-
-        let fused = ReciprocalRankFusion.fuse([lexical.map(\.chunkID), dense],
-                                              weights: [ReciprocalRankFusion.Hybrid.lexicalWeight, ReciprocalRankFusion.Hybrid.denseWeight],
-                                              k: ReciprocalRankFusion.Hybrid.k)
+        let query = legs.query, lexical = legs.lexical
+        let lexicalWeight = ReciprocalRankFusion.Hybrid.lexicalWeight(for: query)
+        let fused = ReciprocalRankFusion.fuse(grouped: [lexical.map { (id: $0.chunkID, group: $0.pageID) },
+                                                        legs.dense.map { (id: $0.chunkID, group: $0.pageID) }],
+                                              weights: [lexicalWeight, 1 - lexicalWeight], k: ReciprocalRankFusion.Hybrid.k)
         var byID: [UInt64: SearchResult] = [:]
         for result in lexical { byID[result.chunkID] = result }
         // Dense-only results get a snippet around any query words they hold.
@@ -70,7 +54,7 @@ extension SearchIndex {
         for term in query.terms { weights[tokenizer.termID(ofStem: term)] = 1 }
 
         var results: [SearchResult] = []
-        perPage.removeAll()
+        var perPage: [String: Int] = [:]
         for (id, score) in fused {
             var result: SearchResult
             if let known = byID[id] {
@@ -94,5 +78,51 @@ extension SearchIndex {
             if results.count == options.limit { break }
         }
         return results
+    }
+
+    /// The two legs of ``hybridSearch(_:vector:datastore:options:in:tokenizer:filter:)``, or nil
+    /// when the datastore has no vectors of the query's dimension (then search is lexical).
+    public func hybridLegs(
+        _ text: String,
+        vector: QuantizedVector,
+        datastore: UInt64,
+        options: SearchOptions,
+        in transaction: ReadTransaction,
+        tokenizer: Tokenizer,
+        filter: PagePredicate? = nil
+    ) throws(SearchError) -> Legs? {
+        guard let state = try vectorState(datastore: datastore, in: transaction), state.count > 0,
+              state.dimensions == vector.dimensions, options.limit > 0
+        else { return nil }
+        let pool = Self.hybridPoolSize(limit: options.limit)
+        var lexicalOptions = options
+        lexicalOptions.limit = pool
+        lexicalOptions.rerankPool = pool + 20
+        let query = SearchQuery(parsing: text, tokenizer: tokenizer, maxTerms: options.maxQueryTerms)
+        let lexical = try search(query, datastore: datastore, options: lexicalOptions, in: transaction, tokenizer: tokenizer,
+                                 filter: filter)
+
+        // Dense leg: a wider scan when a filter may reject some, then the filter and cap per page.
+        let neighbours = try nearestChunks(to: vector, datastore: datastore, k: filter == nil ? pool : pool * 4, in: transaction)
+        var dense: [(chunkID: UInt64, pageID: String)] = []
+        var decisions: [String: Bool] = [:]
+        var perPage: [String: Int] = [:]
+        for neighbour in neighbours where dense.count < pool {
+            guard let pageID = try pageID(ofChunk: neighbour.chunkID, datastore: datastore, in: transaction) else { continue }
+            if let filter {
+                let passes: Bool
+                if let known = decisions[pageID] {
+                    passes = known
+                } else {
+                    passes = try storageCall { try filter(pageID) }
+                    decisions[pageID] = passes
+                }
+                guard passes else { continue }
+            }
+            perPage[pageID, default: 0] += 1
+            if let cap = options.maxResultsPerPage, perPage[pageID, default: 0] > cap { continue }
+            dense.append((neighbour.chunkID, pageID))
+        }
+        return Legs(query: query, lexical: lexical, dense: dense)
     }
 }

@@ -16,12 +16,18 @@ public struct SearchQuery: Sendable, Equatable {
     /// Neighbouring words of the query's unquoted text (stop words skipped), as stemmed
     /// pairs: chunks where they also stand near each other get a proximity bonus.
     public var pairs: [[String]]
+    /// How many of the query's words are English function words (``StopWords``), repeats
+    /// included: none in a name or keyword query (`wal_level`, `log shipping`), several in a
+    /// question. Hybrid search weighs its legs by it
+    /// (``ReciprocalRankFusion/Hybrid/lexicalWeight(for:)``).
+    public var functionWords: Int
 
     /// Creates a query from parts (already tokenised terms).
-    public init(terms: [String], phrases: [[String]] = [], pairs: [[String]] = []) {
+    public init(terms: [String], phrases: [[String]] = [], pairs: [[String]] = [], functionWords: Int = 0) {
         self.terms = terms
         self.phrases = phrases
         self.pairs = pairs
+        self.functionWords = functionWords
     }
 
     /// Parses user input.
@@ -52,6 +58,7 @@ public struct SearchQuery: Sendable, Equatable {
             }
         }
         let meaningful = candidates.filter { !StopWords.english.contains($0.folded) }
+        functionWords = candidates.count - meaningful.count
         var seen: Set<String> = []
         var terms: [String] = []
         for candidate in meaningful.isEmpty ? candidates : meaningful where seen.insert(candidate.term).inserted {
