@@ -163,9 +163,11 @@ enum HybridRetrievalBench {
 struct VectorCache {
     let path: String
     let key: String
+    let count: Int
 
     init(path: String, model: String, texts: [String]) {
         self.path = path
+        count = texts.count
         // FNV-1a over the model and the texts: a cache key, not a checksum against tampering.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for text in [model] + texts {
@@ -179,15 +181,19 @@ struct VectorCache {
     func load() -> (vectors: [[Float]], seconds: Double, tokens: Int)? {
         guard let data = FileManager.default.contents(atPath: path), let newline = data.firstIndex(of: 10),
               let header = try? JSONSerialization.jsonObject(with: data[..<newline]) as? [String: Any],
-              header["key"] as? String == key, let count = header["count"] as? Int, let dimensions = header["dimensions"] as? Int,
-              data.count - newline - 1 == count * dimensions * 4
+              header["key"] as? String == key, header["count"] as? Int == count, let dimensions = header["dimensions"] as? Int,
+              dimensions > 0, data.count - newline - 1 == count * dimensions * 4
         else { return nil }
-        let floats = data[(newline + 1)...].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        // The values start after the header line, at any alignment.
+        let floats = data[(newline + 1)...].withUnsafeBytes { raw in
+            (0..<raw.count / 4).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+        }
         let vectors = (0..<count).map { Array(floats[$0 * dimensions..<($0 + 1) * dimensions]) }
         return (vectors, header["seconds"] as? Double ?? 0, header["tokens"] as? Int ?? 0)
     }
 
     func save(vectors: [[Float]], seconds: Double, tokens: Int) throws {
+        guard vectors.count == count else { throw SearchBench.BenchError("\(vectors.count) vectors for \(count) chunks") }
         let header: [String: Any] = ["key": key, "count": vectors.count, "dimensions": vectors.first?.count ?? 0,
                                      "seconds": seconds, "tokens": tokens]
         var data = try JSONSerialization.data(withJSONObject: header) + Data("\n".utf8)

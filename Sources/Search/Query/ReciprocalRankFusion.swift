@@ -39,9 +39,9 @@ public enum ReciprocalRankFusion {
     /// pages): an item absent from a list takes the rank just behind its group's best item
     /// there, so two legs that find the same page through different chunks agree on it (fusing
     /// chunks alone cost known-item MRR@10 0.62 → 0.57 on the bench's tuning half). With every
-    /// item its own group this is plain RRF. Best first; ties keep the order of first appearance (earlier
-    /// list, then earlier rank). An item listed twice in one list counts once. `weights` (one a
-    /// list, default 1 each) scale each list's contributions.
+    /// item its own group this is plain RRF. Best first; ties keep the order of first
+    /// appearance (earlier list, then earlier rank). An item listed twice in one list counts
+    /// once. `weights` (one a list, default 1 each) scale each list's contributions.
     public static func fuse<ID: Hashable, Group: Hashable>(
         grouped lists: [[(id: ID, group: Group)]], weights: [Double]? = nil, k: Double = defaultK
     ) -> [(id: ID, score: Double)] {
@@ -80,5 +80,4 @@ public enum ReciprocalRankFusion {
             }
             .map { (id: $0.element, score: scores[$0.element]!) }
     }
-
 }
