@@ -57,8 +57,8 @@ enum HybridRetrievalBench {
                 let result = try await embedder.embed(slice.map { String($0.text.prefix(2_000)) })
                 tokens += result.tokens ?? 0
                 vectors = result.vectors
+                embedded += vectors  // for the cache
             }
-            embedded += vectors
             try store.write { txn in
                 _ = try index.putVectors(zip(slice, vectors).map { ($0.chunkID, QuantizedVector($1)) }, through: slice.last!.chunkID,
                                          model: model, datastore: datastore, in: txn)

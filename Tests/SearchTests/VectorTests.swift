@@ -42,7 +42,7 @@ struct VectorTests {
 
     @Test("Reciprocal rank fusion: 1/(60+rank) summed over lists; ties keep first appearance; duplicates count once")
     func fusion() {
-        func own(_ lists: [[String]]) -> [[(id: String, group: String)]] { lists.map { $0.map { (id: $0, group: $0) } } }
+        func own(_ lists: [[String]]) -> [[(id: String, group: String)]] { lists.map(Self.ownGroups) }
         let fused = ReciprocalRankFusion.fuse(grouped: own([["a", "b", "c"], ["c", "d", "a", "a"]]))
         #expect(fused.map(\.id) == ["a", "c", "b", "d"])
         #expect(abs(fused[0].score - (1.0 / 61 + 1.0 / 63)) < 1e-12)
@@ -72,9 +72,14 @@ struct VectorTests {
         #expect(abs(fused[2].score - (0.5 / 8 + 0.5 / 8)) < 1e-12)   // p3: 3rd lexically, just behind P's dense best
         #expect(abs(fused[3].score - 0.5 / 6) < 1e-12)               // x: one leg only
         // Fused by chunk alone, the single-leg firsts would win.
-        func own(_ list: [(id: String, group: String)]) -> [(id: String, group: String)] { list.map { ($0.id, $0.id) } }
-        let ungrouped = ReciprocalRankFusion.fuse(grouped: [own(lexical), own(dense)], weights: [0.5, 0.5], k: 5)
+        let ungrouped = ReciprocalRankFusion.fuse(grouped: [Self.ownGroups(lexical.map(\.id)), Self.ownGroups(dense.map(\.id))],
+                                                  weights: [0.5, 0.5], k: 5)
         #expect(ungrouped.first?.id == "x")
+    }
+
+    /// Items that are each their own group: plain RRF.
+    static func ownGroups(_ ids: [String]) -> [(id: String, group: String)] {
+        ids.map { (id: $0, group: $0) }
     }
 
     @Test("Hybrid weights follow the query's wording: names lean lexical, questions lean on meaning")

@@ -105,20 +105,11 @@ extension SearchIndex {
         // Dense leg: a wider scan when a filter may reject some, then the filter and cap per page.
         let neighbours = try nearestChunks(to: vector, datastore: datastore, k: filter == nil ? pool : pool * 4, in: transaction)
         var dense: [(chunkID: UInt64, pageID: String)] = []
-        var decisions: [String: Bool] = [:]
+        var verdicts = PageVerdicts(filter)
         var perPage: [String: Int] = [:]
         for neighbour in neighbours where dense.count < pool {
-            guard let pageID = try pageID(ofChunk: neighbour.chunkID, datastore: datastore, in: transaction) else { continue }
-            if let filter {
-                let passes: Bool
-                if let known = decisions[pageID] {
-                    passes = known
-                } else {
-                    passes = try storageCall { try filter(pageID) }
-                    decisions[pageID] = passes
-                }
-                guard passes else { continue }
-            }
+            guard let pageID = try pageID(ofChunk: neighbour.chunkID, datastore: datastore, in: transaction),
+                  try verdicts.accepts(pageID) else { continue }
             perPage[pageID, default: 0] += 1
             if let cap = options.maxResultsPerPage, perPage[pageID, default: 0] > cap { continue }
             dense.append((neighbour.chunkID, pageID))

@@ -78,7 +78,7 @@ extension SearchIndex {
             var all = CandidateQueue()
             scorer.scoreChunks(lists, phrases: hints, into: &all)
             top = try accepted(from: &all, count: pool, perPage: options.maxResultsPerPage, keepBeyondCap: !hints.isEmpty,
-                               filter: filter ?? { _ in true }, datastore: datastore, in: transaction)
+                               filter: filter, datastore: datastore, in: transaction)
         } else {
             top = scorer.topChunks(lists, capacity: pool, phrases: hints).sorted()
         }
@@ -172,32 +172,25 @@ extension SearchIndex {
 
     // MARK: Internals
 
-    /// The best candidates whose pages `filter` accepts, best first, until `count` of them
-    /// count: with a per-page cap only the first `perPage` of a page do (the cap is applied
-    /// after re-ranking, so a few pages must not fill the pool). Chunks beyond the cap are
-    /// dropped here unless phrase re-ranking (`keepBeyondCap`) may still lift them above
-    /// their page's others. Each candidate's page id comes from the head of its record; the
-    /// filter sees each page once.
+    /// The best candidates whose pages `filter` accepts (all, without one), best first, until
+    /// `count` of them count: with a per-page cap only the first `perPage` of a page do (the
+    /// cap is applied after re-ranking, so a few pages must not fill the pool). Chunks beyond
+    /// the cap are dropped here unless phrase re-ranking (`keepBeyondCap`) may still lift them
+    /// above their page's others. Each candidate's page id comes from the head of its record;
+    /// the filter sees each page once (``PageVerdicts``).
     private func accepted(
-        from queue: inout CandidateQueue, count: Int, perPage: Int?, keepBeyondCap: Bool, filter: PagePredicate,
+        from queue: inout CandidateQueue, count: Int, perPage: Int?, keepBeyondCap: Bool, filter: PagePredicate?,
         datastore: UInt64, in transaction: ReadTransaction
     ) throws(SearchError) -> [TopK.Entry] {
         var accepted: [TopK.Entry] = []
         var counted = 0
-        var decisions: [String: Bool] = [:]
+        var verdicts = PageVerdicts(filter)
         var perPageCounts: [String: Int] = [:]
         while counted < count, let entry = queue.popBest() {
             guard let pageID = try pageID(ofChunk: entry.id, datastore: datastore, in: transaction) else {
                 throw .corruptedIndex(datastore: datastore, detail: "posting for missing chunk \(entry.id)")
             }
-            let passes: Bool
-            if let known = decisions[pageID] {
-                passes = known
-            } else {
-                passes = try storageCall { try filter(pageID) }
-                decisions[pageID] = passes
-            }
-            guard passes else { continue }
+            guard try verdicts.accepts(pageID) else { continue }
             perPageCounts[pageID, default: 0] += 1
             let withinCap = perPage.map { perPageCounts[pageID, default: 0] <= $0 } ?? true
             if withinCap { counted += 1 }
